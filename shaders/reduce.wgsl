@@ -1,0 +1,116 @@
+// Reductions over the middle axis of a tensor viewed as [outer, len, inner], and their
+// gradients. axis 0 of a matrix is (1, M, N): column sums, the bias gradient; the last axis
+// is (M, N, 1): row sums; everything is (1, size, 1): the loss.
+//
+//   reduce_sum:  out[o, i] = scale * Σ_k x[o, k, i]              (scale 1: sum, 1/len: mean)
+//   reduce_max:  out[o, i] = max_k x[o, k, i];  arg[o, i] = first k attaining it (as f32)
+//   broadcast:   out[o, k, i] = scale * dy[o, i]                  (gradient of sum / mean)
+//   max_grad:    out[o, k, i] = dy[o, i] if k == arg[o, i] else 0 (subgradient of max)
+//
+// Deterministic: each output is reduced by one workgroup whose invocations each sum a fixed
+// strided subsequence, then combine in a fixed tree: same input, bit-identical output. No atomics.
+//
+// Bindings (group 0): dims uniform; x/dy/arg read-only storage; out/arg_out read_write.
+// Dispatch: reduce_*: one workgroup per output (outer*inner), folded into (x, y) past 65535;
+// broadcast, max_grad: ceil(outer*len*inner / workgroup_size) workgroups, folded likewise.
+
+struct Dims {
+  outer: u32,
+  len: u32,
+  inner: u32,
+  scale: f32,
+}
+
+override workgroup_size: u32 = 64;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read> arg: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read_write> arg_out: array<f32>;
+
+var<workgroup> partial: array<f32, workgroup_size>;
+var<workgroup> partial_arg: array<u32, workgroup_size>;
+
+fn group_index(wid: vec3u, groups: vec3u) -> u32 {
+  return wid.x + wid.y * groups.x;
+}
+
+@compute @workgroup_size(workgroup_size)
+fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+              @builtin(local_invocation_index) t: u32) {
+  let g = group_index(wid, groups);            // uniform across the workgroup
+  let valid = g < dims.outer * dims.inner;
+  let o = g / max(dims.inner, 1u);
+  let i = g % max(dims.inner, 1u);
+  var acc = 0.0;
+  if (valid) {
+    for (var k = t; k < dims.len; k += workgroup_size) {
+      acc += x[(o * dims.len + k) * dims.inner + i];
+    }
+  }
+  partial[t] = acc;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { partial[t] += partial[t + s]; }
+    workgroupBarrier();
+  }
+  if (t == 0u && valid) { out[g] = partial[0] * dims.scale; }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+              @builtin(local_invocation_index) t: u32) {
+  let g = group_index(wid, groups);
+  let valid = g < dims.outer * dims.inner;
+  let o = g / max(dims.inner, 1u);
+  let i = g % max(dims.inner, 1u);
+  var best = -3.402823e38;
+  var best_k = 0xffffffffu;
+  if (valid) {
+    for (var k = t; k < dims.len; k += workgroup_size) {
+      let v = x[(o * dims.len + k) * dims.inner + i];
+      if (v > best || best_k == 0xffffffffu) { best = v; best_k = k; }
+    }
+  }
+  partial[t] = best;
+  partial_arg[t] = best_k;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      let v = partial[t + s];
+      let k = partial_arg[t + s];
+      // Larger value wins; on ties the smaller index, so the first maximum is reported.
+      if (k != 0xffffffffu && (partial_arg[t] == 0xffffffffu || v > partial[t] || (v == partial[t] && k < partial_arg[t]))) {
+        partial[t] = v;
+        partial_arg[t] = k;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u && valid) {
+    out[g] = partial[0];
+    arg_out[g] = f32(partial_arg[0]);
+  }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let j = gid.x + gid.y * groups.x * workgroup_size;
+  if (j >= dims.outer * dims.len * dims.inner) { return; }
+  let o = j / (dims.len * dims.inner);
+  let i = j % dims.inner;
+  out[j] = dy[o * dims.inner + i] * dims.scale;
+}
+
+@compute @workgroup_size(workgroup_size)
+fn max_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let j = gid.x + gid.y * groups.x * workgroup_size;
+  if (j >= dims.outer * dims.len * dims.inner) { return; }
+  let o = j / (dims.len * dims.inner);
+  let k = (j / dims.inner) % dims.len;
+  let i = j % dims.inner;
+  let r = o * dims.inner + i;
+  out[j] = select(0.0, dy[r], u32(arg[r]) == k);
+}

@@ -1,0 +1,24 @@
+// The CPU reference backend's kernels: pure functions over Float64Array (f64 in, f64
+// out, f64 accumulation). The ops layer checks shapes and calls these; the CPU engine
+// rounds their results to f32 to mimic the GPU; gradient checks call them in f64.
+
+export { assertDims, assertLength, type Vec } from './types';
+export { binaryCpu, type BinaryOp } from './elementwise';
+export {
+  activationCpu,
+  activationGradCpu,
+  sigmoidScalar,
+  softplusScalar,
+  type ActivationGradOptions,
+  type ActivationKind,
+} from './activation';
+export { matmulCpu, type MatmulEpilogue, type MatmulParams } from './matmul';
+export { softmaxCpu, softmaxJvpCpu } from './softmax';
+export { reduceCpu, reduceGradCpu, type ReduceKind, type ReduceResult } from './reduce';
+export {
+  binaryCrossEntropyCpu,
+  mseLossCpu,
+  softmaxCrossEntropyCpu,
+  softmaxTargetsCpu,
+  type LossResult,
+} from './loss';

@@ -1,0 +1,346 @@
+// The Engine: the public API. It owns the backend (a GPU device with its buffer pool and
+// command queue, or the CPU reference), runs op definitions (src/ops/) on it, tracks tensor
+// lifetimes in scopes, and records ops on a tape for valueAndGrad.
+
+import { acquireDevice, formatAdapter, type AdapterReport, type GpuDevice } from './gpu/device';
+import { KernelRegistry } from './gpu/kernels';
+import { BufferPool, type PoolStats } from './gpu/pool';
+import { CommandQueue, type QueueCounters } from './gpu/queue';
+import { backward, Tape } from './autograd/tape';
+import type { OpDef, OpRunner } from './ops/op';
+import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
+import { activation, add, mul, type ActivationAttrs } from './ops/elementwise';
+import { max, mean, reshape, sum } from './ops/reduce';
+
+export type Backend = 'webgpu' | 'cpu';
+
+export interface EngineOptions {
+  backend?: Backend;
+  /** Use this device instead of acquiring one. */
+  device?: GPUDevice;
+  /** Submit after every dispatch so a WebGPU validation error names its kernel (slow). */
+  debug?: boolean;
+  /** CPU backend only: 'f32' (default) rounds every result to f32 like the GPU; 'f64' keeps
+   *  full precision, for finite-difference checks. */
+  precision?: 'f32' | 'f64';
+  /** Subgradient of relu at exactly 0: 0 (default, as PyTorch and TF.js) or 1 (lectures). */
+  reluGradAtZero?: 0 | 1;
+}
+
+export interface EngineStats {
+  pool: PoolStats | null;
+  queue: QueueCounters;
+  liveTensors: number;
+}
+
+interface GpuState {
+  gpu: GpuDevice;
+  pool: BufferPool;
+  queue: CommandQueue;
+}
+
+export class Engine implements OpRunner {
+  readonly backend: Backend;
+  private readonly gpuState: GpuState | null;
+  private readonly precision: 'f32' | 'f64';
+  private readonly reluGradAtZero: 0 | 1;
+  private readonly scopes: Set<Tensor>[] = [];
+  private readonly live = new Set<Tensor>();
+  private tape: Tape | null = null;
+  private fatal: Error | null = null;
+  private readonly cpuCounters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
+
+  constructor(backend: Backend, gpu: GpuDevice | null, options: EngineOptions) {
+    this.backend = backend;
+    this.precision = options.precision ?? 'f32';
+    this.reluGradAtZero = options.reluGradAtZero ?? 0;
+    if (gpu) {
+      const kernels = new KernelRegistry(gpu.device);
+      const pool = new BufferPool(gpu.device);
+      this.gpuState = { gpu, pool, queue: new CommandQueue(gpu.device, kernels, pool, options.debug ?? false) };
+      void gpu.device.lost.then((info) => {
+        if (info.reason !== 'destroyed') this.fatal = new Error(`WebGPU device lost (${info.reason}): ${info.message}. Create a new engine.`);
+      });
+      gpu.device.addEventListener('uncapturederror', (ev) => {
+        const msg = (ev as GPUUncapturedErrorEvent).error.message;
+        this.fatal ??= new Error(`WebGPU error: ${msg}`);
+      });
+    } else {
+      this.gpuState = null;
+    }
+  }
+
+  /** The adapter in use, e.g. "google / swiftshader (software)", or "cpu". */
+  get adapter(): string {
+    return this.gpuState ? formatAdapter(this.gpuState.gpu.report) : 'cpu (reference backend)';
+  }
+
+  get adapterReport(): AdapterReport | null {
+    return this.gpuState?.gpu.report ?? null;
+  }
+
+  get device(): GPUDevice | null {
+    return this.gpuState?.gpu.device ?? null;
+  }
+
+  // ---- tensors -----------------------------------------------------------------------
+
+  /** A tensor from row-major values. The data is copied; the caller keeps its array. */
+  tensor(data: ArrayLike<number>, shape: Shape): Tensor {
+    this.checkAlive('tensor');
+    checkShape('tensor', shape);
+    if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
+      throw new Error(`tensor: data must be an array or typed array of numbers, got ${String(data)}`);
+    }
+    if (data.length !== shapeSize(shape)) {
+      throw new Error(`tensor: data has ${data.length} values but shape ${fmt(shape)} needs ${shapeSize(shape)}`);
+    }
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    if (this.gpuState) {
+      const { pool, gpu } = this.gpuState;
+      const buffer = pool.acquire(f32.byteLength);
+      if (f32.byteLength > 0) gpu.device.queue.writeBuffer(buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+      return this.adopt({ kind: 'gpu', buffer }, [...shape]);
+    }
+    const values = this.precision === 'f64' && !(data instanceof Float32Array) ? Float64Array.from(data) : Float64Array.from(f32);
+    return this.adopt({ kind: 'cpu', data: values }, [...shape]);
+  }
+
+  zeros(shape: Shape): Tensor {
+    checkShape('zeros', shape);
+    return this.tensor(new Float32Array(shapeSize(shape)), shape);
+  }
+
+  /** Runs an op definition; the public methods below are one-line wrappers of this. */
+  run<A>(op: OpDef<A>, inputs: Tensor[], attrs: A): Tensor[] {
+    this.checkAlive(op.name);
+    inputs.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new Error(`${op.name}: input ${i} is not a Tensor (got ${String(t)})`);
+      if (t.host !== this) throw new Error(`${op.name}: input ${i} ${t} belongs to another engine`);
+      t.storage(op.name);
+    });
+    const shapes = inputs.map((t) => t.shape);
+    const outShapes = op.outputs(shapes, attrs);
+    let outputs: Tensor[];
+    if (this.gpuState) {
+      const { pool, queue } = this.gpuState;
+      const bufs = outShapes.map((s) => pool.acquire(Math.max(4, shapeSize(s) * 4)));
+      const ins = inputs.map((t) => (t.storage(op.name) as { buffer: GPUBuffer }).buffer);
+      try {
+        op.gpu(queue, ins, bufs, shapes, attrs);
+      } catch (err) {
+        bufs.forEach((b) => pool.release(b));
+        throw err;
+      }
+      outputs = bufs.map((buffer, i) => this.adopt({ kind: 'gpu', buffer }, outShapes[i]!));
+    } else {
+      const ins = inputs.map((t) => (t.storage(op.name) as { data: Float64Array }).data);
+      const res = op.cpu(ins, shapes, attrs);
+      this.cpuCounters.dispatches++;
+      outputs = res.map((data, i) => {
+        if (this.precision === 'f32') for (let j = 0; j < data.length; j++) data[j] = Math.fround(data[j]!);
+        return this.adopt({ kind: 'cpu', data }, outShapes[i]!);
+      });
+    }
+    for (const aux of outputs.slice(1)) outputs[0]!.owned.push(aux);
+    this.tape?.record(op, inputs, outputs, attrs);
+    return outputs;
+  }
+
+  // ---- public ops ----------------------------------------------------------------------
+
+  add(a: Tensor, b: Tensor): Tensor {
+    return this.run(add, [a, b], {})[0]!;
+  }
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.run(mul, [a, b], {})[0]!;
+  }
+  sigmoid(x: Tensor): Tensor {
+    return this.act(x, 'sigmoid');
+  }
+  tanh(x: Tensor): Tensor {
+    return this.act(x, 'tanh');
+  }
+  relu(x: Tensor): Tensor {
+    return this.act(x, 'relu');
+  }
+  leakyRelu(x: Tensor, alpha = 0.01): Tensor {
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
+    return this.act(x, 'leakyRelu', alpha);
+  }
+  softplus(x: Tensor): Tensor {
+    return this.act(x, 'softplus');
+  }
+  sum(x: Tensor, axis?: number): Tensor {
+    return this.run(sum, [x], { axis })[0]!;
+  }
+  mean(x: Tensor, axis?: number): Tensor {
+    return this.run(mean, [x], { axis })[0]!;
+  }
+  /** Maximum over an axis (or everything); its gradient goes to the (first) arg-max. */
+  max(x: Tensor, axis?: number): Tensor {
+    return this.run(max, [x], { axis })[0]!;
+  }
+  reshape(x: Tensor, shape: Shape): Tensor {
+    checkShape('reshape', shape);
+    return this.run(reshape, [x], { shape: [...shape] })[0]!;
+  }
+
+  private act(x: Tensor, kind: ActivationAttrs['kind'], alpha = 0): Tensor {
+    return this.run(activation, [x], { kind, alpha, gradAtZero: this.reluGradAtZero })[0]!;
+  }
+
+  // ---- autograd and lifetimes ---------------------------------------------------------
+
+  /**
+   * Runs fn and disposes every tensor it created except those it returns (as one tensor, an
+   * array or an object of tensors), which move to the enclosing scope.
+   */
+  tidy<T>(fn: () => T): T {
+    this.scopes.push(new Set());
+    const kept = new Set<Tensor>();
+    try {
+      const result = fn();
+      collectTensors(result, kept);
+      return result;
+    } finally {
+      const scope = this.scopes.pop()!;
+      for (const t of scope) {
+        if (kept.has(t)) this.scopes.at(-1)?.add(t);
+        else t.dispose();
+      }
+    }
+  }
+
+  /**
+   * valueAndGrad(f)(...xs): the value of the scalar f(...xs) and its gradient with respect
+   * to each x. Intermediate tensors are freed; the gradients belong to the caller.
+   */
+  valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Promise<{ value: number; grads: Tensor[] }> {
+    return async (...xs) => {
+      const { value, grads } = this.gradients(f, xs);
+      try {
+        const v = (await value.read())[0]!;
+        return { value: v, grads };
+      } finally {
+        value.dispose();
+      }
+    };
+  }
+
+  /** Like valueAndGrad without the readback: the value stays a tensor on the device. */
+  gradients(f: (...xs: Tensor[]) => Tensor, xs: Tensor[]): { value: Tensor; grads: Tensor[] } {
+    xs.forEach((x, i) => {
+      if (!(x instanceof Tensor)) throw new Error(`valueAndGrad: argument ${i} is not a Tensor`);
+      x.storage('valueAndGrad');
+    });
+    return this.tidy(() => {
+      const outer = this.tape;
+      const tape = new Tape(xs);
+      this.tape = tape;
+      let value: Tensor;
+      try {
+        value = f(...xs);
+      } finally {
+        this.tape = outer;
+      }
+      if (!(value instanceof Tensor) || value.size !== 1) {
+        throw new Error(`valueAndGrad: f must return a scalar tensor (one element), got ${value instanceof Tensor ? fmt(value.shape) : String(value)}`);
+      }
+      const seed = this.tensor([1], value.shape);
+      const raw = backward(this, tape, value, seed, xs, (x) => this.zeros(x.shape));
+      // A gradient handed out twice (the same x passed twice) is copied so each is owned once.
+      const seen = new Set<Tensor>();
+      const grads = raw.map((g) => {
+        if (!seen.has(g)) {
+          seen.add(g);
+          return g;
+        }
+        return this.reshape(g, g.shape);
+      });
+      return { value, grads };
+    });
+  }
+
+  // ---- backend plumbing ----------------------------------------------------------------
+
+  /** Submits recorded GPU work now (reads do this themselves). */
+  flush(): void {
+    this.gpuState?.queue.flush();
+  }
+
+  /** Waits for all submitted GPU work; rejects with the first WebGPU error since the last check. */
+  async sync(): Promise<void> {
+    this.checkAlive('sync');
+    await this.gpuState?.queue.sync();
+  }
+
+  stats(): EngineStats {
+    return {
+      pool: this.gpuState?.pool.counters ?? null,
+      queue: { ...(this.gpuState?.queue.counters ?? this.cpuCounters) },
+      liveTensors: this.live.size,
+    };
+  }
+
+  /** Frees every tensor and the device (when the engine acquired it). */
+  destroy(): void {
+    for (const t of [...this.live]) t.dispose();
+    if (this.gpuState) {
+      this.gpuState.queue.flush();
+      this.gpuState.pool.trim();
+      this.gpuState.gpu.device.destroy();
+    }
+    this.fatal = new Error('engine was destroyed');
+  }
+
+  /** @internal TensorHost */
+  async readTensor(t: Tensor): Promise<Float32Array> {
+    this.checkAlive('read');
+    const s = t.storage('read');
+    if (s.kind === 'cpu') {
+      this.cpuCounters.readbacks++;
+      return Float32Array.from(s.data);
+    }
+    return this.gpuState!.queue.read(s.buffer, t.size * 4);
+  }
+
+  /** @internal TensorHost */
+  releaseTensor(t: Tensor): void {
+    this.live.delete(t);
+    for (const s of this.scopes) s.delete(t);
+    const s = t.storage('dispose');
+    if (s.kind === 'gpu' && !this.fatal) this.gpuState!.pool.release(s.buffer);
+  }
+
+  private adopt(storage: Storage, shape: Shape): Tensor {
+    const t = new Tensor(this, storage, shape);
+    this.live.add(t);
+    this.scopes.at(-1)?.add(t);
+    return t;
+  }
+
+  private checkAlive(op: string): void {
+    if (this.fatal) throw new Error(`${op}: ${this.fatal.message}`);
+  }
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>): void {
+  if (value instanceof Tensor) {
+    into.add(value);
+    value.owned.forEach((t) => into.add(t));
+  }
+  else if (Array.isArray(value)) value.forEach((v) => collectTensors(v, into));
+  else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    Object.values(value).forEach((v) => collectTensors(v, into));
+  }
+}
+
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const backend = options.backend ?? 'webgpu';
+  if (backend !== 'webgpu' && backend !== 'cpu') {
+    throw new Error(`createEngine: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
+  }
+  if (backend === 'cpu') return new Engine('cpu', null, options);
+  return new Engine('webgpu', await acquireDevice(options.device), options);
+}

@@ -1,0 +1,111 @@
+// Acquires a GPUDevice: the caller's, the browser's navigator.gpu, or Dawn's Node bindings
+// (npm `webgpu`). In Node the Dawn instance and the adapter must stay referenced for as long
+// as the device lives: if they are garbage-collected Dawn tears down under the live device
+// and the process crashes at random. GpuDevice holds them for exactly that reason.
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for CPU implementations of WebGPU such as SwiftShader. */
+  isSoftware: boolean;
+}
+
+export interface GpuDevice {
+  device: GPUDevice;
+  adapter: GPUAdapter | null;
+  report: AdapterReport;
+  /** Objects that must outlive the device (Dawn's instance in Node). */
+  keepAlive: unknown[];
+}
+
+const NO_ADAPTER_HELP =
+  "createEngine({ backend: 'webgpu' }): no WebGPU adapter is available. " +
+  "Use createEngine({ backend: 'cpu' }) for the CPU reference backend, or enable WebGPU: " +
+  'in Chrome/Edge it is on by default (chrome://gpu shows its status); on Linux without a GPU, ' +
+  'install chromium and libvulkan1 and run with ' +
+  'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (SwiftShader).';
+
+function describeAdapter(adapter: GPUAdapter | null, device: GPUDevice): AdapterReport {
+  const info = (adapter?.info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo) as
+    | GPUAdapterInfo
+    | undefined;
+  const vendor = info?.vendor ?? '';
+  const architecture = info?.architecture ?? '';
+  const name = info?.device ?? '';
+  const description = info?.description ?? '';
+  const text = `${vendor} ${architecture} ${name} ${description}`.toLowerCase();
+  const isFallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
+  return {
+    vendor,
+    architecture,
+    device: name,
+    description,
+    isSoftware: isFallback || /swiftshader|llvmpipe|lavapipe|software|warp/.test(text),
+  };
+}
+
+export function formatAdapter(r: AdapterReport): string {
+  const parts = [r.vendor, r.architecture, r.device, r.description].filter((s) => s.length > 0);
+  const name = parts.length > 0 ? [...new Set(parts)].join(' / ') : 'unknown adapter';
+  return r.isSoftware ? `${name} (software)` : name;
+}
+
+interface NodeWebGpu {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** On Linux with no GPU render node, point Vulkan at SwiftShader (if installed) before Dawn
+ *  starts: the Vulkan loader reads VK_ICD_FILENAMES once. A set variable is respected. */
+async function useSwiftShaderWithoutGpu(): Promise<void> {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES) return;
+  const fs = await import('node:fs');
+  const hasGpu = fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  if (!hasGpu && fs.existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
+async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
+  const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+  if (!isNode) return null;
+  await useSwiftShaderWithoutGpu();
+  // A variable specifier keeps bundlers from pulling the native module into browser builds.
+  const name = 'webgpu';
+  const module = (await import(/* @vite-ignore */ name)) as NodeWebGpu;
+  // Dawn's constants (GPUBufferUsage, GPUMapMode, ...) are globals in browsers; mirror that.
+  for (const [k, v] of Object.entries(module.globals)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  return { gpu: module.create([]), module };
+}
+
+export async function acquireDevice(given?: GPUDevice): Promise<GpuDevice> {
+  if (given) return { device: given, adapter: null, report: describeAdapter(null, given), keepAlive: [] };
+
+  let gpu: GPU | undefined = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
+  const keepAlive: unknown[] = [];
+  if (!gpu) {
+    const node = await nodeGpu().catch((err: unknown) => {
+      throw new Error(`${NO_ADAPTER_HELP} (loading the 'webgpu' package failed: ${String(err)})`);
+    });
+    if (node) {
+      gpu = node.gpu;
+      keepAlive.push(node.gpu, node.module);
+    }
+  }
+  if (!gpu) throw new Error(NO_ADAPTER_HELP);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error(NO_ADAPTER_HELP);
+  keepAlive.push(adapter);
+  // Ask for the adapter's full buffer limits: the defaults (128 MiB bindings) are smaller.
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
+  return { device, adapter, report: describeAdapter(adapter, device), keepAlive };
+}

@@ -1,0 +1,194 @@
+// Kernel loading: each WGSL family is reflected with wgsl_reflect to learn, per entry point,
+// its bindings (name, slot, access) and the layout of its `dims` uniform. Bind group layouts
+// are built from that reflection (storage declared `read` -> read-only-storage), so what
+// TypeScript binds is checked by name against what the shader declares. Pipelines are cached
+// by (entry point, override constants); shader modules once per family.
+
+import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { shaderFamilies, type ShaderFamily, type ShaderPart } from './shaders';
+
+export type KernelName = `${ShaderFamily}.${string}`;
+export type Overrides = Record<string, number | boolean>;
+type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
+
+interface UniformField {
+  offset: number;
+  type: 'u32' | 'i32' | 'f32';
+}
+
+export interface UniformLayout {
+  name: string;
+  size: number;
+  fields: Map<string, UniformField>;
+}
+
+/** One compute entry point, reflected, with its layout and pipelines. */
+export class Kernel {
+  readonly bindings = new Map<string, { slot: number; kind: BindingKind }>();
+  readonly uniform: UniformLayout | null = null;
+  readonly overrideNames: Set<string>;
+  readonly bindGroupLayout: GPUBindGroupLayout;
+  private readonly pipelineLayout: GPUPipelineLayout;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+
+  constructor(
+    readonly name: KernelName,
+    private readonly device: GPUDevice,
+    private readonly module: GPUShaderModule,
+    reflect: WgslReflect,
+    private readonly onPipeline: (name: string, p: Promise<GPUError | null>) => void,
+  ) {
+    const entry = name.slice(name.indexOf('.') + 1);
+    const fn = reflect.entry.compute.find((f) => f.name === entry);
+    if (!fn) {
+      const have = reflect.entry.compute.map((f) => f.name).join(', ');
+      throw new Error(`kernel ${name}: no compute entry point '${entry}' in the shader (it has: ${have})`);
+    }
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    for (const r of fn.resources) {
+      if (r.group !== 0) throw new Error(`kernel ${name}: binding '${r.name}' is in group ${r.group}; kernels use group 0 only`);
+      let kind: BindingKind;
+      if (r.resourceType === ResourceType.Uniform) {
+        kind = 'uniform';
+        this.uniform = uniformLayout(name, r.name, r.size, r.members ?? []);
+      } else if (r.resourceType === ResourceType.Storage) {
+        kind = r.access === 'read_write' ? 'storage' : 'read-only-storage';
+      } else {
+        throw new Error(`kernel ${name}: binding '${r.name}' is not a buffer; only uniform and storage buffers are supported`);
+      }
+      this.bindings.set(r.name, { slot: r.binding, kind });
+      entries.push({ binding: r.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: kind } });
+    }
+    this.overrideNames = new Set(reflect.overrides.map((o) => o.name));
+    this.bindGroupLayout = device.createBindGroupLayout({ label: name, entries });
+    this.pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [this.bindGroupLayout] });
+  }
+
+  pipeline(overrides: Overrides = {}): GPUComputePipeline {
+    const key = JSON.stringify(Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : 1)));
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    for (const k of Object.keys(overrides)) {
+      if (!this.overrideNames.has(k)) {
+        throw new Error(`kernel ${this.name}: unknown override constant '${k}' (the shader declares: ${[...this.overrideNames].join(', ')})`);
+      }
+    }
+    const constants: Record<string, number> = {};
+    for (const [k, v] of Object.entries(overrides)) constants[k] = typeof v === 'boolean' ? Number(v) : v;
+    this.device.pushErrorScope('validation');
+    p = this.device.createComputePipeline({
+      label: `${this.name} ${key}`,
+      layout: this.pipelineLayout,
+      compute: { module: this.module, entryPoint: this.name.slice(this.name.indexOf('.') + 1), constants },
+    });
+    this.onPipeline(this.name, this.device.popErrorScope());
+    this.pipelines.set(key, p);
+    return p;
+  }
+
+  /** Checks that `given` names exactly the shader's bindings; the error names both sets. */
+  checkBindings(given: readonly string[]): void {
+    const want = [...this.bindings.keys()].filter((n) => this.bindings.get(n)!.kind !== 'uniform');
+    const missing = want.filter((n) => !given.includes(n));
+    const extra = given.filter((n) => !this.bindings.has(n) || this.bindings.get(n)!.kind === 'uniform');
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(
+        `kernel ${this.name}: bindings do not match the shader. Shader declares {${want.join(', ')}}, ` +
+          `TypeScript bound {${given.join(', ')}}` +
+          (missing.length ? `; missing {${missing.join(', ')}}` : '') +
+          (extra.length ? `; not in the shader {${extra.join(', ')}}` : ''),
+      );
+    }
+  }
+
+  /** Packs uniform values at the offsets wgsl_reflect reports; every field must be given. */
+  packUniform(values: Record<string, number>): Uint8Array {
+    const u = this.uniform;
+    if (!u) {
+      if (Object.keys(values).length > 0) throw new Error(`kernel ${this.name}: shader has no uniform, but values were given`);
+      return new Uint8Array(0);
+    }
+    const bytes = new Uint8Array(Math.ceil(u.size / 16) * 16);
+    const view = new DataView(bytes.buffer);
+    for (const [field, { offset, type }] of u.fields) {
+      const v = values[field];
+      if (v === undefined) throw new Error(`kernel ${this.name}: uniform field '${u.name}.${field}' was not given`);
+      if (type === 'f32') view.setFloat32(offset, v, true);
+      else if (type === 'u32') view.setUint32(offset, v, true);
+      else view.setInt32(offset, v, true);
+    }
+    for (const field of Object.keys(values)) {
+      if (!u.fields.has(field)) throw new Error(`kernel ${this.name}: '${field}' is not a field of uniform ${u.name} (fields: ${[...u.fields.keys()].join(', ')})`);
+    }
+    return bytes;
+  }
+}
+
+function uniformLayout(kernel: string, name: string, size: number, members: { name: string; offset: number; type: { name: string } }[]): UniformLayout {
+  const fields = new Map<string, UniformField>();
+  for (const m of members) {
+    const t = m.type.name;
+    if (t !== 'u32' && t !== 'i32' && t !== 'f32') {
+      throw new Error(`kernel ${kernel}: uniform field ${name}.${m.name} has type ${t}; only u32, i32 and f32 scalars are supported`);
+    }
+    fields.set(m.name, { offset: m.offset, type: t });
+  }
+  return { name, size, fields };
+}
+
+/** Compiles families on first use and hands out reflected kernels. */
+export class KernelRegistry {
+  private readonly families = new Map<ShaderFamily, { module: GPUShaderModule; reflect: WgslReflect }>();
+  private readonly kernels = new Map<string, Kernel>();
+  /** Compilation and pipeline-creation checks still to be awaited (errors name the kernel). */
+  private pending: Promise<Error | null>[] = [];
+
+  constructor(private readonly device: GPUDevice) {}
+
+  get(name: KernelName): Kernel {
+    let k = this.kernels.get(name);
+    if (k) return k;
+    const family = name.slice(0, name.indexOf('.')) as ShaderFamily;
+    const parts: ShaderPart[] | undefined = shaderFamilies[family];
+    if (!parts) throw new Error(`kernel ${name}: no shader family '${family}' (known: ${Object.keys(shaderFamilies).join(', ')})`);
+    let f = this.families.get(family);
+    if (!f) {
+      const code = parts.map((p) => p.code).join('\n');
+      const module = this.device.createShaderModule({ label: family, code });
+      this.pending.push(compilationErrors(module, parts).then(() => null, (err: Error) => err));
+      f = { module, reflect: new WgslReflect(code) };
+      this.families.set(family, f);
+    }
+    k = new Kernel(name, this.device, f.module, f.reflect, (kernel, scope) =>
+      this.pending.push(
+        scope.then((err) => (err ? new Error(`kernel ${kernel}: pipeline creation failed: ${err.message}`) : null)),
+      ),
+    );
+    this.kernels.set(name, k);
+    return k;
+  }
+
+  /** Resolves when every compile so far has succeeded; rejects with the first error. */
+  async check(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    const first = (await Promise.all(pending)).find((e) => e !== null);
+    if (first) throw first;
+  }
+}
+
+/** Maps compiler messages back to the .wgsl file and line they came from. */
+async function compilationErrors(module: GPUShaderModule, parts: ShaderPart[]): Promise<void> {
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length === 0) return;
+  const where = (line: number): string => {
+    for (const p of parts) {
+      const n = p.code.split('\n').length;
+      if (line <= n) return `shaders/${p.file}:${line}`;
+      line -= n;
+    }
+    return `line ${line}`;
+  };
+  throw new Error(`WGSL compile error: ${errors.map((m) => `${where(m.lineNum)}: ${m.message}`).join('; ')}`);
+}

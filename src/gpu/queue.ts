@@ -1,0 +1,200 @@
+// CommandQueue: records kernel dispatches into one command encoder and submits them only
+// when asked (a read, or the end of a training step). This is what makes a whole step one
+// queue.submit. It also caches what would otherwise be created per dispatch: uniform
+// buffers (immutable, keyed by content, so a repeated step reuses them) and bind groups.
+
+import type { BufferPool } from './pool';
+import { sizeClass } from './pool';
+import type { KernelName, KernelRegistry, Overrides } from './kernels';
+
+export interface DispatchSpec {
+  kernel: KernelName;
+  overrides?: Overrides;
+  uniforms?: Record<string, number>;
+  bindings: Record<string, GPUBuffer>;
+  workgroups: readonly [number, number?, number?];
+}
+
+export interface QueueCounters {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+}
+
+const MAX_UNIFORMS = 2048;
+const MAX_BIND_GROUPS = 8192;
+const MAX_WORKGROUPS_PER_DIM = 65535;
+
+/** Workgroup grid for `n` invocations of `size` each, folded into 2-D past 65535 groups. */
+export function grid1d(n: number, size: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(n / size));
+  if (groups <= MAX_WORKGROUPS_PER_DIM) return [groups, 1];
+  const y = Math.ceil(groups / MAX_WORKGROUPS_PER_DIM);
+  return [Math.ceil(groups / y), y];
+}
+
+export class CommandQueue {
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly uniforms = new Map<string, GPUBuffer>();
+  private retiredUniforms: GPUBuffer[] = [];
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private nextId = 1;
+  private readonly staging = new Map<number, GPUBuffer[]>();
+  private submitChecks: Promise<Error | null>[] = [];
+  readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly kernels: KernelRegistry,
+    private readonly pool: BufferPool,
+    /** Submit after every dispatch, so a validation error names the one kernel. */
+    private readonly debug: boolean,
+  ) {}
+
+  dispatch(spec: DispatchSpec): void {
+    const kernel = this.kernels.get(spec.kernel);
+    kernel.checkBindings(Object.keys(spec.bindings));
+    const pipeline = kernel.pipeline(spec.overrides);
+    const bufs: [number, GPUBuffer][] = [];
+    for (const [name, buf] of Object.entries(spec.bindings)) bufs.push([kernel.bindings.get(name)!.slot, buf]);
+    if (kernel.uniform) {
+      const slot = kernel.bindings.get(kernel.uniform.name)!.slot;
+      bufs.push([slot, this.uniformBuffer(spec.kernel, kernel.packUniform(spec.uniforms ?? {}))]);
+    } else {
+      kernel.packUniform(spec.uniforms ?? {});
+    }
+    bufs.sort((x, y) => x[0] - y[0]);
+    const key = `${pipeline.label}|${bufs.map(([s, b]) => `${s}:${this.id(b)}`).join(',')}`;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
+      group = this.device.createBindGroup({
+        label: spec.kernel,
+        layout: kernel.bindGroupLayout,
+        entries: bufs.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+      });
+      this.bindGroups.set(key, group);
+    }
+    const [x, y = 1, z = 1] = spec.workgroups;
+    for (const n of [x, y, z]) {
+      if (!Number.isInteger(n) || n < 1 || n > MAX_WORKGROUPS_PER_DIM) {
+        throw new Error(`kernel ${spec.kernel}: invalid workgroup grid [${x}, ${y}, ${z}] (each 1..${MAX_WORKGROUPS_PER_DIM})`);
+      }
+    }
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(x, y, z);
+    this.counters.dispatches++;
+    if (this.debug) this.flush();
+  }
+
+  /** Records a buffer-to-buffer copy in order with the dispatches. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes);
+  }
+
+  /** Submits everything recorded so far (no-op when nothing is pending). */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    const encoder = this.encoder;
+    this.encoder = null;
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([encoder.finish()]);
+    this.submitChecks.push(
+      this.device.popErrorScope().then((err) => (err ? new Error(`WebGPU validation error in submitted work: ${err.message}`) : null)),
+    );
+    this.counters.submits++;
+    this.pool.afterSubmit();
+    for (const u of this.retiredUniforms) u.destroy();
+    this.retiredUniforms = [];
+  }
+
+  /** Copies `bytes` of `src` to the CPU. Submits pending work first (in the same submit). */
+  async read(src: GPUBuffer, bytes: number): Promise<Float32Array> {
+    const size = sizeClass(Math.max(bytes, 4));
+    const staging = this.staging.get(size)?.pop() ??
+      this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    if (bytes > 0) this.copy(src, staging, Math.ceil(bytes / 4) * 4);
+    this.flush();
+    this.counters.readbacks++;
+    await this.check();
+    await staging.mapAsync(GPUMapMode.READ, 0, size);
+    const out = new Float32Array(bytes / 4);
+    out.set(new Float32Array(staging.getMappedRange(0, out.byteLength === 0 ? 0 : Math.ceil(bytes / 4) * 4), 0, out.length));
+    staging.unmap();
+    const list = this.staging.get(size);
+    if (list) list.push(staging);
+    else this.staging.set(size, [staging]);
+    return out;
+  }
+
+  /** Rejects with the first compile or validation error since the last check. */
+  async check(): Promise<void> {
+    const checks = this.submitChecks;
+    this.submitChecks = [];
+    await this.kernels.check();
+    const first = (await Promise.all(checks)).find((e) => e !== null);
+    if (first) throw first;
+  }
+
+  /** Waits until the GPU has finished everything submitted. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.check();
+  }
+
+  private uniformBuffer(kernel: string, bytes: Uint8Array): GPUBuffer {
+    let key = kernel;
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    for (const w of words) key += ',' + w.toString(36);
+    const hit = this.uniforms.get(key);
+    if (hit) {
+      // Refresh its place in the insertion order: the map doubles as an LRU list.
+      this.uniforms.delete(key);
+      this.uniforms.set(key, hit);
+      return hit;
+    }
+    if (this.uniforms.size >= MAX_UNIFORMS) {
+      const [oldKey, old] = this.uniforms.entries().next().value as [string, GPUBuffer];
+      this.uniforms.delete(oldKey);
+      this.retiredUniforms.push(old); // may still be bound by pending commands
+    }
+    const buf = this.device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+    new Uint8Array(buf.getMappedRange()).set(bytes);
+    buf.unmap();
+    this.uniforms.set(key, buf);
+    return buf;
+  }
+
+  private id(b: GPUBuffer): number {
+    let id = this.ids.get(b);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(b, id);
+    }
+    return id;
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+}

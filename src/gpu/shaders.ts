@@ -1,0 +1,20 @@
+// The WGSL sources of every kernel family, imported as text so that bundles carry them.
+// A family may link function libraries (shaders/lib/) that are prepended to its source.
+
+import activationLib from '../../shaders/lib/activation.wgsl';
+import elementwise from '../../shaders/elementwise.wgsl';
+import reduce from '../../shaders/reduce.wgsl';
+
+export interface ShaderPart {
+  file: string;
+  code: string;
+}
+
+const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
+
+export const shaderFamilies = {
+  elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
+  reduce: [{ file: 'reduce.wgsl', code: reduce }],
+} satisfies Record<string, ShaderPart[]>;
+
+export type ShaderFamily = keyof typeof shaderFamilies;

@@ -1,0 +1,120 @@
+// Elementwise ops: add and mul with trailing broadcast (the smaller operand's shape must be a
+// suffix of the larger's, or a single element: a bias row over a batch, a scalar scale), the
+// scalar activations and their derivatives (diagonal Jacobians).
+
+import { binaryCpu } from '../cpu/elementwise';
+import { activationCpu, activationGradCpu, type ActivationKind } from '../cpu/activation';
+import { grid1d } from '../gpu/queue';
+import type { OpDef } from './op';
+import { run1 } from './op';
+import { fmt, shapeSize, type Shape } from './tensor';
+import { sumToShape } from './reduce';
+
+const WORKGROUP = 256;
+
+export const activationCode: Record<ActivationKind, number> = {
+  identity: 0,
+  sigmoid: 1,
+  tanh: 2,
+  relu: 3,
+  leakyRelu: 4,
+  softplus: 5,
+};
+
+/** The broadcast result shape of a and b, or an error naming the op and both shapes. */
+export function broadcastShape(op: string, a: Shape, b: Shape): Shape {
+  const [big, small] = shapeSize(a) >= shapeSize(b) ? [a, b] : [b, a];
+  if (shapeSize(small) === 1 && shapeSize(big) >= 1) return big;
+  let start = 0;
+  while (start < small.length && small[start] === 1) start++; // leading 1s broadcast freely
+  const suffix = small.slice(start);
+  const tail = big.slice(big.length - suffix.length);
+  if (suffix.length <= big.length && suffix.every((d, i) => d === tail[i])) return big;
+  throw new Error(
+    `${op}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast; expected equal shapes, a scalar, ` +
+      `or one shape a trailing suffix of the other (e.g. [M, N] and [N])`,
+  );
+}
+
+type BinaryKind = 'add' | 'mul';
+
+function binaryOp(kind: BinaryKind): OpDef<Record<string, never>> {
+  return {
+    name: kind,
+    outputs: ([a, b]) => [broadcastShape(kind, a!, b!)],
+    cpu: ([a, b]) => [binaryCpu(kind, a!, b!)],
+    gpu(q, [a, b], [out], [sa, sb]) {
+      const len = Math.max(shapeSize(sa!), shapeSize(sb!));
+      q.dispatch({
+        kernel: 'elementwise.binary',
+        overrides: { workgroup_size: WORKGROUP, binary_op: kind === 'add' ? 0 : 1 },
+        uniforms: { len, a_len: Math.max(1, shapeSize(sa!)), b_len: Math.max(1, shapeSize(sb!)), alpha: 0, grad_at_zero: 0 },
+        bindings: { a: a!, b: b!, out: out! },
+        workgroups: grid1d(len, WORKGROUP),
+      });
+    },
+    // d(a+b) = da + db;  d(a*b) = b da + a db; a broadcast operand sums its gradient back.
+    backward({ ops, inputs: [a, b], dy, needsGrad }) {
+      const grad = (self: typeof a, other: typeof a, need: boolean) => {
+        if (!need) return null;
+        const g = kind === 'add' ? dy : run1(ops, mul, [dy, other!], {});
+        return sumToShape(ops, g, self!.shape);
+      };
+      return [grad(a, b, needsGrad[0]!), grad(b, a, needsGrad[1]!)];
+    },
+  };
+}
+
+export const add = binaryOp('add');
+export const mul = binaryOp('mul');
+
+export interface ActivationAttrs {
+  kind: ActivationKind;
+  alpha: number;
+  /** Subgradient of relu/leaky relu at exactly 0: 0 (PyTorch, TF.js) or 1 (the lectures). */
+  gradAtZero: 0 | 1;
+}
+
+function activationUniforms(len: number, attrs: ActivationAttrs) {
+  return { len, a_len: 1, b_len: 1, alpha: attrs.alpha, grad_at_zero: attrs.gradAtZero };
+}
+
+export const activation: OpDef<ActivationAttrs> = {
+  name: 'activation',
+  outputs: ([x]) => [x!],
+  cpu: ([x], _s, { kind, alpha }) => [activationCpu(kind, x!, alpha)],
+  gpu(q, [x], [out], [sx], attrs) {
+    const len = shapeSize(sx!);
+    q.dispatch({
+      kernel: 'elementwise.unary',
+      overrides: { workgroup_size: WORKGROUP, kind: activationCode[attrs.kind] },
+      uniforms: activationUniforms(len, attrs),
+      bindings: { x: x!, out: out! },
+      workgroups: grid1d(len, WORKGROUP),
+    });
+  },
+  // dx = dy ⊙ f'(x)  (diagonal Jacobian)
+  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [run1(ops, activationGrad, [x!, y!, dy], attrs)],
+};
+
+/** dx = dy ⊙ f'(x, y): f' from the saved input x or output y, whichever is stable. */
+export const activationGrad: OpDef<ActivationAttrs> = {
+  name: 'activationGrad',
+  outputs([x, y, dy]) {
+    if (shapeSize(x!) !== shapeSize(y!) || shapeSize(x!) !== shapeSize(dy!)) {
+      throw new Error(`activationGrad: x ${fmt(x!)}, y ${fmt(y!)} and dy ${fmt(dy!)} must have the same size`);
+    }
+    return [x!];
+  },
+  cpu: ([x, y, dy], _s, { kind, alpha, gradAtZero }) => [activationGradCpu(kind, dy!, x!, y!, { alpha, reluGradAtZero: gradAtZero })],
+  gpu(q, [x, y, dy], [out], [sx], attrs) {
+    const len = shapeSize(sx!);
+    q.dispatch({
+      kernel: 'elementwise.unary_grad',
+      overrides: { workgroup_size: WORKGROUP, kind: activationCode[attrs.kind] },
+      uniforms: activationUniforms(len, attrs),
+      bindings: { x: x!, y: y!, dy: dy!, out: out! },
+      workgroups: grid1d(len, WORKGROUP),
+    });
+  },
+};

@@ -1,0 +1,83 @@
+// Tensor: a shape plus storage that the engine owns: a pooled GPUBuffer on 'webgpu', a
+// Float64Array on 'cpu' (values rounded to f32 unless the engine runs in f64). Row-major.
+
+export type Shape = readonly number[];
+
+export type Storage = { kind: 'gpu'; buffer: GPUBuffer } | { kind: 'cpu'; data: Float64Array };
+
+/** What a tensor needs from its engine. */
+export interface TensorHost {
+  readTensor(t: Tensor): Promise<Float32Array>;
+  releaseTensor(t: Tensor): void;
+}
+
+let nextTensorId = 1;
+
+export class Tensor {
+  readonly id = nextTensorId++;
+  readonly size: number;
+  private storageRef: Storage | null;
+  /** Tensors owned by this one (an op's saved auxiliaries), disposed with it. */
+  readonly owned: Tensor[] = [];
+
+  constructor(
+    readonly host: TensorHost,
+    storage: Storage,
+    readonly shape: Shape,
+  ) {
+    this.size = shapeSize(shape);
+    this.storageRef = storage;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.storageRef === null;
+  }
+
+  /** The storage; throws if the tensor was disposed. `op` names the caller in the error. */
+  storage(op: string): Storage {
+    if (!this.storageRef) throw new Error(`${op}: tensor #${this.id} of shape [${this.shape.join(', ')}] was disposed`);
+    return this.storageRef;
+  }
+
+  /** Copies the values to the CPU (a GPU readback on 'webgpu'). */
+  async read(): Promise<Float32Array> {
+    this.storage('read');
+    return this.host.readTensor(this);
+  }
+
+  /** Frees the storage (back to the pool on 'webgpu'). Disposing twice is a no-op. */
+  dispose(): void {
+    if (!this.storageRef) return;
+    this.host.releaseTensor(this);
+    this.storageRef = null;
+    for (const t of this.owned) t.dispose();
+  }
+
+  toString(): string {
+    return `Tensor#${this.id}[${this.shape.join(', ')}]`;
+  }
+}
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function fmt(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Throws unless every dimension is a non-negative integer. */
+export function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new Error(`${op}: shape ${fmt(shape)} has dimension ${String(d)}; dimensions must be non-negative integers`);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// The backends every engine test runs on, and the comparison helpers they share. The GPU
+// engine is created once per test file and kept for its whole life (Dawn must not be
+// collected under a live device). If WebGPU is missing the suite fails loudly: it does not
+// quietly test only the CPU.
+
+import { createEngine, type Engine } from '../src/index';
+import { createRng } from '../src/data/batches';
+
+let gpuEngine: Promise<Engine> | null = null;
+
+export function gpu(): Promise<Engine> {
+  gpuEngine ??= createEngine({ backend: 'webgpu' }).then((e) => {
+    console.log(`[webgrad test] WebGPU adapter: ${e.adapter}`);
+    return e;
+  });
+  return gpuEngine;
+}
+
+export function cpu(precision: 'f32' | 'f64' = 'f32'): Promise<Engine> {
+  return createEngine({ backend: 'cpu', precision });
+}
+
+/** Uniform values in [lo, hi) from a seeded generator. */
+export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const rng = createRng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rng.next();
+  return out;
+}
+
+/** Largest |a_i - b_i| / (atol + rtol·|b_i|) over i: <= 1 means within tolerance. */
+export function maxViolation(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol = 0): { ratio: number; at: number } {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let ratio = 0;
+  let at = -1;
+  for (let i = 0; i < a.length; i++) {
+    const r = Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!));
+    if (!(r <= ratio)) {
+      ratio = r;
+      at = i;
+    }
+  }
+  return { ratio, at };
+}
+
+/** Asserts a ≈ b elementwise; the message shows the worst element. */
+export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol = 0, what = ''): void {
+  const { ratio, at } = maxViolation(a, b, atol, rtol);
+  if (!(ratio <= 1)) {
+    throw new Error(`${what} mismatch at ${at}: got ${a[at]}, expected ${b[at]} (atol ${atol}, rtol ${rtol}, ratio ${ratio.toFixed(2)})`);
+  }
+}
