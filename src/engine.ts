@@ -7,7 +7,7 @@ import { KernelRegistry } from './gpu/kernels';
 import { BufferPool, type PoolStats } from './gpu/pool';
 import { CommandQueue, type QueueCounters } from './gpu/queue';
 import { backward, Tape } from './autograd/tape';
-import type { OpDef, OpRunner } from './ops/op';
+import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
 import { activation, add, mul, type ActivationAttrs } from './ops/elementwise';
 import { max, mean, reshape, sum } from './ops/reduce';
@@ -138,13 +138,49 @@ export class Engine implements OpRunner {
       const res = op.cpu(ins, shapes, attrs);
       this.cpuCounters.dispatches++;
       outputs = res.map((data, i) => {
-        if (this.precision === 'f32') for (let j = 0; j < data.length; j++) data[j] = Math.fround(data[j]!);
+        if (this.precision === 'f32') roundToF32(data);
         return this.adopt({ kind: 'cpu', data }, outShapes[i]!);
       });
     }
     for (const aux of outputs.slice(1)) outputs[0]!.owned.push(aux);
     this.tape?.record(op, inputs, outputs, attrs);
     return outputs;
+  }
+
+  /** Runs an in-place update on `targets` (their storage is rewritten, no new tensors). */
+  update<A>(op: UpdateDef<A>, targets: Tensor[], inputs: Tensor[], attrs: A): void {
+    this.checkAlive(op.name);
+    const all = [...targets, ...inputs];
+    all.forEach((t, i) => {
+      if (!(t instanceof Tensor) || t.host !== this) throw new Error(`${op.name}: argument ${i} is not a tensor of this engine`);
+      t.storage(op.name);
+    });
+    op.check(targets.map((t) => t.shape), inputs.map((t) => t.shape), attrs);
+    if (this.gpuState) {
+      const buf = (t: Tensor) => (t.storage(op.name) as { buffer: GPUBuffer }).buffer;
+      op.gpu(this.gpuState.queue, targets.map(buf), inputs.map(buf), all.map((t) => t.shape), attrs);
+    } else {
+      const data = (t: Tensor) => (t.storage(op.name) as { data: Float64Array }).data;
+      op.cpu(targets.map(data), inputs.map(data), attrs);
+      if (this.precision === 'f32') for (const t of targets) roundToF32(data(t));
+      this.cpuCounters.dispatches++;
+    }
+  }
+
+  /** Overwrites a tensor's values (e.g. per-step hyperparameters). Pending GPU work is
+   *  submitted first, so commands recorded earlier still see the old values. */
+  write(t: Tensor, data: ArrayLike<number>): void {
+    this.checkAlive('write');
+    const s = t.storage('write');
+    if (data.length !== t.size) throw new Error(`write: ${data.length} values for tensor of shape ${fmt(t.shape)} (${t.size} values)`);
+    if (s.kind === 'cpu') {
+      s.data.set(data);
+      if (this.precision === 'f32') roundToF32(s.data);
+      return;
+    }
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.gpuState!.queue.flush();
+    this.gpuState!.gpu.device.queue.writeBuffer(s.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
   }
 
   // ---- public ops ----------------------------------------------------------------------
@@ -323,6 +359,10 @@ export class Engine implements OpRunner {
   private checkAlive(op: string): void {
     if (this.fatal) throw new Error(`${op}: ${this.fatal.message}`);
   }
+}
+
+function roundToF32(data: Float64Array): void {
+  for (let j = 0; j < data.length; j++) data[j] = Math.fround(data[j]!);
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>): void {

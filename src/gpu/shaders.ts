@@ -4,6 +4,7 @@
 import activationLib from '../../shaders/lib/activation.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
+import optimizer from '../../shaders/optimizer.wgsl';
 
 export interface ShaderPart {
   file: string;
@@ -15,6 +16,7 @@ const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLi
 export const shaderFamilies = {
   elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
   reduce: [{ file: 'reduce.wgsl', code: reduce }],
+  optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;

@@ -37,3 +37,14 @@ export interface OpRunner {
 export function run1<A>(ops: OpRunner, op: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
   return ops.run(op, inputs, attrs)[0]!;
 }
+
+/** An in-place update (optimizer steps): `targets` are read and written, `inputs` only read.
+ *  Nothing is recorded on the tape: updates are not differentiable. */
+export interface UpdateDef<A> {
+  readonly name: string;
+  /** Validates shapes and attributes; throws before any GPU work. */
+  check(targets: readonly Shape[], inputs: readonly Shape[], attrs: A): void;
+  /** Mutates `targets` in place. */
+  cpu(targets: Float64Array[], inputs: Float64Array[], attrs: A): void;
+  gpu(queue: CommandQueue, targets: GPUBuffer[], inputs: GPUBuffer[], shapes: readonly Shape[], attrs: A): void;
+}

@@ -1,0 +1,79 @@
+// Optimizer updates, in place on a parameter tensor, and the on-GPU finiteness check that
+// lets training stop on a NaN/inf gradient without reading anything back each step.
+//
+//   method 0, sgd:       w ← w − η g
+//   method 1, momentum:  v ← μ v + g;            w ← w − η v
+//   method 2, adam:      m ← β1 m + (1−β1) g;  s ← β2 s + (1−β2) g²;
+//                        w ← w − η_t m / (√s + ε_t)   with η_t = η √(1−β2^t)/(1−β1^t),
+//                        ε_t = ε √(1−β2^t)  (the bias-corrected form of Kingma & Ba, sec. 2)
+// A non-finite gradient element leaves its parameter and state untouched and records the
+// step in health[slot] (atomicMin: the first bad step wins, independent of thread order).
+//
+// Bindings (group 0):
+//   dims   uniform  { len, slot }
+//   hyper  read     [8] f32: η, μ or β1, β2, ε, 1−β1^t, 1−β2^t, step, unused (written by the
+//                   trainer each step, so one pipeline and bind group serve every step)
+//   grad   read     [len]
+//   param  read_write [len]
+//   state1 read_write [len]  (momentum v, adam m; unused by sgd but bound)
+//   state2 read_write [len]  (adam s)
+//   health read_write [n] atomic u32, initialised to 0xffffffff
+// Dispatch: ceil(len / workgroup_size) workgroups, folded into (x, y) past 65535.
+
+struct Dims {
+  len: u32,
+  slot: u32,
+}
+
+override workgroup_size: u32 = 256;
+override method: u32 = 0;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> hyper: array<f32, 8>;
+@group(0) @binding(2) var<storage, read> grad: array<f32>;
+@group(0) @binding(3) var<storage, read_write> param: array<f32>;
+@group(0) @binding(4) var<storage, read_write> state1: array<f32>;
+@group(0) @binding(5) var<storage, read_write> state2: array<f32>;
+@group(0) @binding(6) var<storage, read_write> health: array<atomic<u32>>;
+
+fn is_finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(workgroup_size)
+fn update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * workgroup_size;
+  if (i >= dims.len) { return; }
+  let g = grad[i];
+  if (!is_finite(g)) {
+    atomicMin(&health[dims.slot], u32(hyper[6]));
+    return;
+  }
+  let lr = hyper[0];
+  switch method {
+    case 1u: {
+      let v = hyper[1] * state1[i] + g;
+      state1[i] = v;
+      param[i] = param[i] - lr * v;
+    }
+    case 2u: {
+      let m = hyper[1] * state1[i] + (1.0 - hyper[1]) * g;
+      let s = hyper[2] * state2[i] + (1.0 - hyper[2]) * g * g;
+      state1[i] = m;
+      state2[i] = s;
+      let c2 = sqrt(hyper[5]);
+      param[i] = param[i] - (lr * c2 / hyper[4]) * m / (sqrt(s) + hyper[3] * c2);
+    }
+    default: {
+      param[i] = param[i] - lr * g;
+    }
+  }
+}
+
+// health[slot] = min(health[slot], step) if loss[0] is not finite: the loss's own check.
+@compute @workgroup_size(1)
+fn check_loss(@builtin(global_invocation_id) gid: vec3u) {
+  if (!is_finite(grad[0])) {
+    atomicMin(&health[dims.slot], u32(hyper[6]));
+  }
+}

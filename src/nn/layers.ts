@@ -1,0 +1,144 @@
+// Layers and the sequential model. A dense layer computes the lectures' affine map
+// z = W·y + b batch-major: Z = X·Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear), then
+// an optional scalar activation. Parameters are created when the model is built on an engine.
+
+import type { Engine } from '../engine';
+import type { ActivationKind } from '../cpu/activation';
+import { fmt, type Tensor } from '../ops/tensor';
+import { initWeights, type Initializer } from './init';
+
+export interface LayerSpec {
+  readonly kind: 'dense' | 'activation';
+  /** Number of modules the layer corresponds to in a PyTorch nn.Sequential (for names). */
+  readonly torchModules: number;
+  build(e: Engine, seed: number): BuiltLayer;
+}
+
+export interface BuiltLayer {
+  /** Parameters in a fixed order, with PyTorch-style local names ('weight', 'bias'). */
+  readonly params: { name: string; tensor: Tensor }[];
+  forward(e: Engine, x: Tensor): Tensor;
+}
+
+export interface DenseOptions {
+  activation?: ActivationKind;
+  /** Slope for leakyRelu. */
+  alpha?: number;
+  /** Default: He for relu-like activations, Glorot otherwise. */
+  init?: Initializer;
+  bias?: boolean;
+}
+
+const ACTIVATIONS: readonly ActivationKind[] = ['identity', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus'];
+
+function checkActivation(where: string, a: string): void {
+  if (!ACTIVATIONS.includes(a as ActivationKind)) throw new Error(`${where}: unknown activation '${a}' (expected one of ${ACTIVATIONS.join(', ')})`);
+}
+
+/** A fully connected layer with `inFeatures` inputs and `outFeatures` outputs. */
+export function dense(inFeatures: number, outFeatures: number, opts: DenseOptions = {}): LayerSpec {
+  for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`dense: ${n} must be a positive integer, got ${v}`);
+  }
+  const activation = opts.activation ?? 'identity';
+  checkActivation('dense', activation);
+  const init = opts.init ?? (activation === 'relu' || activation === 'leakyRelu' ? 'he' : 'glorot');
+  const hasBias = opts.bias ?? true;
+  return {
+    kind: 'dense',
+    torchModules: activation === 'identity' ? 1 : 2,
+    build(e, seed) {
+      const weight = e.tensor(initWeights(init, inFeatures, outFeatures, seed), [outFeatures, inFeatures]);
+      const params = [{ name: 'weight', tensor: weight }];
+      const bias = hasBias ? e.zeros([outFeatures]) : undefined;
+      if (bias) params.push({ name: 'bias', tensor: bias });
+      return {
+        params,
+        forward(eng, x) {
+          if (x.rank !== 2 || x.shape[1] !== inFeatures) {
+            throw new Error(`dense(${inFeatures}, ${outFeatures}): input has shape ${fmt(x.shape)}, expected [batch, ${inFeatures}]`);
+          }
+          return eng.matmul(x, weight, { transposeB: true, bias, activation, alpha: opts.alpha });
+        },
+      };
+    },
+  };
+}
+
+/** A standalone activation layer. */
+export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
+  checkActivation('activationLayer', kind);
+  return {
+    kind: 'activation',
+    torchModules: 1,
+    build: () => ({
+      params: [],
+      forward: (e, x) => {
+        switch (kind) {
+          case 'sigmoid': return e.sigmoid(x);
+          case 'tanh': return e.tanh(x);
+          case 'relu': return e.relu(x);
+          case 'leakyRelu': return e.leakyRelu(x, alpha);
+          case 'softplus': return e.softplus(x);
+          default: return x;
+        }
+      },
+    }),
+  };
+}
+
+export class Sequential {
+  private built: { engine: Engine; layers: BuiltLayer[] } | null = null;
+
+  constructor(readonly layers: readonly LayerSpec[]) {
+    if (layers.length === 0) throw new Error('sequential: needs at least one layer');
+  }
+
+  /** Creates the parameters on `e`, each layer seeded from `seed` (reproducible). */
+  build(e: Engine, seed = 1): this {
+    this.dispose();
+    this.built = { engine: e, layers: this.layers.map((l, i) => l.build(e, seed * 1000 + i)) };
+    return this;
+  }
+
+  private get b() {
+    if (!this.built) throw new Error('sequential: call model.build(engine, seed) before using the model');
+    return this.built;
+  }
+
+  get engine(): Engine {
+    return this.b.engine;
+  }
+
+  /** Parameters in order (layer by layer, weight then bias). */
+  get params(): Tensor[] {
+    return this.b.layers.flatMap((l) => l.params.map((p) => p.tensor));
+  }
+
+  /** Names as PyTorch's nn.Sequential state_dict would give them ('0.weight', '2.bias', ...). */
+  namedParams(): { name: string; tensor: Tensor }[] {
+    const out: { name: string; tensor: Tensor }[] = [];
+    let index = 0;
+    this.b.layers.forEach((l, i) => {
+      for (const p of l.params) out.push({ name: `${index}.${p.name}`, tensor: p.tensor });
+      index += this.layers[i]!.torchModules;
+    });
+    return out;
+  }
+
+  forward(x: Tensor): Tensor {
+    const { engine, layers } = this.b;
+    let h = x;
+    for (const l of layers) h = l.forward(engine, h);
+    return h;
+  }
+
+  dispose(): void {
+    for (const l of this.built?.layers ?? []) for (const p of l.params) p.tensor.dispose();
+    this.built = null;
+  }
+}
+
+export function sequential(layers: LayerSpec[]): Sequential {
+  return new Sequential(layers);
+}

@@ -1,0 +1,34 @@
+// Losses as training objectives: a loss maps the model's output and the batch's targets to a
+// scalar tensor (the mean over the batch of the per-row divergence, DESIGN.md "Math").
+
+import type { Engine } from '../engine';
+import type { Tensor } from '../ops/tensor';
+
+export type Targets = Tensor | Int32Array;
+
+export interface Loss {
+  readonly name: string;
+  /** The model's output is passed through this loss as logits (softmax CE), probabilities
+   *  (binary CE) or values (mse). */
+  compute(e: Engine, output: Tensor, targets: Targets): Tensor;
+}
+
+function tensorTargets(name: string, targets: Targets): Tensor {
+  if (targets instanceof Int32Array) throw new Error(`${name}: targets must be a tensor of the output's shape, not class indices`);
+  return targets;
+}
+
+/** (1/T) Σ ½‖y − d‖² */
+export function mse(): Loss {
+  return { name: 'mse', compute: (e, y, d) => e.mseLoss(y, tensorTargets('mse', d)) };
+}
+
+/** (1/T) Σ_t Σ_i −d log p − (1−d) log(1−p), p = sigmoid(output) taken by the caller's model. */
+export function binaryCrossEntropy(): Loss {
+  return { name: 'binaryCrossEntropy', compute: (e, p, d) => e.binaryCrossEntropy(p, tensorTargets('binaryCrossEntropy', d)) };
+}
+
+/** (1/T) Σ_t −Σ_i d_i log softmax(z_t)_i, targets optionally smoothed by α. */
+export function softmaxCrossEntropy(opts: { labelSmoothing?: number } = {}): Loss {
+  return { name: 'softmaxCrossEntropy', compute: (e, z, d) => e.softmaxCrossEntropy(z, d, opts) };
+}

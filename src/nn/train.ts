@@ -1,0 +1,199 @@
+// The training loop: mini-batch epochs with seeded shuffling, evaluation, and full-batch
+// gradient descent with the lectures' stopping rules. Each step is one TrainingStep (one
+// submit); the loss is read back only every `lossEvery` steps, asynchronously, and the
+// on-GPU finiteness flags are checked at the same moments, so a NaN stops training with the
+// step and the layer that produced it.
+
+import type { Engine } from '../engine';
+import type { Split } from '../data/dataset';
+import { batches, batchCount, createRng } from '../data/batches';
+import { TrainingStep } from '../schedule/step';
+import { fmt, type Tensor } from '../ops/tensor';
+import type { Sequential } from './layers';
+import type { Loss } from './losses';
+import { Optimizer, type OptimizerConfig } from './optimizers';
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  /** Present on the steps whose loss was read back. */
+  loss?: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  trainLoss: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  loss: Loss;
+  seed?: number;
+  /** Read the loss back every this many steps (default 10). */
+  lossEvery?: number;
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (info: EpochInfo) => void | Promise<void>;
+}
+
+export interface FitResult {
+  epochs: EpochInfo[];
+  steps: number;
+  optimizer: Optimizer;
+}
+
+export class NonFiniteError extends Error {}
+
+function checkPositiveInt(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`fit: ${name} must be a positive integer, got ${String(v)}`);
+}
+
+/** Trains `model` (already built) on a split with integer class labels. */
+export async function fit(model: Sequential, data: Split, opts: FitOptions): Promise<FitResult> {
+  checkPositiveInt('epochs', opts.epochs);
+  checkPositiveInt('batchSize', opts.batchSize);
+  const lossEvery = opts.lossEvery ?? 10;
+  checkPositiveInt('lossEvery', lossEvery);
+  const e = model.engine;
+  const optimizer = new Optimizer(e, model.params, opts.optimizer);
+  const rng = createRng(opts.seed ?? 1);
+  const names = model.namedParams().map((p) => p.name);
+  let x: Tensor | null = null;
+  let labels: Int32Array = new Int32Array(0);
+  const step = new TrainingStep(e, () => opts.loss.compute(e, model.forward(x!), labels), optimizer);
+  const epochs: EpochInfo[] = [];
+  let steps = 0;
+  const pending: Promise<void>[] = [];
+
+  const checkHealth = async () => {
+    const bad = await optimizer.firstNonFinite();
+    if (bad) {
+      const where = bad.param < 0 ? 'the loss' : `the gradient of ${names[bad.param]} (${fmt(model.params[bad.param]!.shape)})`;
+      throw new NonFiniteError(`training stopped: ${where} became NaN or infinite at step ${bad.step}; the parameters keep their last finite values`);
+    }
+  };
+
+  try {
+    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      const t0 = performance.now();
+      let lossSum = 0;
+      let lossCount = 0;
+      for (const batch of batches(data, opts.batchSize, { shuffle: true, rng })) {
+        x = e.tensor(batch.x, [batch.size, data.features]);
+        labels = batch.labels;
+        steps++;
+        const s = steps;
+        const read = s % lossEvery === 0 || s === 1;
+        if (read) {
+          const p = step.run(true).then(async (loss) => {
+            lossSum += loss;
+            lossCount++;
+            opts.onStep?.({ epoch, step: s, loss });
+            if (!Number.isFinite(loss)) await checkHealth();
+          });
+          p.catch(() => {}); // handled where it is awaited; this only marks it as observed
+          pending.push(p);
+          // Bound how far the CPU runs ahead of the GPU: wait for the previous read only.
+          if (pending.length > 2) await pending.shift();
+        } else {
+          step.run(false);
+          opts.onStep?.({ epoch, step: s });
+        }
+        x.dispose();
+        x = null;
+      }
+      await Promise.all(pending.splice(0));
+      await checkHealth();
+      const seconds = (performance.now() - t0) / 1000;
+      const info = { epoch, trainLoss: lossCount > 0 ? lossSum / lossCount : NaN, seconds, samplesPerSecond: data.count / seconds };
+      epochs.push(info);
+      await opts.onEpoch?.(info);
+    }
+  } catch (err) {
+    await Promise.allSettled(pending);
+    x?.dispose();
+    throw err;
+  }
+  return { epochs, steps, optimizer };
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+}
+
+/** Mean loss and classification accuracy (arg-max of the output) over a split. */
+export async function evaluate(model: Sequential, data: Split, loss: Loss, batchSize = 500): Promise<Evaluation> {
+  const e = model.engine;
+  let lossSum = 0;
+  let correct = 0;
+  for (const batch of batches(data, batchSize, { shuffle: false })) {
+    const { l, y } = e.tidy(() => {
+      const y = model.forward(e.tensor(batch.x, [batch.size, data.features]));
+      return { l: loss.compute(e, y, batch.labels), y };
+    });
+    const [lv, o] = await Promise.all([l.read(), y.read()]).finally(() => {
+      l.dispose();
+      y.dispose();
+    });
+    lossSum += lv[0]! * batch.size;
+    const k = o.length / batch.size;
+    for (let r = 0; r < batch.size; r++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (o[r * k + j]! > o[r * k + best]!) best = j;
+      if (best === batch.labels[r]) correct++;
+    }
+  }
+  return { loss: lossSum / data.count, accuracy: correct / data.count };
+}
+
+export interface MinimizeOptions {
+  lr: number | ((step: number) => number);
+  /** Stop when |Loss_k − Loss_{k−1}| < lossTolerance. */
+  lossTolerance?: number;
+  /** Stop when ‖∇‖ < gradTolerance. */
+  gradTolerance?: number;
+  maxSteps?: number;
+  optimizer?: OptimizerConfig['kind'];
+}
+
+export interface MinimizeResult {
+  loss: number;
+  steps: number;
+  gradNorm: number;
+  reason: 'loss' | 'grad' | 'maxSteps';
+}
+
+/**
+ * Full-batch gradient descent on f(params) with the lectures' stopping rules. Reads the loss
+ * and gradient norm back every step (the stopping rules need them).
+ */
+export async function minimize(e: Engine, f: () => Tensor, params: Tensor[], opts: MinimizeOptions): Promise<MinimizeResult> {
+  const maxSteps = opts.maxSteps ?? 10_000;
+  const optimizer = new Optimizer(e, params, { kind: opts.optimizer ?? 'sgd', lr: opts.lr } as OptimizerConfig);
+  let prev = Infinity;
+  try {
+    for (let k = 1; k <= maxSteps; k++) {
+      const { value, grads } = e.gradients(f, params);
+      const sq = e.tidy(() => grads.map((g) => e.sum(e.mul(g, g))).reduce((a, b) => e.add(a, b)));
+      optimizer.step(grads, value);
+      grads.forEach((g) => g.dispose());
+      const [loss, g2] = await Promise.all([value.read(), sq.read()]);
+      value.dispose();
+      sq.dispose();
+      const l = loss[0]!;
+      const gradNorm = Math.sqrt(g2[0]!);
+      if (!Number.isFinite(l) || !Number.isFinite(gradNorm)) throw new NonFiniteError(`minimize: loss or gradient became non-finite at step ${k}`);
+      if (opts.gradTolerance !== undefined && gradNorm < opts.gradTolerance) return { loss: l, steps: k, gradNorm, reason: 'grad' };
+      if (opts.lossTolerance !== undefined && Math.abs(l - prev) < opts.lossTolerance) return { loss: l, steps: k, gradNorm, reason: 'loss' };
+      prev = l;
+      if (k === maxSteps) return { loss: l, steps: k, gradNorm, reason: 'maxSteps' };
+    }
+    throw new Error('minimize: maxSteps must be at least 1');
+  } finally {
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,120 @@
+// Batched matrix multiply C[b] = op(A[b])·op(B[b]) (+ bias row, then an activation), op =
+// identity or transpose per operand. Rank 2 ([M, K]·[K, N]) or rank 3 with batch broadcast
+// (a batch-1 operand is reused for every batch). The affine layer Z = X·Wᵀ + b is
+// matmul(X, W, { transposeB: true, bias: b }), and its backward needs the other transposes:
+// dX = dZ·W, dW = dZᵀ·X, db = Σ_rows dZ.
+
+import { matmulCpu } from '../cpu/matmul';
+import type { ActivationKind } from '../cpu/activation';
+import type { OpDef, OpRunner } from './op';
+import { run1 } from './op';
+import { fmt, type Shape, type Tensor } from './tensor';
+import { activationCode } from './elementwise';
+import { sumToShape } from './reduce';
+
+export interface MatmulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+  /** Applied after the bias, in the same kernel. Differentiable only as 'identity': the
+   *  engine splits a fused activation into its own op when gradients are being recorded. */
+  activation: ActivationKind;
+  alpha: number;
+}
+
+// Register tile per invocation and workgroup shape (see shaders/matmul.wgsl for the tuning).
+const TILE_M = 4;
+const TILE_N = 4;
+const WG_X = 8;
+const WG_Y = 8;
+
+interface Dims {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  aBatched: boolean;
+  bBatched: boolean;
+  out: Shape;
+}
+
+function dims(a: Shape, b: Shape, bias: Shape | undefined, { transposeA, transposeB }: MatmulAttrs): Dims {
+  const desc = `matmul: A ${fmt(a)}${transposeA ? 'ᵀ' : ''} · B ${fmt(b)}${transposeB ? 'ᵀ' : ''}`;
+  if ((a.length !== 2 && a.length !== 3) || (b.length !== 2 && b.length !== 3)) {
+    throw new Error(`${desc}: operands must have rank 2 ([M, K]) or 3 ([batch, M, K])`);
+  }
+  const [ar, ac] = a.slice(-2) as [number, number];
+  const [br, bc] = b.slice(-2) as [number, number];
+  const [M, K] = transposeA ? [ac, ar] : [ar, ac];
+  const [K2, N] = transposeB ? [bc, br] : [br, bc];
+  if (K !== K2) throw new Error(`${desc}: inner dimensions differ (${K} vs ${K2})`);
+  const ab = a.length === 3 ? a[0]! : 1;
+  const bb = b.length === 3 ? b[0]! : 1;
+  if (ab !== bb && ab !== 1 && bb !== 1) throw new Error(`${desc}: batch sizes ${ab} and ${bb} differ (one may be 1 to broadcast)`);
+  const batch = Math.max(ab, bb);
+  if (bias && (bias.length !== 1 || bias[0] !== N)) throw new Error(`${desc}: bias has shape ${fmt(bias)}, expected [${N}]`);
+  const out = a.length === 3 || b.length === 3 ? [batch, M, N] : [M, N];
+  return { batch, M, N, K, aBatched: ab > 1, bBatched: bb > 1, out };
+}
+
+export const matmul: OpDef<MatmulAttrs> = {
+  name: 'matmul',
+  outputs: ([a, b, bias], attrs) => [dims(a!, b!, bias, attrs).out],
+  cpu([a, b, bias], [sa, sb, sbias], attrs) {
+    const d = dims(sa!, sb!, sbias, attrs);
+    const p = { batch: d.batch, M: d.M, N: d.N, K: d.K, aBatched: d.aBatched, bBatched: d.bBatched, transposeA: attrs.transposeA, transposeB: attrs.transposeB };
+    return [matmulCpu(a!, b!, p, { bias, activation: attrs.activation, alpha: attrs.alpha })];
+  },
+  gpu(q, [a, b, bias], [c], [sa, sb, sbias], attrs) {
+    const d = dims(sa!, sb!, sbias, attrs);
+    q.dispatch({
+      kernel: 'matmul.main',
+      overrides: {
+        transpose_a: attrs.transposeA,
+        transpose_b: attrs.transposeB,
+        has_bias: bias !== undefined,
+        activation: activationCode[attrs.activation],
+      },
+      uniforms: {
+        M: d.M,
+        N: d.N,
+        K: d.K,
+        batch: d.batch,
+        a_batch_stride: d.aBatched ? d.M * d.K : 0,
+        b_batch_stride: d.bBatched ? d.K * d.N : 0,
+        alpha: attrs.alpha,
+      },
+      // An unused bias binding still needs a buffer: A serves (it is never read).
+      bindings: { a: a!, b: b!, bias: bias ?? a!, c: c! },
+      workgroups: [Math.max(1, Math.ceil(d.N / (WG_X * TILE_N))), Math.max(1, Math.ceil(d.M / (WG_Y * TILE_M))), Math.max(1, d.batch)],
+    });
+  },
+  // dA = dC·op(B)ᵀ and dB = op(A)ᵀ·dC, written for each stored layout; db = Σ_rows dC.
+  backward({ ops, inputs: [a, b, bias], dy, attrs, needsGrad }) {
+    if (attrs.activation !== 'identity') throw new Error(`matmul: gradient through a fused ${attrs.activation} epilogue is not supported`);
+    const { transposeA: tA, transposeB: tB } = attrs;
+    const mm = (x: Tensor, y: Tensor, transposeA: boolean, transposeB: boolean) =>
+      run1(ops, matmul, [x, y], { transposeA, transposeB, activation: 'identity', alpha: 0 });
+    const da = needsGrad[0] ? sumToShape(ops, tA ? mm(b!, dy, tB, true) : mm(dy, b!, false, !tB), a!.shape) : null;
+    const db = needsGrad[1] ? sumToShape(ops, tB ? mm(dy, a!, true, tA) : mm(a!, dy, !tA, false), b!.shape) : null;
+    const dbias = bias && needsGrad[2] ? sumToShape(ops, dy, bias.shape) : null;
+    return [da, db, dbias];
+  },
+};
+
+/** matmul with the public options, splitting a fused activation off when it must be differentiated. */
+export function runMatmul(
+  ops: OpRunner,
+  recording: boolean,
+  a: Tensor,
+  b: Tensor,
+  opts: { transposeA?: boolean; transposeB?: boolean; bias?: Tensor; activation?: ActivationKind; alpha?: number },
+  activationOp: (z: Tensor) => Tensor,
+): Tensor {
+  const activation = opts.activation ?? 'identity';
+  const base = { transposeA: opts.transposeA ?? false, transposeB: opts.transposeB ?? false, alpha: opts.alpha ?? 0.01 };
+  const inputs = opts.bias ? [a, b, opts.bias] : [a, b];
+  if (recording && activation !== 'identity') {
+    return activationOp(run1(ops, matmul, inputs, { ...base, activation: 'identity' }));
+  }
+  return run1(ops, matmul, inputs, { ...base, activation });
+}

@@ -1,0 +1,67 @@
+// A training step as one unit of GPU work: forward, loss, backward (the tape's rules) and the
+// optimizer update are recorded into the engine's one command encoder and submitted once.
+// Intermediate buffers return to the pool when the step ends and are reused by the next step
+// of the same shapes; nothing is read back unless the caller asks for the loss.
+
+import type { Engine } from '../engine';
+import type { QueueCounters } from '../gpu/queue';
+import type { Tensor } from '../ops/tensor';
+
+/** Applies gradients to parameters (an optimizer); `loss` lets it check finiteness on the GPU. */
+export interface Updater {
+  readonly params: Tensor[];
+  step(grads: Tensor[], loss?: Tensor): void;
+}
+
+export interface StepCounters extends QueueCounters {
+  /** GPU buffers created during the step (0 once shapes repeat). */
+  allocations: number;
+}
+
+export class TrainingStep {
+  /** What the most recent step cost. */
+  last: StepCounters = { dispatches: 0, submits: 0, readbacks: 0, allocations: 0 };
+
+  constructor(
+    private readonly e: Engine,
+    private readonly objective: () => Tensor,
+    private readonly updater: Updater,
+  ) {}
+
+  /**
+   * Runs one step. With readLoss, the loss is copied out in the same submit and the promise
+   * resolves when the GPU gets there; without it, there is no readback at all.
+   */
+  run(readLoss: false): void;
+  run(readLoss: true): Promise<number>;
+  run(readLoss: boolean): Promise<number> | void {
+    const before = this.counters();
+    const { value, grads } = this.e.gradients(this.objective, this.updater.params);
+    let result: Promise<number> | undefined;
+    try {
+      this.updater.step(grads, value);
+    } finally {
+      grads.forEach((g) => g.dispose());
+      if (readLoss) {
+        result = value.read().then((v) => v[0]!);
+        value.dispose(); // safe: the copy to the CPU is already recorded and submitted
+      } else {
+        this.e.flush();
+        value.dispose();
+      }
+    }
+    const after = this.counters();
+    this.last = {
+      dispatches: after.dispatches - before.dispatches,
+      submits: after.submits - before.submits,
+      readbacks: after.readbacks - before.readbacks,
+      allocations: after.allocations - before.allocations,
+    };
+    return result;
+  }
+
+  private counters(): StepCounters {
+    const s = this.e.stats();
+    return { ...s.queue, allocations: s.pool?.allocations ?? 0 };
+  }
+}
