@@ -9,7 +9,7 @@ import { CommandQueue, type QueueCounters } from './gpu/queue';
 import { backward, Tape } from './autograd/tape';
 import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
-import { activation, add, mul, type ActivationAttrs } from './ops/elementwise';
+import { activation, add, mul, scale, sub, type ActivationAttrs } from './ops/elementwise';
 import { max, mean, reshape, sum } from './ops/reduce';
 
 export type Backend = 'webgpu' | 'cpu';
@@ -187,6 +187,13 @@ export class Engine implements OpRunner {
 
   add(a: Tensor, b: Tensor): Tensor {
     return this.run(add, [a, b], {})[0]!;
+  }
+  sub(a: Tensor, b: Tensor): Tensor {
+    return this.run(sub, [a, b], {})[0]!;
+  }
+  /** factor · x for a number factor. */
+  scale(x: Tensor, factor: number): Tensor {
+    return this.run(scale, [x], { factor })[0]!;
   }
   mul(a: Tensor, b: Tensor): Tensor {
     return this.run(mul, [a, b], {})[0]!;

@@ -7,9 +7,9 @@
 
 import { type Vec } from './types';
 
-export type BinaryOp = 'add' | 'mul';
+export type BinaryOp = 'add' | 'sub' | 'mul';
 
-// out[i] = a[i % |a|] (+ or *) b[i % |b|], |out| = max(|a|, |b|)
+// out[i] = a[i % |a|] (+, − or *) b[i % |b|], |out| = max(|a|, |b|)
 export function binaryCpu(op: BinaryOp, a: Vec, b: Vec): Vec {
   const na = a.length;
   const nb = b.length;
@@ -23,6 +23,8 @@ export function binaryCpu(op: BinaryOp, a: Vec, b: Vec): Vec {
   if (op === 'add') {
     if (na === nb) for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
     else for (let i = 0; i < n; i++) out[i] = a[i % na]! + b[i % nb]!;
+  } else if (op === 'sub') {
+    for (let i = 0; i < n; i++) out[i] = a[i % na]! - b[i % nb]!;
   } else if (op === 'mul') {
     if (na === nb) for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
     else for (let i = 0; i < n; i++) out[i] = a[i % na]! * b[i % nb]!;

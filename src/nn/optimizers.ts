@@ -5,7 +5,7 @@
 
 import type { Engine } from '../engine';
 import type { UpdateDef } from '../ops/op';
-import { fmt, shapeSize, type Tensor } from '../ops/tensor';
+import { fmt, shapeSize, type Shape, type Tensor } from '../ops/tensor';
 import { grid1d } from '../gpu/queue';
 
 const WORKGROUP = 256;
@@ -41,7 +41,8 @@ interface UpdateAttrs {
 const optimizerUpdate: UpdateDef<UpdateAttrs> = {
   name: 'optimizerUpdate',
   check([param, s1, s2], [, grad]) {
-    if (shapeSize(param!) !== shapeSize(grad!) || shapeSize(s1!) !== shapeSize(param!) || shapeSize(s2!) !== shapeSize(param!)) {
+    const stateOk = (s: Shape) => shapeSize(s) === shapeSize(param!) || shapeSize(s) === 1;
+    if (shapeSize(param!) !== shapeSize(grad!) || !stateOk(s1!) || !stateOk(s2!)) {
       throw new Error(`optimizer: gradient ${fmt(grad!)} does not match parameter ${fmt(param!)}`);
     }
   },
@@ -113,7 +114,8 @@ export class Optimizer {
   private readonly hyper: Tensor;
   /** slot 0: the loss; slot i+1: parameter i. */
   private readonly health: Tensor;
-  private readonly dummy: Tensor;
+  /** Stand-ins for unused state (sgd has none): two, since both are bound read_write. */
+  private readonly dummies: [Tensor, Tensor];
   /** Steps taken so far. */
   steps = 0;
 
@@ -133,11 +135,11 @@ export class Optimizer {
       if (!(v >= 0 && v < 1)) throw new Error(`optimizer: ${name} must be in [0, 1), got ${v}`);
     }
     if (!(this.eps >= 0 && Number.isFinite(this.eps))) throw new Error(`optimizer: eps must be a finite number >= 0, got ${this.eps}`);
-    this.dummy = e.zeros([1]);
+    this.dummies = [e.zeros([1]), e.zeros([1])];
     this.state = params.map((p) => {
       const needs1 = config.kind !== 'sgd';
       const needs2 = config.kind === 'adam';
-      return [needs1 ? e.zeros(p.shape) : this.dummy, needs2 ? e.zeros(p.shape) : this.dummy];
+      return [needs1 ? e.zeros(p.shape) : this.dummies[0], needs2 ? e.zeros(p.shape) : this.dummies[1]];
     });
     this.hyper = e.zeros([8]);
     this.health = e.tensor(this.neverValues(params.length + 1), [params.length + 1]);
@@ -173,11 +175,8 @@ export class Optimizer {
   }
 
   dispose(): void {
-    for (const [a, b] of this.state) {
-      if (a !== this.dummy) a.dispose();
-      if (b !== this.dummy) b.dispose();
-    }
-    this.dummy.dispose();
+    for (const t of this.state.flat()) t.dispose();
+    for (const t of this.dummies) t.dispose();
     this.hyper.dispose();
     this.health.dispose();
   }

@@ -7,7 +7,7 @@ import { activationCpu, activationGradCpu, type ActivationKind } from '../cpu/ac
 import { grid1d } from '../gpu/queue';
 import type { OpDef } from './op';
 import { run1 } from './op';
-import { fmt, shapeSize, type Shape } from './tensor';
+import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 import { sumToShape } from './reduce';
 
 const WORKGROUP = 256;
@@ -36,7 +36,8 @@ export function broadcastShape(op: string, a: Shape, b: Shape): Shape {
   );
 }
 
-type BinaryKind = 'add' | 'mul';
+type BinaryKind = 'add' | 'sub' | 'mul';
+const binaryCode: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2 };
 
 function binaryOp(kind: BinaryKind): OpDef<Record<string, never>> {
   return {
@@ -47,25 +48,26 @@ function binaryOp(kind: BinaryKind): OpDef<Record<string, never>> {
       const len = Math.max(shapeSize(sa!), shapeSize(sb!));
       q.dispatch({
         kernel: 'elementwise.binary',
-        overrides: { workgroup_size: WORKGROUP, binary_op: kind === 'add' ? 0 : 1 },
+        overrides: { workgroup_size: WORKGROUP, binary_op: binaryCode[kind] },
         uniforms: { len, a_len: Math.max(1, shapeSize(sa!)), b_len: Math.max(1, shapeSize(sb!)), alpha: 0, grad_at_zero: 0 },
         bindings: { a: a!, b: b!, out: out! },
         workgroups: grid1d(len, WORKGROUP),
       });
     },
-    // d(a+b) = da + db;  d(a*b) = b da + a db; a broadcast operand sums its gradient back.
+    // d(a±b) = da ± db;  d(a*b) = b da + a db; a broadcast operand sums its gradient back.
     backward({ ops, inputs: [a, b], dy, needsGrad }) {
-      const grad = (self: typeof a, other: typeof a, need: boolean) => {
-        if (!need) return null;
-        const g = kind === 'add' ? dy : run1(ops, mul, [dy, other!], {});
-        return sumToShape(ops, g, self!.shape);
+      const grad = (self: Tensor, other: Tensor, sign: 1 | -1) => {
+        if (kind === 'mul') return sumToShape(ops, run1(ops, mul, [dy, other], {}), self.shape);
+        const g = sumToShape(ops, dy, self.shape);
+        return sign > 0 ? g : run1(ops, scale, [g], { factor: -1 });
       };
-      return [grad(a, b, needsGrad[0]!), grad(b, a, needsGrad[1]!)];
+      return [needsGrad[0] ? grad(a!, b!, 1) : null, needsGrad[1] ? grad(b!, a!, kind === 'sub' ? -1 : 1) : null];
     },
   };
 }
 
 export const add = binaryOp('add');
+export const sub = binaryOp('sub');
 export const mul = binaryOp('mul');
 
 export interface ActivationAttrs {
@@ -117,4 +119,26 @@ export const activationGrad: OpDef<ActivationAttrs> = {
       workgroups: grid1d(len, WORKGROUP),
     });
   },
+};
+
+/** out = factor · x */
+export const scale: OpDef<{ factor: number }> = {
+  name: 'scale',
+  outputs([x], { factor }) {
+    if (typeof factor !== 'number' || Number.isNaN(factor)) throw new Error(`scale: factor must be a number, got ${String(factor)}`);
+    return [x!];
+  },
+  cpu: ([x], _s, { factor }) => [x!.map((v) => factor * v)],
+  gpu(q, [x], [out], [sx], { factor }) {
+    const len = shapeSize(sx!);
+    q.dispatch({
+      kernel: 'elementwise.scale',
+      overrides: { workgroup_size: WORKGROUP },
+      uniforms: { len, a_len: 1, b_len: 1, alpha: factor, grad_at_zero: 0 },
+      bindings: { x: x!, out: out! },
+      workgroups: grid1d(len, WORKGROUP),
+    });
+  },
+  // d(cx) = c dx
+  backward: ({ ops, dy, attrs }) => [run1(ops, scale, [dy], attrs)],
 };

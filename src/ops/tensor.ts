@@ -49,6 +49,13 @@ export class Tensor {
     return this.host.readTensor(this);
   }
 
+  /** The values at full precision: f64 on the CPU engine in 'f64' mode, else f32 widened. */
+  async readF64(): Promise<Float64Array> {
+    const s = this.storage('readF64');
+    if (s.kind === 'cpu') return s.data.slice();
+    return Float64Array.from(await this.read());
+  }
+
   /** Frees the storage (back to the pool on 'webgpu'). Disposing twice is a no-op. */
   dispose(): void {
     if (!this.storageRef) return;
