@@ -63,7 +63,8 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
  *  starts: the Vulkan loader reads VK_ICD_FILENAMES once. A set variable is respected. */
 async function useSwiftShaderWithoutGpu(): Promise<void> {
   if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES) return;
-  const fs = await import('node:fs');
+  const fsName = 'node:fs'; // a variable specifier keeps browser bundles from including it
+  const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
   const hasGpu = fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
   if (!hasGpu && fs.existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }

@@ -1,5 +1,5 @@
 // Browser stand-in for the 'vitest' module (vite aliases 'vitest' to this file in the browser
-// bundle). describe/it/test and the hooks only register; run() in ./runner executes them.
+// bundle). describe/it/test and the hooks only register; runFile() in ./runner executes them.
 // `expect` is built from @vitest/expect and its chai exactly as vitest 4 builds its global
 // expect (vitest/dist/chunks/test.*.js: chai.use(JestExtend, JestChaiExpect,
 // ChaiStyleAssertions, JestAsymmetricMatchers) + createExpect), minus snapshots and expect.poll.
@@ -17,7 +17,7 @@ import {
   JestExtend,
   setState,
 } from '@vitest/expect';
-import { currentSuite, type Fn, type Hook, type Mode, type Suite } from './registry';
+import { currentSuite, newSuite, registryStack, type Fn, type Hook, type Mode, type Suite } from './registry';
 
 chai.use(JestExtend);
 chai.use(JestChaiExpect);
@@ -129,8 +129,11 @@ function formatTitle(title: string, args: unknown, index: number): string {
 const stringify = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
 function makeTest(mode: Mode) {
-  const register = (name: string, fn?: Fn, options?: Options) =>
+  // it(name, fn, options) and it(name, options, fn) are both accepted, as in vitest.
+  const register = (name: string, a?: Fn | Options, b?: Fn | Options) => {
+    const [fn, options] = typeof a === 'function' ? [a, b as Options] : [b as Fn | undefined, a];
     currentSuite().children.push({ kind: 'test', name, fn, mode: fn ? mode : 'todo', timeout: timeoutOf(options) });
+  };
   return Object.assign(register, {
     each:
       (cases: readonly unknown[]) =>
@@ -143,9 +146,8 @@ function makeTest(mode: Mode) {
 
 function makeDescribe(mode: Mode) {
   const register = (name: string, fn: () => void) => {
-    const parent = currentSuite();
-    const suite: Suite = { kind: 'suite', name, mode, children: [], hooks: { beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] } };
-    parent.children.push(suite);
+    const suite = newSuite(name, mode);
+    currentSuite().children.push(suite);
     registryStack.push(suite);
     try {
       fn();
@@ -159,17 +161,17 @@ function makeDescribe(mode: Mode) {
   });
 }
 
-import { registryStack } from './registry';
-
 function withModifiers<T>(make: (mode: Mode) => T) {
   const base = make('run');
   return Object.assign(base as object, {
     only: make('only'),
     skip: make('skip'),
-    todo: (name: string) => currentSuite().children.push({ kind: 'test', name, mode: 'todo' }),
+    todo: (name: string) => {
+      currentSuite().children.push({ kind: 'test', name, mode: 'todo' });
+    },
     skipIf: (cond: unknown) => make(cond ? 'skip' : 'run'),
     runIf: (cond: unknown) => make(cond ? 'run' : 'skip'),
-  }) as T & { only: T; skip: T; todo: (name: string) => void; skipIf: (c: unknown) => T; runIf: (c: unknown) => T };
+  }) as unknown as T & { only: T; skip: T; todo: (name: string) => void; skipIf: (c: unknown) => T; runIf: (c: unknown) => T };
 }
 
 export const it = withModifiers(makeTest);
