@@ -11,6 +11,8 @@ import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
 import { activation, add, mul, scale, sub, type ActivationAttrs } from './ops/elementwise';
 import { max, mean, reshape, sum } from './ops/reduce';
+import { logSoftmax, softmax, softmaxJvp } from './ops/softmax';
+import { binaryCrossEntropy, mseLoss, softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -227,6 +229,31 @@ export class Engine implements OpRunner {
   reshape(x: Tensor, shape: Shape): Tensor {
     checkShape('reshape', shape);
     return this.run(reshape, [x], { shape: [...shape] })[0]!;
+  }
+  /** Row-wise softmax over the last axis, stable (the row max is subtracted). */
+  softmax(x: Tensor): Tensor {
+    return this.run(softmax, [x], {})[0]!;
+  }
+  /** Row-wise log-softmax over the last axis: x - max - log Σ e^(x - max). */
+  logSoftmax(x: Tensor): Tensor {
+    return this.run(logSoftmax, [x], {})[0]!;
+  }
+  /** y ⊙ (v - ⟨v, y⟩) per row: the softmax Jacobian at y = softmax(z) times v (J = Jᵀ). */
+  softmaxJvp(y: Tensor, v: Tensor): Tensor {
+    return this.run(softmaxJvp, [y, v], {})[0]!;
+  }
+  /** (1/T) Σ_t ½‖y_t - d_t‖² over the T rows (last axis = one example). */
+  mseLoss(y: Tensor, d: Tensor): Tensor {
+    return this.run(mseLoss, [y, d], {})[0]!;
+  }
+  /** (1/T) Σ_t Σ_i -d log p - (1-d) log(1-p), p clamped to [1e-7, 1 - 1e-7]. */
+  binaryCrossEntropy(p: Tensor, d: Tensor): Tensor {
+    return this.run(binaryCrossEntropy, [p, d], {})[0]!;
+  }
+  /** (1/T) Σ_t -Σ_i d_i log softmax(z_t)_i; labels: class indices (Int32Array, one per row)
+   *  or target rows of the logits' shape; labelSmoothing α in [0, 1). */
+  softmaxCrossEntropy(logits: Tensor, labels: Int32Array | Tensor, opts?: SoftmaxCrossEntropyOptions): Tensor {
+    return softmaxCrossEntropyWith(this, logits, labels, opts);
   }
 
   private act(x: Tensor, kind: ActivationAttrs['kind'], alpha = 0): Tensor {

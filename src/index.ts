@@ -4,3 +4,5 @@ export type { Backend, EngineOptions, EngineStats } from './engine';
 export { Tensor } from './ops/tensor';
 export type { Shape } from './ops/tensor';
 export type { AdapterReport } from './gpu/device';
+export type { SoftmaxCrossEntropyOptions } from './ops/loss';
+export type { ActivationKind } from './cpu/activation';

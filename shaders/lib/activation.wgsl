@@ -5,10 +5,10 @@
 // Every form is stable for |x| up to f32 max: exp only ever sees -|x| (WGSL's tanh and a
 // naive 1/(1+exp(-x)) overflow to NaN/inf on some drivers for |x| > ~88).
 
+// For x < 0, e/(1+e) keeps full relative precision (1 − sigmoid(|x|) would round to 0).
 fn sigmoid_stable(x: f32) -> f32 {
   let e = exp(-abs(x));            // in (0, 1]
-  let s = 1.0 / (1.0 + e);         // sigmoid(|x|)
-  return select(1.0 - s, s, x >= 0.0);
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
 }
 
 fn tanh_stable(x: f32) -> f32 {

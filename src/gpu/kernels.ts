@@ -154,7 +154,11 @@ export class KernelRegistry {
     let f = this.families.get(family);
     if (!f) {
       const code = parts.map((p) => p.code).join('\n');
+      // The scope keeps a WGSL error from becoming an uncaptured (engine-fatal) error; the
+      // compilation info then maps it to the .wgsl file and line.
+      this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ label: family, code });
+      void this.device.popErrorScope();
       this.pending.push(compilationErrors(module, parts).then(() => null, (err: Error) => err));
       f = { module, reflect: new WgslReflect(code) };
       this.families.set(family, f);

@@ -5,6 +5,8 @@ import activationLib from '../../shaders/lib/activation.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
+import softmax from '../../shaders/softmax.wgsl';
+import loss from '../../shaders/loss.wgsl';
 
 export interface ShaderPart {
   file: string;
@@ -17,6 +19,8 @@ export const shaderFamilies = {
   elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
   reduce: [{ file: 'reduce.wgsl', code: reduce }],
   optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
+  softmax: [{ file: 'softmax.wgsl', code: softmax }],
+  loss: [{ file: 'loss.wgsl', code: loss }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;

@@ -126,6 +126,29 @@ export class Sequential {
     return out;
   }
 
+  /** Parameter values by PyTorch-style name, shapes as stored ([out, in] for weights). */
+  async stateDict(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const { name, tensor } of this.namedParams()) out[name] = { shape: [...tensor.shape], data: await tensor.read() };
+    return out;
+  }
+
+  /** Replaces every parameter's values; checks names and shapes first, so a bad file
+   *  changes nothing. `source` names the file in errors. */
+  loadStateDict(tensors: Record<string, { shape: number[]; data: Float32Array }>, source: string): void {
+    const named = this.namedParams();
+    for (const { name, tensor } of named) {
+      const t = tensors[name];
+      if (!t) throw new Error(`${source}: missing tensor '${name}' (expected shape ${fmt(tensor.shape)}; the file has: ${Object.keys(tensors).join(', ') || 'nothing'})`);
+      if (t.shape.length !== tensor.shape.length || t.shape.some((d, i) => d !== tensor.shape[i])) {
+        throw new Error(`${source}: tensor '${name}' has shape ${fmt(t.shape)}, the model expects ${fmt(tensor.shape)}`);
+      }
+    }
+    const extra = Object.keys(tensors).filter((k) => !named.some((p) => p.name === k));
+    if (extra.length > 0) throw new Error(`${source}: tensors not in the model: ${extra.join(', ')}`);
+    for (const { name, tensor } of named) this.engine.write(tensor, tensors[name]!.data);
+  }
+
   forward(x: Tensor): Tensor {
     const { engine, layers } = this.b;
     let h = x;

@@ -8,7 +8,8 @@ import type { OpDef, OpRunner } from './op';
 import { run1 } from './op';
 import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 
-const WORKGROUP = 64;
+export const REDUCE_WORKGROUP = 64;
+const WORKGROUP = REDUCE_WORKGROUP;
 
 export type ReduceKind = 'sum' | 'mean' | 'max';
 

@@ -1,0 +1,254 @@
+// Losses over a batch viewed as [rows, cols] (T = rows, K = cols): the per-row divergences
+// and the gradient with respect to the first input, in one kernel (a workgroup per row). The
+// op then averages row_loss with reduce.reduce_sum (scale 1/T): Loss = (1/T) Σ_t Div(x_t, d_t).
+//
+//   mse_rows:  row_loss_t = ½ Σ_j (x_j - d_j)²             grad_j = (x_j - d_j) / T
+//   bce_rows:  row_loss_t = Σ_j -d log p_c - (1-d) log q_c  grad_j = (p_c - d) / (p_c q_c) / T
+//              p_c = clamp(x_j, eps, 1-eps), q_c = 1 - p_c (straight-through clamp, as
+//              src/cpu/loss.ts: the derivative at the boundary, not 0, outside it)
+//   ce_rows:   row_loss_t = -Σ_j t_j log softmax(x)_j      grad_j = (softmax(x)_j Σ_i t_i - t_j) / T
+//              targets t = (1-α)·onehot(d_t) + α/K (d: class indices, dense_labels false) or
+//              t = (1-α)·d + α/K (d: rows of the logits' shape, dense_labels true)
+//   mse_target_grad:  out_i = -g x_i               (x: the saved grad (y - d)/T, so -∂/∂d · g)
+//   bce_target_grad:  out_i = g (log q_c - log p_c) / T         (∂/∂d of the BCE terms · g)
+//   ce_target_grad:   out_j = -g (1-α) log softmax(x)_j / T     (∂/∂d of the CE row · g)
+//
+// Softmax CE works in log space, log softmax = (x - m) - log Σ e^(x - m), m the row max:
+// logits ±1000 stay finite, and a true class with probability e^-200 costs ≈ 200, not inf.
+// Terms with t_j = 0 are skipped (no 0·log 0). A row of all -inf takes the equal-logits
+// limit (softmax 1/K) like src/cpu/softmax.ts; a NaN or +inf logit makes the row's loss and
+// gradient NaN, like src/cpu/loss.ts (detected on the bits, see shaders/softmax.wgsl).
+//
+// Deterministic: every row sum is a fixed strided fold per invocation and a fixed workgroup
+// tree (workgroup_size a power of two); the mean over rows is reduce.reduce_sum. No atomics.
+//
+// Bindings (group 0): dims uniform; x, d, g read-only storage; grad, row_loss, out read_write.
+//   *_rows:           x [T*K], d [T*K] (ce_rows with class indices: d [T], as f32), grad [T*K],
+//                     row_loss [T]
+//   *_target_grad:    x [T*K], g [1], out [T*K]
+// Dispatch: *_rows and ce_target_grad: one workgroup per row, rows folded into (x, y) past
+// 65535 workgroups; workgroup_size a power of two in [4, 64] chosen from K.
+// mse_target_grad, bce_target_grad: ceil(T*K / workgroup_size) workgroups, folded likewise.
+
+struct Dims {
+  rows: u32,
+  cols: u32,
+  inv_t: f32,    // 1 / T
+  alpha: f32,    // label smoothing α in [0, 1)
+  eps: f32,      // the BCE clamp
+}
+
+override workgroup_size: u32 = 64;    // a power of two (the tree halves it)
+override dense_labels: bool = false;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> d: array<f32>;
+@group(0) @binding(3) var<storage, read> g: array<f32>;
+@group(0) @binding(4) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+
+const LOWEST: f32 = -0x1.fffffep+127f;  // -FLT_MAX: the max of a row of all -inf stays here
+
+// NaN or +inf: the entries that make a row NaN (as in src/cpu/softmax.ts). Tested on the
+// bits, since WGSL lets compilers assume that floats are finite.
+fn poisons(a: f32) -> bool {
+  let b = bitcast<u32>(a);
+  return (b & 0x7f800000u) == 0x7f800000u && b != 0xff800000u;
+}
+
+// A quiet NaN (from a runtime value: a NaN constant expression is a shader-creation error).
+fn nan_f32() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+
+// (max, poison flag) over this invocation's strided part of the row starting at base
+fn strided_max(base: u32, t: u32) -> vec2f {
+  var m = vec2f(LOWEST, 0.0);
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    let a = x[base + j];
+    if (a > m.x) { m.x = a; }
+    if (poisons(a)) { m.y = 1.0; }
+  }
+  return m;
+}
+
+var<workgroup> scratch: array<vec2f, workgroup_size>;
+
+// Workgroup max / sums of each invocation's value (call from uniform control flow; every
+// invocation gets the result; the trailing barrier frees `scratch` for the next call).
+fn tree_max(t: u32, a: vec2f) -> vec2f {
+  scratch[t] = a;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      let o = scratch[t + s];
+      scratch[t] = select(scratch[t], o, o > scratch[t]);
+    }
+    workgroupBarrier();
+  }
+  let r = scratch[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn tree_sum2(t: u32, a: vec2f) -> vec2f {
+  scratch[t] = a;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { scratch[t] += scratch[t + s]; }
+    workgroupBarrier();
+  }
+  let r = scratch[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn tree_sum(t: u32, a: f32) -> f32 {
+  return tree_sum2(t, vec2f(a, 0.0)).x;
+}
+
+fn row_index(wid: vec3u, groups: vec3u) -> u32 {
+  return wid.x + wid.y * groups.x;
+}
+
+fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
+  return gid.x + gid.y * groups.x * workgroup_size;
+}
+
+// log(1 + a) accurate for small |a| (Goldberg's trick: the rounding error of 1 + a cancels).
+fn log1p_f32(a: f32) -> f32 {
+  let u = 1.0 + a;
+  if (u == 1.0) { return a; }
+  return log(u) * (a / (u - 1.0));
+}
+
+// The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
+// 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts.
+fn bce_clamp(p: f32) -> vec2f {
+  let lo = dims.eps;
+  let hi = 1.0 - dims.eps;
+  let pc = clamp(p, lo, hi);
+  return vec2f(pc, select(1.0 - pc, dims.eps, p > hi));
+}
+
+// -log p_c and -log q_c (log1p keeps the digits of log(1 - p) for small p)
+fn bce_neg_logs(c: vec2f) -> vec2f {
+  let log_q = select(log(c.y), log1p_f32(-c.x), c.x < 0.5);
+  return -vec2f(log(c.x), log_q);
+}
+
+@compute @workgroup_size(workgroup_size)
+fn mse_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+            @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
+  let base = row * dims.cols;
+  var acc = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    let e = x[base + j] - d[base + j];
+    acc += e * e;
+    grad[base + j] = e * dims.inv_t;
+  }
+  acc = tree_sum(t, acc);
+  if (t == 0u) { row_loss[row] = 0.5 * acc; }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+            @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }
+  let base = row * dims.cols;
+  var acc = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    let p = x[base + j];
+    let dj = d[base + j];
+    let c = bce_clamp(p);
+    let nl = bce_neg_logs(c);
+    // a term whose weight is exactly 0 is skipped, as in the reference
+    if (dj != 0.0) { acc += dj * nl.x; }
+    if (dj != 1.0) { acc += (1.0 - dj) * nl.y; }
+    // p_c - d, written as (1 - d) - q_c near 1 so the upper clamp keeps its digits
+    let num = select((1.0 - dj) - c.y, c.x - dj, c.x < 0.5);
+    grad[base + j] = num / (c.x * c.y) * dims.inv_t;
+  }
+  acc = tree_sum(t, acc);
+  if (t == 0u) { row_loss[row] = acc; }
+}
+
+// target j of a row: (1-α)·d_j + α/K (dense) or α/K + (1-α)[j = label] (class index)
+fn ce_target(base: u32, j: u32, label: u32) -> f32 {
+  let keep = 1.0 - dims.alpha;
+  let spread = dims.alpha / f32(dims.cols);
+  if (dense_labels) { return keep * d[base + j] + spread; }
+  return select(spread, spread + keep, j == label);
+}
+
+@compute @workgroup_size(workgroup_size)
+fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+           @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }
+  let base = row * dims.cols;
+  var label = 0u;
+  if (!dense_labels) { label = u32(d[row]); }   // validated on the CPU: an integer in [0, K)
+  let mx = tree_max(t, strided_max(base, t));
+  let m = mx.x;
+  let poison = mx.y != 0.0;                    // a NaN or +inf logit: NaN loss and gradient
+  var acc = vec2f(0.0);                        // (Σ e^(x - m), Σ t_j)
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    acc += vec2f(exp(x[base + j] - m), ce_target(base, j, label));
+  }
+  acc = tree_sum2(t, acc);
+  let all_neg_inf = acc.x == 0.0;
+  let ls = log(acc.x);
+  let uniform_logp = -log(f32(dims.cols));
+  // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
+  let sum_t = select(1.0, acc.y, dense_labels);
+  var loss = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    let tj = ce_target(base, j, label);
+    let logp = select((x[base + j] - m) - ls, uniform_logp, all_neg_inf);
+    if (tj != 0.0) { loss -= tj * logp; }
+    grad[base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
+  }
+  loss = tree_sum(t, loss);
+  if (t == 0u) { row_loss[row] = select(loss, nan_f32(), poison); }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn mse_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = flat_index(gid, groups);
+  if (i >= dims.rows * dims.cols) { return; }
+  out[i] = -g[0] * x[i];
+}
+
+@compute @workgroup_size(workgroup_size)
+fn bce_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = flat_index(gid, groups);
+  if (i >= dims.rows * dims.cols) { return; }
+  let nl = bce_neg_logs(bce_clamp(x[i]));
+  out[i] = g[0] * (nl.x - nl.y) * dims.inv_t;
+}
+
+@compute @workgroup_size(workgroup_size)
+fn ce_target_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                  @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }
+  let base = row * dims.cols;
+  let mx = tree_max(t, strided_max(base, t));
+  let m = mx.x;
+  var s = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) { s += exp(x[base + j] - m); }
+  s = tree_sum(t, s);
+  let ls = log(s);
+  let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    let logp = select((x[base + j] - m) - ls, -log(f32(dims.cols)), s == 0.0);
+    out[base + j] = select(scale * logp, nan_f32(), mx.y != 0.0);
+  }
+}

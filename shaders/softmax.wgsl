@@ -1,0 +1,176 @@
+// Row-wise softmax over the last axis of a tensor viewed as [rows, cols], its log, and the
+// Jacobian products their gradients need. One workgroup per row.
+//
+//   softmax:           out_j = e^(x_j - m) / Σ_i e^(x_i - m),  m = max_i x_i   (log_output false)
+//                      out_j = (x_j - m) - log Σ_i e^(x_i - m)                  (log_output true)
+//   log_softmax_grad:  out_j = dy_j - e^(y_j) Σ_i dy_i       (y: the saved log-softmax, e^y = softmax)
+//   jvp:               out_j = y_j (v_j - ⟨v, y⟩)             (J v without forming J; J = Jᵀ)
+//   jvp_grad_y:        out_j = dy_j (v_j - ⟨v, y⟩) - v_j ⟨dy, y⟩   (∂/∂y of ⟨dy, jvp(y, v)⟩)
+//
+// Stability: subtracting the row max makes the largest term e^0 = 1, so the sum is in
+// [1, cols]: logits ±1000 give finite output and no division by zero. A row of all -inf has
+// no max: m stays at the sentinel -FLT_MAX, every term is e^-inf = 0, the sum is 0, and we
+// write the equal-logits limit (1/cols, log: -log cols), as src/cpu/softmax.ts does. A row
+// with a NaN or +inf entry is all NaN, as there; both are detected on the bits (WGSL lets
+// compilers assume floats are finite, and SwiftShader's exp(NaN) is not always NaN).
+//
+// Deterministic: each invocation t folds the fixed strided subsequence j = t, t + wg, ...
+// of its row, then the workgroup combines the partials in a fixed tree (wg a power of two).
+// No atomics: same input, bit-identical output.
+//
+// Bindings (group 0): dims uniform; x, y, v, dy read-only storage [rows * cols];
+// out read_write [rows * cols].
+//   softmax: x, out   log_softmax_grad: y, dy, out   jvp: y, v, out   jvp_grad_y: y, v, dy, out
+// Dispatch: one workgroup per row, rows folded into (x, y) past 65535 workgroups
+// (row = wid.x + wid.y * num_workgroups.x; extra groups exit). workgroup_size: a power of
+// two in [4, 64], the op picks the smallest covering cols; longer rows are strided.
+
+struct Dims {
+  rows: u32,
+  cols: u32,
+}
+
+override workgroup_size: u32 = 64;    // a power of two (the tree halves it)
+override log_output: bool = false;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> y: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> dy: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+
+const LOWEST: f32 = -0x1.fffffep+127f;  // -FLT_MAX: the max of a row of all -inf stays here
+
+// NaN or +inf: the entries that make a row NaN (as in src/cpu/softmax.ts). Tested on the
+// bits, since WGSL lets compilers assume that floats are finite.
+fn poisons(a: f32) -> bool {
+  let b = bitcast<u32>(a);
+  return (b & 0x7f800000u) == 0x7f800000u && b != 0xff800000u;
+}
+
+// A quiet NaN (from a runtime value: a NaN constant expression is a shader-creation error).
+fn nan_f32() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+
+// (max, poison flag) over this invocation's strided part of the row starting at base
+fn strided_max(base: u32, t: u32) -> vec2f {
+  var m = vec2f(LOWEST, 0.0);
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    let a = x[base + j];
+    if (a > m.x) { m.x = a; }
+    if (poisons(a)) { m.y = 1.0; }
+  }
+  return m;
+}
+
+var<workgroup> scratch: array<vec2f, workgroup_size>;
+
+// Workgroup max of each invocation's pair `a`, per component (call from uniform control
+// flow; every invocation gets the result). The trailing barrier frees `scratch` for reuse.
+fn tree_max(t: u32, a: vec2f) -> vec2f {
+  scratch[t] = a;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      let o = scratch[t + s];
+      scratch[t] = select(scratch[t], o, o > scratch[t]);
+    }
+    workgroupBarrier();
+  }
+  let r = scratch[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn tree_sum2(t: u32, a: vec2f) -> vec2f {
+  scratch[t] = a;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { scratch[t] += scratch[t + s]; }
+    workgroupBarrier();
+  }
+  let r = scratch[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn tree_sum(t: u32, a: f32) -> f32 {
+  return tree_sum2(t, vec2f(a, 0.0)).x;
+}
+
+fn row_index(wid: vec3u, groups: vec3u) -> u32 {
+  return wid.x + wid.y * groups.x;
+}
+
+@compute @workgroup_size(workgroup_size)
+fn softmax(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+           @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
+  let base = row * dims.cols;
+  let mx = tree_max(t, strided_max(base, t));
+  let m = mx.x;
+  var s = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) { s += exp(x[base + j] - m); }
+  s = tree_sum(t, s);
+  // a NaN or +inf entry: a NaN row; all -inf (sum 0): the equal-logits limit
+  if (mx.y != 0.0 || s == 0.0) {
+    let u = select(select(1.0 / f32(dims.cols), -log(f32(dims.cols)), log_output), nan_f32(), mx.y != 0.0);
+    for (var j = t; j < dims.cols; j += workgroup_size) { out[base + j] = u; }
+    return;
+  }
+  if (log_output) {
+    let ls = log(s);                         // in [0, log cols]
+    for (var j = t; j < dims.cols; j += workgroup_size) { out[base + j] = (x[base + j] - m) - ls; }
+  } else {
+    let inv = 1.0 / s;
+    for (var j = t; j < dims.cols; j += workgroup_size) { out[base + j] = exp(x[base + j] - m) * inv; }
+  }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn log_softmax_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                    @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }
+  let base = row * dims.cols;
+  var s = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) { s += dy[base + j]; }
+  s = tree_sum(t, s);
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    out[base + j] = dy[base + j] - exp(y[base + j]) * s;
+  }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn jvp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+       @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }
+  let base = row * dims.cols;
+  var s = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) { s += v[base + j] * y[base + j]; }
+  s = tree_sum(t, s);
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    out[base + j] = y[base + j] * (v[base + j] - s);
+  }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn jvp_grad_y(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+              @builtin(local_invocation_index) t: u32) {
+  let row = row_index(wid, groups);
+  if (row >= dims.rows) { return; }
+  let base = row * dims.cols;
+  var s = vec2f(0.0);                        // (⟨v, y⟩, ⟨dy, y⟩)
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    s += vec2f(v[base + j], dy[base + j]) * y[base + j];
+  }
+  s = tree_sum2(t, s);
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    out[base + j] = dy[base + j] * (v[base + j] - s.x) - v[base + j] * s.y;
+  }
+}

@@ -1,0 +1,279 @@
+// Losses: the mean over the T rows of a batch (the last axis holds one example's K values)
+// of a per-row divergence, Loss = (1/T) Σ_t Div(x_t, d_t). One kernel per loss computes the
+// per-row divergences and the gradient w.r.t. the first input together (shaders/loss.wgsl);
+// reduce.reduce_sum then averages the rows in a fixed order, so two runs agree bit for bit.
+//
+// Outputs: [0] the loss, shape []; [1] ∂Loss/∂x (saved for backward: dx = g · aux);
+// [2] the per-row divergences [T] (the kernel's partials, kept for inspection).
+
+import {
+  binaryCrossEntropyCpu,
+  mseLossCpu,
+  softmaxCrossEntropyCpu,
+  softmaxTargetsCpu,
+  type LossResult,
+} from '../cpu/loss';
+import { softmaxCpu } from '../cpu/softmax';
+import type { Vec } from '../cpu/types';
+import { grid1d, type CommandQueue } from '../gpu/queue';
+import type { KernelName, Overrides } from '../gpu/kernels';
+import { mul } from './elementwise';
+import type { OpDef, OpRunner } from './op';
+import { run1 } from './op';
+import { dispatchRows, rowView } from './softmax';
+import { REDUCE_WORKGROUP } from './reduce';
+import { Tensor, fmt, shapeSize, type Shape } from './tensor';
+
+type NoAttrs = Record<string, never>;
+
+/** The BCE clamp p ∈ [eps, 1 - eps] (the default of src/cpu/loss.ts). */
+const BCE_EPS = 1e-7;
+/** As in src/ops/reduce.ts, so the mean over rows reuses its reduce_sum pipeline. */
+const ELEMENTWISE_WORKGROUP = 256;
+
+export interface CrossEntropyAttrs {
+  /** α in [0, 1): targets (1 - α)·d + α/K. */
+  labelSmoothing: number;
+  /** 'index': the second input is [T] class indices stored as f32 (exact below 2^24);
+   *  'dense': target rows of the logits' shape (one-hot or probabilities). */
+  labels: 'index' | 'dense';
+}
+
+export interface SoftmaxCrossEntropyOptions {
+  /** α in [0, 1), as in PyTorch and TF.js: targets (1 - α)·onehot + α/K. Default 0. */
+  labelSmoothing?: number;
+}
+
+// ---- shape rules ------------------------------------------------------------------------
+
+function rowsOf(op: string, x: Shape): { rows: number; cols: number } {
+  const view = rowView(x);
+  if (view.rows === 0) throw new Error(`${op}: input ${fmt(x)} has no rows; the mean over 0 rows is undefined`);
+  return view;
+}
+
+function sameShape(op: string, [a, b]: [string, string], sa: Shape, sb: Shape): void {
+  if (sa.length !== sb.length || sa.some((d, k) => d !== sb[k])) {
+    throw new Error(`${op}: ${a} ${fmt(sa)} and ${b} ${fmt(sb)} must have the same shape`);
+  }
+}
+
+function checkLabelSmoothing(op: string, alpha: unknown): number {
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) {
+    throw new Error(`${op}: labelSmoothing must be a number in [0, 1), got ${String(alpha)}`);
+  }
+  return alpha;
+}
+
+// ---- CPU and GPU bodies shared by the three losses ---------------------------------------
+
+type CpuLoss = (x: Vec, d: Vec, rows: number, cols: number) => LossResult;
+
+/** The reference's loss and gradient, plus its per-row divergences (the reference on each row). */
+function lossCpu(fn: CpuLoss, x: Vec, d: Vec, rows: number, cols: number): Float64Array[] {
+  const { loss, grad } = fn(x, d, rows, cols);
+  const perRow = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) {
+    const [o, e] = [t * cols, (t + 1) * cols];
+    perRow[t] = fn(x.subarray(o, e), d.subarray(o, e), 1, cols).loss;
+  }
+  return [Float64Array.of(loss), grad, perRow];
+}
+
+interface LossUniforms {
+  alpha?: number;
+  dense?: boolean;
+}
+
+/** Row kernel (divergences + gradient), then the mean of the rows with reduce_sum. */
+function lossGpu(q: CommandQueue, kernel: KernelName, [x, d]: GPUBuffer[], [value, grad, rowLoss]: GPUBuffer[], shape: Shape, u: LossUniforms = {}): void {
+  const view = rowView(shape);
+  const overrides: Overrides = u.dense === undefined ? {} : { dense_labels: u.dense };
+  dispatchRows(q, kernel, view, { inv_t: 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, { x: x!, d: d!, grad: grad!, row_loss: rowLoss! }, overrides);
+  q.dispatch({
+    kernel: 'reduce.reduce_sum',
+    overrides: { workgroup_size: REDUCE_WORKGROUP },
+    uniforms: { outer: 1, len: view.rows, inner: 1, scale: 1 / view.rows },
+    bindings: { x: rowLoss!, out: value! },
+    workgroups: [1, 1],
+  });
+}
+
+// ---- the losses ---------------------------------------------------------------------------
+
+/** (1/T) Σ_t ½‖y_t - d_t‖² (the lectures' L2 divergence, not the per-element mean). */
+export const mseLoss: OpDef<NoAttrs> = {
+  name: 'mseLoss',
+  outputs([y, d]) {
+    sameShape('mseLoss', ['y', 'd'], y!, d!);
+    return [[], y!, [rowsOf('mseLoss', y!).rows]];
+  },
+  cpu: ([y, d], [s]) => lossCpu(mseLossCpu, y!, d!, rowView(s!).rows, rowView(s!).cols),
+  gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.mse_rows', ins, outs, s!),
+  // aux = (y - d)/T:  dy = g·aux,  dd = -g·aux
+  backward: ({ ops, outputs: [, aux], dy, needsGrad }) => [
+    needsGrad[0] ? run1(ops, mul, [aux!, dy], {}) : null,
+    needsGrad[1] ? run1(ops, mseTargetGrad, [aux!, dy], {}) : null,
+  ],
+};
+
+/** (1/T) Σ_t Σ_i -d log p - (1-d) log(1-p), p clamped to [1e-7, 1 - 1e-7] (src/cpu/loss.ts). */
+export const binaryCrossEntropy: OpDef<NoAttrs> = {
+  name: 'binaryCrossEntropy',
+  outputs([p, d]) {
+    sameShape('binaryCrossEntropy', ['p', 'd'], p!, d!);
+    return [[], p!, [rowsOf('binaryCrossEntropy', p!).rows]];
+  },
+  cpu: ([p, d], [s]) => lossCpu((a, b, r, c) => binaryCrossEntropyCpu(a, b, r, c, BCE_EPS), p!, d!, rowView(s!).rows, rowView(s!).cols),
+  gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.bce_rows', ins, outs, s!),
+  // aux = (p_c - d)/(p_c q_c)/T:  dp = g·aux,  dd = g (log q_c - log p_c)/T
+  backward: ({ ops, inputs: [p], outputs: [, aux], dy, needsGrad }) => [
+    needsGrad[0] ? run1(ops, mul, [aux!, dy], {}) : null,
+    needsGrad[1] ? run1(ops, bceTargetGrad, [p!, dy], {}) : null,
+  ],
+};
+
+/** (1/T) Σ_t -Σ_i t_i log softmax(z_t)_i, t = (1 - α)·d + α/K, fused with log-softmax. */
+export const softmaxCrossEntropy: OpDef<CrossEntropyAttrs> = {
+  name: 'softmaxCrossEntropy',
+  outputs([z, d], { labelSmoothing, labels }) {
+    const op = 'softmaxCrossEntropy';
+    checkLabelSmoothing(op, labelSmoothing);
+    const { rows } = rowsOf(op, z!);
+    if (labels === 'dense') sameShape(op, ['logits', 'labels'], z!, d!);
+    else if (d!.length !== 1 || d![0] !== rows) {
+      throw new Error(`${op}: class indices ${fmt(d!)} must have shape [${rows}], one per row of logits ${fmt(z!)}`);
+    }
+    return [[], z!, [rows]];
+  },
+  cpu([z, d], [s], { labelSmoothing, labels }) {
+    const { rows, cols } = rowView(s!);
+    const targets = softmaxTargetsCpu(labels === 'index' ? Int32Array.from(d!) : d!, rows, cols, labelSmoothing);
+    return lossCpu(softmaxCrossEntropyCpu, z!, targets, rows, cols);
+  },
+  gpu: (q, ins, outs, [s], { labelSmoothing, labels }) =>
+    lossGpu(q, 'loss.ce_rows', ins, outs, s!, { alpha: labelSmoothing, dense: labels === 'dense' }),
+  // aux = (softmax(z)·Σt - t)/T:  dz = g·aux;  dense targets: dd = -g (1 - α) log softmax(z)/T
+  backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad, attrs }) => [
+    needsGrad[0] ? run1(ops, mul, [aux!, dy], {}) : null,
+    needsGrad[1] && attrs.labels === 'dense' ? run1(ops, ceTargetGrad, [z!, dy], { labelSmoothing: attrs.labelSmoothing }) : null,
+  ],
+};
+
+// ---- gradients with respect to the targets ------------------------------------------------
+
+function elementwiseGpu(q: CommandQueue, kernel: KernelName, [x, g]: GPUBuffer[], [out]: GPUBuffer[], s: Shape): void {
+  const { rows, cols } = rowView(s);
+  const n = shapeSize(s);
+  if (n === 0) return;
+  q.dispatch({
+    kernel,
+    overrides: { workgroup_size: ELEMENTWISE_WORKGROUP },
+    uniforms: { rows, cols, inv_t: 1 / Math.max(rows, 1), alpha: 0, eps: BCE_EPS },
+    bindings: { x: x!, g: g!, out: out! },
+    workgroups: grid1d(n, ELEMENTWISE_WORKGROUP),
+  });
+}
+
+function scalarGrad(op: string, x: Shape, g: Shape): Shape[] {
+  if (shapeSize(g) !== 1) throw new Error(`${op}: the upstream gradient ${fmt(g)} must have one element`);
+  return [x];
+}
+
+/** dd = -g · aux, aux = (y - d)/T: the MSE gradient w.r.t. the target. */
+export const mseTargetGrad: OpDef<NoAttrs> = {
+  name: 'mseTargetGrad',
+  outputs: ([aux, g]) => scalarGrad('mseTargetGrad', aux!, g!),
+  cpu: ([aux, g]) => [aux!.map((a) => -g![0]! * a)],
+  gpu: (q, ins, outs, [s]) => elementwiseGpu(q, 'loss.mse_target_grad', ins, outs, s!),
+};
+
+/** dd = g (log q_c - log p_c)/T, the BCE gradient w.r.t. the target (p clamped as the loss). */
+export const bceTargetGrad: OpDef<NoAttrs> = {
+  name: 'bceTargetGrad',
+  outputs: ([p, g]) => scalarGrad('bceTargetGrad', p!, g!),
+  cpu([p, g], [s]) {
+    const scale = g![0]! / rowView(s!).rows;
+    return [
+      p!.map((pi) => {
+        const pc = Math.min(Math.max(pi, BCE_EPS), 1 - BCE_EPS);
+        const logQ = pc < 0.5 ? Math.log1p(-pc) : Math.log(pi > 1 - BCE_EPS ? BCE_EPS : 1 - pc);
+        return scale * (logQ - Math.log(pc));
+      }),
+    ];
+  },
+  gpu: (q, ins, outs, [s]) => elementwiseGpu(q, 'loss.bce_target_grad', ins, outs, s!),
+};
+
+/** dd = -g (1 - α) log softmax(z)/T, the softmax CE gradient w.r.t. dense targets. */
+export const ceTargetGrad: OpDef<{ labelSmoothing: number }> = {
+  name: 'ceTargetGrad',
+  outputs: ([z, g]) => scalarGrad('ceTargetGrad', z!, g!),
+  cpu([z, g], [s], { labelSmoothing }) {
+    const { rows, cols } = rowView(s!);
+    const scale = (-g![0]! * (1 - labelSmoothing)) / rows;
+    return [softmaxCpu(z!, rows, cols, true).map((l) => scale * l)];
+  },
+  gpu(q, [z, g], [out], [s], { labelSmoothing }) {
+    const view = rowView(s!);
+    dispatchRows(q, 'loss.ce_target_grad', view, { inv_t: 1 / view.rows, alpha: labelSmoothing, eps: BCE_EPS }, { x: z!, g: g!, out: out! });
+  },
+};
+
+// ---- the public entry for class-index labels ----------------------------------------------
+
+/** What softmaxCrossEntropyWith needs from the engine: run ops and upload a tensor. */
+export interface TensorMaker extends OpRunner {
+  tensor(data: ArrayLike<number>, shape: Shape): Tensor;
+}
+
+/** Class indices for logits of `shape`, checked on the CPU (length = rows, integers in
+ *  [0, K)), as f32 for the GPU (exact below 2^24). */
+export function classIndices(op: string, shape: Shape, labels: unknown): Float32Array {
+  const { rows, cols } = rowView(shape);
+  if (labels === null || typeof labels !== 'object' || typeof (labels as ArrayLike<number>).length !== 'number') {
+    throw new Error(`${op}: labels must be an Int32Array of class indices (one per row) or a Tensor of the logits' shape ${fmt(shape)}, got ${String(labels)}`);
+  }
+  const a = labels as ArrayLike<number>;
+  if (a.length !== rows) {
+    throw new Error(`${op}: labels has length ${a.length}, expected ${rows} (one class index per row of logits ${fmt(shape)})`);
+  }
+  if (cols > 2 ** 24) throw new Error(`${op}: ${cols} classes is more than f32 class indices can address exactly (2^24); pass one-hot targets`);
+  for (let i = 0; i < a.length; i++) {
+    const c = a[i]!;
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= cols) {
+      const what = typeof c === 'number' && Number.isInteger(c) ? 'is out of range' : 'is not an integer';
+      throw new Error(`${op}: label ${String(c)} at index ${i} ${what}; expected an integer class index in [0, ${cols}) for logits ${fmt(shape)}`);
+    }
+  }
+  return Float32Array.from(a);
+}
+
+/**
+ * softmaxCrossEntropy with labels as class indices (an Int32Array: checked, then uploaded as
+ * a [T] tensor owned by the loss) or as a Tensor of target rows. Everything is validated
+ * before any GPU work.
+ */
+export function softmaxCrossEntropyWith(
+  e: TensorMaker,
+  logits: Tensor,
+  labels: Int32Array | Tensor,
+  opts: SoftmaxCrossEntropyOptions = {},
+): Tensor {
+  const op = 'softmaxCrossEntropy';
+  if (!(logits instanceof Tensor)) throw new Error(`${op}: logits must be a Tensor, got ${String(logits)}`);
+  if (opts === null || typeof opts !== 'object') {
+    throw new Error(`${op}: options must be an object such as { labelSmoothing: 0.1 }, got ${String(opts)}`);
+  }
+  const labelSmoothing = checkLabelSmoothing(op, opts.labelSmoothing ?? 0);
+  if (labels instanceof Tensor) return run1(e, softmaxCrossEntropy, [logits, labels], { labelSmoothing, labels: 'dense' });
+  const indices = e.tensor(classIndices(op, logits.shape, labels), [rowView(logits.shape).rows]);
+  try {
+    const loss = run1(e, softmaxCrossEntropy, [logits, indices], { labelSmoothing, labels: 'index' });
+    loss.owned.push(indices); // lives (and is disposed) with the loss
+    return loss;
+  } catch (err) {
+    indices.dispose();
+    throw err;
+  }
+}
