@@ -11,6 +11,7 @@ import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
 import { activation, add, mul, scale, sub, type ActivationAttrs } from './ops/elementwise';
 import { max, mean, reshape, sum } from './ops/reduce';
+import { runMatmul, type MatmulOptions } from './ops/matmul';
 import { logSoftmax, softmax, softmaxJvp } from './ops/softmax';
 import { binaryCrossEntropy, mseLoss, softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
 
@@ -169,8 +170,8 @@ export class Engine implements OpRunner {
     }
   }
 
-  /** Overwrites a tensor's values (e.g. per-step hyperparameters). Pending GPU work is
-   *  submitted first, so commands recorded earlier still see the old values. */
+  /** Overwrites a tensor's values (e.g. per-step hyperparameters). Commands recorded
+   *  earlier still see the old values: if one uses the tensor, pending work is submitted first. */
   write(t: Tensor, data: ArrayLike<number>): void {
     this.checkAlive('write');
     const s = t.storage('write');
@@ -181,11 +182,20 @@ export class Engine implements OpRunner {
       return;
     }
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
-    this.gpuState!.queue.flush();
+    if (this.gpuState!.queue.isPending(s.buffer)) this.gpuState!.queue.flush();
     this.gpuState!.gpu.device.queue.writeBuffer(s.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
   }
 
   // ---- public ops ----------------------------------------------------------------------
+
+  /**
+   * op(a)·op(b) (+ bias row, then activation) for rank-2 or rank-3 (batched, a batch-1 side
+   * broadcasts) operands; op is a transpose when transposeA/transposeB. Bias and activation
+   * run in the matmul kernel itself (the activation as its own op while gradients are recorded).
+   */
+  matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+    return runMatmul(this, this.tape !== null, a, b, opts, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
+  }
 
   add(a: Tensor, b: Tensor): Tensor {
     return this.run(add, [a, b], {})[0]!;
@@ -373,6 +383,18 @@ export class Engine implements OpRunner {
       return Float32Array.from(s.data);
     }
     return this.gpuState!.queue.read(s.buffer, t.size * 4);
+  }
+
+  /** Reads a tensor and disposes it, so its buffer is reusable right after this submit. */
+  async readAndDispose(t: Tensor): Promise<Float32Array> {
+    this.checkAlive('read');
+    const s = t.storage('read');
+    if (s.kind === 'cpu') {
+      const v = await this.readTensor(t);
+      t.dispose();
+      return v;
+    }
+    return this.gpuState!.queue.read(s.buffer, t.size * 4, () => t.dispose());
   }
 
   /** @internal TensorHost */

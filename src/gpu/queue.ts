@@ -43,6 +43,8 @@ export class CommandQueue {
   private nextId = 1;
   private readonly staging = new Map<number, GPUBuffer[]>();
   private submitChecks: Promise<Error | null>[] = [];
+  /** Buffers bound by recorded, unsubmitted commands (see `isPending`). */
+  private readonly pendingBuffers = new Set<GPUBuffer>();
   readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
 
   constructor(
@@ -83,6 +85,7 @@ export class CommandQueue {
         throw new Error(`kernel ${spec.kernel}: invalid workgroup grid [${x}, ${y}, ${z}] (each 1..${MAX_WORKGROUPS_PER_DIM})`);
       }
     }
+    for (const [, b] of bufs) this.pendingBuffers.add(b);
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
@@ -94,7 +97,14 @@ export class CommandQueue {
   /** Records a buffer-to-buffer copy in order with the dispatches. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
     this.endPass();
+    this.pendingBuffers.add(src).add(dst);
     this.commandEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes);
+  }
+
+  /** True if a recorded, unsubmitted command uses `buf`: queue.writeBuffer to it now would
+   *  run before that command. */
+  isPending(buf: GPUBuffer): boolean {
+    return this.pendingBuffers.has(buf);
   }
 
   /** Submits everything recorded so far (no-op when nothing is pending). */
@@ -103,6 +113,7 @@ export class CommandQueue {
     this.endPass();
     const encoder = this.encoder;
     this.encoder = null;
+    this.pendingBuffers.clear();
     this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
     this.submitChecks.push(
@@ -114,12 +125,14 @@ export class CommandQueue {
     this.retiredUniforms = [];
   }
 
-  /** Copies `bytes` of `src` to the CPU. Submits pending work first (in the same submit). */
-  async read(src: GPUBuffer, bytes: number): Promise<Float32Array> {
+  /** Copies `bytes` of `src` to the CPU, in the same submit as the pending work.
+   *  `beforeSubmit` runs once the copy is recorded (e.g. to release `src` to the pool). */
+  async read(src: GPUBuffer, bytes: number, beforeSubmit?: () => void): Promise<Float32Array> {
     const size = sizeClass(Math.max(bytes, 4));
     const staging = this.staging.get(size)?.pop() ??
       this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     if (bytes > 0) this.copy(src, staging, Math.ceil(bytes / 4) * 4);
+    beforeSubmit?.();
     this.flush();
     this.counters.readbacks++;
     await this.check();

@@ -5,6 +5,7 @@ import activationLib from '../../shaders/lib/activation.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
+import matmul from '../../shaders/matmul.wgsl';
 import softmax from '../../shaders/softmax.wgsl';
 import loss from '../../shaders/loss.wgsl';
 
@@ -19,6 +20,7 @@ export const shaderFamilies = {
   elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
   reduce: [{ file: 'reduce.wgsl', code: reduce }],
   optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
+  matmul: [{ file: 'matmul.wgsl', code: matmul }],
   softmax: [{ file: 'softmax.wgsl', code: softmax }],
   loss: [{ file: 'loss.wgsl', code: loss }],
 } satisfies Record<string, ShaderPart[]>;

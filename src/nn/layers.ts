@@ -11,6 +11,8 @@ export interface LayerSpec {
   readonly kind: 'dense' | 'activation';
   /** Number of modules the layer corresponds to in a PyTorch nn.Sequential (for names). */
   readonly torchModules: number;
+  /** Output features, when the layer changes them (dense). */
+  readonly outFeatures?: number;
   build(e: Engine, seed: number): BuiltLayer;
 }
 
@@ -47,6 +49,7 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   return {
     kind: 'dense',
     torchModules: activation === 'identity' ? 1 : 2,
+    outFeatures,
     build(e, seed) {
       const weight = e.tensor(initWeights(init, inFeatures, outFeatures, seed), [outFeatures, inFeatures]);
       const params = [{ name: 'weight', tensor: weight }];
@@ -104,6 +107,11 @@ export class Sequential {
   private get b() {
     if (!this.built) throw new Error('sequential: call model.build(engine, seed) before using the model');
     return this.built;
+  }
+
+  /** Features of the model's output (the last dense layer's), if known. */
+  get outputFeatures(): number | undefined {
+    return this.layers.findLast((l) => l.outFeatures !== undefined)?.outFeatures;
   }
 
   get engine(): Engine {

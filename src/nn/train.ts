@@ -58,6 +58,10 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
   const lossEvery = opts.lossEvery ?? 10;
   checkPositiveInt('lossEvery', lossEvery);
   const e = model.engine;
+  const outputs = model.outputFeatures;
+  if (outputs !== undefined && data.classes > outputs) {
+    throw new Error(`fit: the data has ${data.classes} classes (labels 0..${data.classes - 1}) but the model outputs ${outputs} values per example`);
+  }
   const optimizer = new Optimizer(e, model.params, opts.optimizer);
   const rng = createRng(opts.seed ?? 1);
   const names = model.namedParams().map((p) => p.name);

@@ -22,10 +22,10 @@ export interface MatmulAttrs {
 }
 
 // Register tile per invocation and workgroup shape (see shaders/matmul.wgsl for the tuning).
-const TILE_M = 4;
-const TILE_N = 4;
+const TILE_M = 16;
+const TILE_N = 8;
 const WG_X = 8;
-const WG_Y = 8;
+const WG_Y = 4;
 
 interface Dims {
   batch: number;
@@ -101,15 +101,19 @@ export const matmul: OpDef<MatmulAttrs> = {
   },
 };
 
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  /** A row [N] added to every row of the result. */
+  bias?: Tensor;
+  activation?: ActivationKind;
+  /** leakyRelu slope (default 0.01). */
+  alpha?: number;
+}
+
 /** matmul with the public options, splitting a fused activation off when it must be differentiated. */
-export function runMatmul(
-  ops: OpRunner,
-  recording: boolean,
-  a: Tensor,
-  b: Tensor,
-  opts: { transposeA?: boolean; transposeB?: boolean; bias?: Tensor; activation?: ActivationKind; alpha?: number },
-  activationOp: (z: Tensor) => Tensor,
-): Tensor {
+export function runMatmul(ops: OpRunner, recording: boolean, a: Tensor, b: Tensor, opts: MatmulOptions, activationOp: (z: Tensor) => Tensor): Tensor {
+  if (opts === null || typeof opts !== 'object') throw new Error(`matmul: options must be an object, got ${String(opts)}`);
   const activation = opts.activation ?? 'identity';
   const base = { transposeA: opts.transposeA ?? false, transposeB: opts.transposeB ?? false, alpha: opts.alpha ?? 0.01 };
   const inputs = opts.bias ? [a, b, opts.bias] : [a, b];

@@ -42,12 +42,13 @@ export class TrainingStep {
       this.updater.step(grads, value);
     } finally {
       grads.forEach((g) => g.dispose());
+      // Disposing before the submit (the commands that use the buffers are already
+      // recorded) returns every buffer to the pool for the next step.
       if (readLoss) {
-        result = value.read().then((v) => v[0]!);
-        value.dispose(); // safe: the copy to the CPU is already recorded and submitted
+        result = this.e.readAndDispose(value).then((v) => v[0]!);
       } else {
-        this.e.flush();
         value.dispose();
+        this.e.flush();
       }
     }
     const after = this.counters();
