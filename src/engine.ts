@@ -62,7 +62,7 @@ export class Engine implements OpRunner {
       const pool = new BufferPool(gpu.device);
       this.gpuState = { gpu, pool, queue: new CommandQueue(gpu.device, kernels, pool, options.debug ?? false) };
       void gpu.device.lost.then((info) => {
-        if (info.reason !== 'destroyed') this.fatal = new Error(`WebGPU device lost (${info.reason}): ${info.message}. Create a new engine.`);
+        this.fatal ??= new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`);
       });
       gpu.device.addEventListener('uncapturederror', (ev) => {
         const msg = (ev as GPUUncapturedErrorEvent).error.message;
@@ -236,6 +236,13 @@ export class Engine implements OpRunner {
   max(x: Tensor, axis?: number): Tensor {
     return this.run(max, [x], { axis })[0]!;
   }
+  /** Index of the (first) maximum along an axis, as float values (exact below 2^24). */
+  argMax(x: Tensor, axis = -1): Tensor {
+    const [values, indices] = this.run(max, [x], { axis });
+    values!.owned.splice(values!.owned.indexOf(indices!), 1);
+    values!.dispose();
+    return indices!;
+  }
   reshape(x: Tensor, shape: Shape): Tensor {
     checkShape('reshape', shape);
     return this.run(reshape, [x], { shape: [...shape] })[0]!;
@@ -363,15 +370,16 @@ export class Engine implements OpRunner {
     };
   }
 
-  /** Frees every tensor and the device (when the engine acquired it). */
+  /** Frees every tensor, and the device if the engine acquired it (not one passed in). */
   destroy(): void {
+    if (this.fatal?.message === 'engine was destroyed') return;
     for (const t of [...this.live]) t.dispose();
+    this.fatal = new Error('engine was destroyed');
     if (this.gpuState) {
       this.gpuState.queue.flush();
       this.gpuState.pool.trim();
-      this.gpuState.gpu.device.destroy();
+      if (this.gpuState.gpu.adapter) this.gpuState.gpu.device.destroy();
     }
-    this.fatal = new Error('engine was destroyed');
   }
 
   /** @internal TensorHost */
