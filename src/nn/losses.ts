@@ -13,19 +13,29 @@ export interface Loss {
   compute(e: Engine, output: Tensor, targets: Targets): Tensor;
 }
 
-function tensorTargets(name: string, targets: Targets): Tensor {
-  if (targets instanceof Int32Array) throw new Error(`${name}: targets must be a tensor of the output's shape, not class indices`);
-  return targets;
+/** Targets as a tensor of the output's shape: class indices become 0/1 values for a
+ *  one-column output (binary classification) and one-hot rows otherwise. */
+function tensorTargets(e: Engine, output: Tensor, targets: Targets): Tensor {
+  if (!(targets instanceof Int32Array)) return targets;
+  const cols = output.shape[output.rank - 1] ?? 1;
+  const rows = output.size / Math.max(cols, 1);
+  if (targets.length !== rows) throw new Error(`loss: ${targets.length} labels for an output with ${rows} rows`);
+  const d = new Float32Array(output.size);
+  targets.forEach((label, r) => {
+    if (cols === 1) d[r] = label;
+    else d[r * cols + label] = 1;
+  });
+  return e.tensor(d, output.shape);
 }
 
 /** (1/T) Σ ½‖y − d‖² */
 export function mse(): Loss {
-  return { name: 'mse', compute: (e, y, d) => e.mseLoss(y, tensorTargets('mse', d)) };
+  return { name: 'mse', compute: (e, y, d) => e.mseLoss(y, tensorTargets(e, y, d)) };
 }
 
 /** (1/T) Σ_t Σ_i −d log p − (1−d) log(1−p), p = sigmoid(output) taken by the caller's model. */
 export function binaryCrossEntropy(): Loss {
-  return { name: 'binaryCrossEntropy', compute: (e, p, d) => e.binaryCrossEntropy(p, tensorTargets('binaryCrossEntropy', d)) };
+  return { name: 'binaryCrossEntropy', compute: (e, p, d) => e.binaryCrossEntropy(p, tensorTargets(e, p, d)) };
 }
 
 /** (1/T) Σ_t −Σ_i d_i log softmax(z_t)_i, targets optionally smoothed by α. */

@@ -59,7 +59,8 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
   checkPositiveInt('lossEvery', lossEvery);
   const e = model.engine;
   const outputs = model.outputFeatures;
-  if (outputs !== undefined && data.classes > outputs) {
+  const binary = outputs === 1 && data.classes <= 2; // one sigmoid output for two classes
+  if (outputs !== undefined && data.classes > outputs && !binary) {
     throw new Error(`fit: the data has ${data.classes} classes (labels 0..${data.classes - 1}) but the model outputs ${outputs} values per example`);
   }
   const optimizer = new Optimizer(e, model.params, opts.optimizer);
@@ -129,7 +130,8 @@ export interface Evaluation {
   accuracy: number;
 }
 
-/** Mean loss and classification accuracy (arg-max of the output) over a split. */
+/** Mean loss and classification accuracy over a split: the arg-max of the output, or for a
+ *  one-column output (a sigmoid probability) whether it is above 0.5. */
 export async function evaluate(model: Sequential, data: Split, loss: Loss, batchSize = 500): Promise<Evaluation> {
   const e = model.engine;
   let lossSum = 0;
@@ -145,6 +147,11 @@ export async function evaluate(model: Sequential, data: Split, loss: Loss, batch
     });
     lossSum += lv[0]! * batch.size;
     const k = o.length / batch.size;
+    if (k === 1) {
+      // One output column: a probability of class 1 (sigmoid + binary cross-entropy).
+      for (let r = 0; r < batch.size; r++) if (Number(o[r]! > 0.5) === batch.labels[r]) correct++;
+      continue;
+    }
     for (let r = 0; r < batch.size; r++) {
       let best = 0;
       for (let j = 1; j < k; j++) if (o[r * k + j]! > o[r * k + best]!) best = j;

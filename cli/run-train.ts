@@ -1,0 +1,245 @@
+// The `npm run train` job (entry point: cli/train.ts): trains a digit classifier (784-128-10 ReLU MLP, softmax cross-entropy) on
+// real MNIST digits (or Fashion-MNIST, or any MNIST-format directory) on WebGPU, printing
+// per-epoch loss, accuracy and speed; saves weights as safetensors with a loss-curve SVG.
+// Exit codes: 0 success, 2 bad flags or input files (one-line message), 1 anything else.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createEngine, type Engine } from '../src/index';
+import { loadMnistDigits } from '../src/data/mnist';
+import { FASHION_MNIST_DIR, loadIdxDataset } from '../src/data/idx-node';
+import { makeSplit, type Dataset } from '../src/data/dataset';
+import { batchCount } from '../src/data/batches';
+import { dense, sequential, type Sequential } from '../src/nn/layers';
+import { softmaxCrossEntropy } from '../src/nn/losses';
+import { evaluate, fit, type EpochInfo } from '../src/nn/train';
+import type { OptimizerConfig } from '../src/nn/optimizers';
+import { loadSafetensors, saveSafetensors } from '../src/io/safetensors-node';
+import { lossCurveSvg } from './loss-curve';
+
+/** Errors in what the user gave (flags, files): exit code 2. */
+class UsageError extends Error {}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} expects a positive integer, got '${v}'`);
+    return n;
+  };
+}
+
+function positiveNumber(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} expects a positive number, got '${v}'`);
+    return n;
+  };
+}
+
+function unitInterval(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`${flag} expects a number in [0, 1), got '${v}'`);
+    return n;
+  };
+}
+
+/** Where the job writes: stdout lines (results, the JSON summary) and stderr lines. */
+export interface TrainIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Progress bars only on a terminal. */
+  tty: boolean;
+}
+
+const processIo: TrainIo = {
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+  tty: process.stderr.isTTY === true,
+};
+
+interface Options {
+  dataset: string;
+  epochs: number;
+  batchSize: number;
+  hidden: number;
+  lr?: number;
+  optimizer: 'sgd' | 'momentum' | 'adam';
+  backend: 'webgpu' | 'cpu';
+  labelSmoothing: number;
+  seed: number;
+  json: boolean;
+  limit?: number;
+  save?: string;
+  load?: string;
+  evalOnly: boolean;
+}
+
+const DEFAULT_LR = { sgd: 0.1, momentum: 0.05, adam: 1e-3 } as const;
+
+function parseArgs(argv: string[], io: TrainIo): Options | null {
+  const program = new Command()
+    .name('npm run train --')
+    .description('Train a 784-H-10 ReLU MLP digit classifier with webgrad.')
+    .option('--dataset <name>', "'mnist' (10,000 bundled digits: 8,000 train / 2,000 test), 'fashion-mnist', or a directory of MNIST-format IDX files", 'mnist')
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 10)
+    .option('--batch-size <n>', 'mini-batch size', positiveInt('--batch-size'), 64)
+    .option('--hidden <n>', 'hidden units', positiveInt('--hidden'), 128)
+    .option('--lr <x>', 'learning rate (default: 0.1 sgd, 0.05 momentum, 0.001 adam)', positiveNumber('--lr'))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'momentum', 'adam']).default('adam'))
+    .addOption(new Option('--backend <name>', 'where the arithmetic runs').choices(['webgpu', 'cpu']).default('webgpu'))
+    .option('--label-smoothing <a>', 'label smoothing α for the cross-entropy', unitInterval('--label-smoothing'), 0)
+    .option('--seed <n>', 'seed for initialisation and shuffling', positiveInt('--seed'), 1)
+    .option('--json', 'end with one JSON summary line', false)
+    .option('--limit <n>', 'train on the first n training examples only', positiveInt('--limit'))
+    .option('--save <path>', 'save the trained weights (safetensors) and a loss curve (<path>.loss.svg)')
+    .option('--load <path>', 'start from weights saved with --save')
+    .option('--eval-only', 'only evaluate (with --load)', false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .allowExcessArguments(false);
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') {
+      io.out(program.helpInformation());
+      return null;
+    }
+    throw new UsageError(e.message.replace(/^error: /, ''));
+  }
+  const o = program.opts<Options>();
+  if (o.evalOnly && !o.load) throw new UsageError('--eval-only needs --load <path> (weights to evaluate)');
+  return o;
+}
+
+function loadDataset(name: string): Dataset {
+  try {
+    if (name === 'mnist') return loadMnistDigits();
+    if (name === 'fashion-mnist') return loadIdxDataset(FASHION_MNIST_DIR, { name: 'fashion-mnist' });
+    return loadIdxDataset(name);
+  } catch (err) {
+    const hint = name === 'fashion-mnist' ? ' (install the Debian package dataset-fashion-mnist, see README)' : '';
+    throw new UsageError(`--dataset ${name}: ${(err as Error).message}${hint}`);
+  }
+}
+
+function limitTrain(data: Dataset, limit: number | undefined): Dataset {
+  if (limit === undefined || limit >= data.train.count) return data;
+  const { train } = data;
+  const images = train.images.slice(0, limit * train.features);
+  return { ...data, train: makeSplit(images, train.labels.slice(0, limit), train.features, train.classes) };
+}
+
+function buildModel(e: Engine, o: Options, features: number, classes: number): Sequential {
+  return sequential([dense(features, o.hidden, { activation: 'relu' }), dense(o.hidden, classes)]).build(e, o.seed);
+}
+
+/** Runs the job; resolves to the exit code (0 ok, 2 bad flags or files, 1 other errors). */
+export async function runTrain(argv: string[], io: TrainIo = processIo): Promise<number> {
+  try {
+    await train(argv, io);
+    return 0;
+  } catch (err) {
+    io.err(`train: ${(err as Error).message ?? String(err)}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function train(argv: string[], io: TrainIo): Promise<void> {
+  const o = parseArgs(argv, io);
+  if (!o) return;
+  // With --json, progress goes to stderr so that stdout's last line is the JSON summary.
+  const say = o.json ? io.err : io.out;
+  const data = limitTrain(loadDataset(o.dataset), o.limit);
+  const e = await createEngine({ backend: o.backend });
+  say(`webgrad: ${o.backend} on ${e.adapter}`);
+  say(`data: ${data.name}, ${data.train.count} train / ${data.test.count} test, ${data.train.features} features, ${data.train.classes} classes`);
+  const model = buildModel(e, o, data.train.features, data.train.classes);
+  if (o.load) {
+    let file;
+    try {
+      file = loadSafetensors(o.load);
+      model.loadStateDict(file.tensors, o.load);
+    } catch (err) {
+      throw new UsageError(`--load: ${(err as Error).message}`);
+    }
+    say(`loaded weights from ${o.load}`);
+  }
+  const loss = softmaxCrossEntropy({ labelSmoothing: o.labelSmoothing });
+  const t0 = performance.now();
+  const epochs: EpochInfo[] = [];
+  const stepLosses: { x: number; y: number }[] = [];
+  const testLosses: { x: number; y: number }[] = [];
+  let trainLoss = NaN;
+  if (!o.evalOnly) {
+    const lr = o.lr ?? DEFAULT_LR[o.optimizer];
+    const optimizer: OptimizerConfig = o.optimizer === 'adam' ? { kind: 'adam', lr } : o.optimizer === 'momentum' ? { kind: 'momentum', lr } : { kind: 'sgd', lr };
+    const stepsPerEpoch = batchCount(data.train.count, o.batchSize);
+    say(`model: ${data.train.features}-${o.hidden}-${data.train.classes} ReLU, ${o.optimizer} lr ${lr}, batch ${o.batchSize}, ${o.epochs} epochs (${stepsPerEpoch} steps each)`);
+    const tty = io.tty;
+    let bar: SingleBar | null = null;
+    await fit(model, data.train, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      optimizer,
+      loss,
+      seed: o.seed,
+      onStep: ({ epoch, step, loss: l }) => {
+        if (l !== undefined) stepLosses.push({ x: step / stepsPerEpoch, y: l });
+        if (!tty) return;
+        const inEpoch = step - (epoch - 1) * stepsPerEpoch;
+        if (!bar) {
+          bar = new SingleBar({ format: `epoch ${epoch}/${o.epochs} {bar} {value}/{total} steps | loss {loss}`, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic);
+          bar.start(stepsPerEpoch, 0, { loss: '…' });
+        }
+        bar.update(inEpoch, l !== undefined ? { loss: l.toFixed(4) } : {});
+      },
+      onEpoch: async (info) => {
+        (bar as SingleBar | null)?.stop();
+        bar = null;
+        const ev = await evaluate(model, data.test, loss);
+        testLosses.push({ x: info.epoch, y: ev.loss });
+        epochs.push(info);
+        trainLoss = info.trainLoss;
+        say(
+          `epoch ${String(info.epoch).padStart(2)}: train loss ${info.trainLoss.toFixed(4)}  test loss ${ev.loss.toFixed(4)}  ` +
+            `test accuracy ${(100 * ev.accuracy).toFixed(2)}%  ${Math.round(info.samplesPerSecond)} samples/s`,
+        );
+      },
+    });
+  }
+  const final = await evaluate(model, data.test, loss);
+  const seconds = (performance.now() - t0) / 1000;
+  say(`test accuracy ${(100 * final.accuracy).toFixed(2)}% (${data.test.count} examples), test loss ${final.loss.toFixed(4)}, ${seconds.toFixed(1)} s`);
+  if (o.save && !o.evalOnly) {
+    const weights = await model.stateDict();
+    mkdirSync(dirname(o.save) || '.', { recursive: true });
+    saveSafetensors(o.save, weights, { format: 'pt', architecture: `${data.train.features}-${o.hidden}-${data.train.classes} relu`, dataset: data.name });
+    const svg = lossCurveSvg(`webgrad: ${data.name}, ${o.optimizer}`, 'epoch', [
+      { name: 'train (sampled steps)', color: '#1f77b4', points: stepLosses },
+      { name: 'test (per epoch)', color: '#d62728', points: testLosses },
+    ]);
+    const svgPath = `${o.save}.loss.svg`;
+    writeFileSync(`${svgPath}.tmp`, svg);
+    renameSync(`${svgPath}.tmp`, svgPath);
+    say(`saved ${o.save} and ${svgPath}`);
+  }
+  const trainSeconds = epochs.reduce((s, ep) => s + ep.seconds, 0);
+  const summary = {
+    testAccuracy: final.accuracy,
+    testLoss: final.loss,
+    trainLoss,
+    epochs: epochs.length,
+    seconds,
+    samplesPerSecond: trainSeconds > 0 ? (epochs.length * data.train.count) / trainSeconds : 0,
+    backend: o.backend,
+    adapter: e.adapter,
+    dataset: data.name,
+  };
+  if (o.json) io.out(JSON.stringify(summary));
+  model.dispose();
+  e.destroy();
+}
