@@ -90,7 +90,7 @@ function parseArgs(argv: string[], io: TrainIo): Options | null {
     .option('--lr <x>', 'learning rate (default: 0.1 sgd, 0.05 momentum, 0.001 adam)', positiveNumber('--lr'))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'momentum', 'adam']).default('adam'))
     .addOption(new Option('--backend <name>', 'where the arithmetic runs').choices(['webgpu', 'cpu']).default('webgpu'))
-    .option('--label-smoothing <a>', 'label smoothing α for the cross-entropy', unitInterval('--label-smoothing'), 0)
+    .option('--label-smoothing <a>', 'label smoothing α for the cross-entropy', unitInterval('--label-smoothing'), 0.1)
     .option('--seed <n>', 'seed for initialisation and shuffling', positiveInt('--seed'), 1)
     .option('--json', 'end with one JSON summary line', false)
     .option('--limit <n>', 'train on the first n training examples only', positiveInt('--limit'))

@@ -16,40 +16,47 @@
 //   transpose_a, transpose_b, has_bias  as above
 //   activation  applied after the bias: 0 identity, 1 sigmoid, 2 tanh, 3 relu,
 //               4 leaky_relu (negative slope dims.alpha), 5 softplus; all overflow-safe
+//               (functions from lib/activation.wgsl, linked in front of this file)
 //   wg_x, wg_y  workgroup size (default 8 x 4); any sizes with wg_x * wg_y <= 256
 //   strided     false: an invocation owns TILE_M consecutive rows and TILE_N consecutive
 //               columns (fastest on SwiftShader). true: rows r0 + i*wg_y and columns
 //               c0 + j*wg_x, so neighbouring invocations touch neighbouring addresses
 //               (coalesced, meant for real GPUs; not measured on one).
-//   The register tile TILE_M x TILE_N = 16 x 8 is a const, not an override: WGSL sizes
-//   function-scope arrays with const expressions only, and the tile is written out as
-//   16 mat2x4 accumulators because SwiftShader keeps neither loops over tiles nor
-//   dynamically indexed arrays in registers.
+//   The tile TILE_M x TILE_N = 16 x 8 per invocation is a const, not an override: WGSL sizes
+//   function-scope arrays with const expressions only, and the tile is spelled out as 16
+//   mat2x4 accumulators because a loop over a private array ran several times slower on
+//   SwiftShader (a dynamically indexed private array becomes per-lane gathers).
 //
 // Dispatch: workgroups (ceil(N / (wg_x * TILE_N)), ceil(M / (wg_y * TILE_M)), batch)
 //           = (ceil(N / (8 * wg_x)), ceil(M / (16 * wg_y)), batch).
 //
-// Design: each invocation keeps a 16 x 8 tile of C in registers and walks K once, loading
-// 16 values of op(A) and 8 of op(B) per step for 128 multiply-adds; no workgroup memory and
-// no barriers. Row and column indices are clamped to M-1 / N-1 before the loop, so every
-// load is in bounds and the loop has no branches; out-of-range rows/columns are computed
-// from duplicated data and simply not stored. Accumulation is plain f32 in k order.
+// Design: each invocation accumulates a 16 x 8 tile of C in private variables and walks K
+// once, loading 16 values of op(A) and 8 of op(B) per k step for 128 multiply-adds; no
+// workgroup memory, no barriers. Row and column indices are clamped to M-1 / N-1 before the
+// loop, so every load is in bounds and the loop has no branches; rows/columns past the edge
+// are computed from duplicated data and not stored. Accumulation is plain f32 in k order.
 //
-// Speed on SwiftShader (Dawn node bindings 0.6.2, Subzero JIT, 2 shared Xeon cores).
-// GFLOP/s from the worker threads' CPU time (wall time on an idle machine is ~5-10% lower;
-// the machine was shared, so wall medians varied 2x from run to run):
-//   1024 x 1024 x 1024              ~4.3      (a naive one-output-per-invocation kernel: ~0.2)
-//   M=128 N=128 K=784  transpose_b  ~4.6      (forward  Z = X·Wᵀ)
-//   M=128 N=784 K=128               ~4.2      (backward dX = dZ·W)
-//   M=128 N=784 K=128  transpose_a  ~4.0      (backward dW = dZᵀ·X)
-//   M=784 N=128 K=128  transpose_a  ~4.2
-// Why this shape: a storage load costs ~120 x86 instructions under SwiftShader (index clamp,
-// robustness mask, a per-lane scalar gather with branches), ~5x a vec4 multiply-add, so the
-// tile should be as large as possible; but past ~24 loads per k step the loop no longer fits
-// the 32 KiB instruction cache and throughput halves (16x12, 20x8, 16x16 all ran 30-50%
-// slower). 16x8, 12x8 and 8x12 tie; 16x8 divides the usual power-of-two and 784 sizes.
-// The workgroup size does not change per-invocation speed; smaller groups spread small
-// matrices over more cores.
+// Speed on SwiftShader (adapter "swiftshader-device-subzero", npm webgpu 0.6.2, Node 20, 2 cores
+// of a Xeon shared with other jobs). Kernel time from timestamp queries on an idle machine,
+// with the JS thread blocked while the GPU works (awaiting onSubmittedWorkDone makes the node
+// bindings poll, which takes a core away from SwiftShader), wg 8 x 4, bias on, GFLOP/s:
+//   M=1024 N=1024 K=1024                 4.8   (transpose_a + transpose_b: 4.6)
+//   M=128  N=128  K=784   transpose_b    5.1   forward Z = X·Wᵀ (also with sigmoid)
+//   M=128  N=784  K=128                  4.3   backward dX = dZ·W
+//   M=128  N=784  K=128   transpose_a    4.3   backward dW = dZᵀ·X
+//   M=784  N=128  K=128   transpose_a    4.5
+// Every transpose combination of these shapes, with and without an activation, measured
+// 3.8-5.1 from the SwiftShader threads' CPU time on the busy machine. A naive kernel (one
+// output per invocation) ran 0.37 at 520^3 in the same runs. Pipeline creation: ~0.1 s per
+// override combination.
+// Why 16 x 8: under SwiftShader's Subzero JIT one storage load is ~120 x86 instructions
+// (index clamp, robustness mask, a branchy per-lane gather), roughly 5 times the cost of a
+// vec4 multiply-add, so the tile wants to be large; but the 16 x 8 loop is already ~34 KB of
+// machine code, and tiles with more than 24 loads per k step (16x12, 20x8, 16x16) ran 35-45%
+// slower, presumably because the loop no longer fits the instruction cache. 16x8, 12x8 and
+// 8x12 tied (12x12, 8x16, 20x4, 8x8: 10-25% slower); 16x8 divides 784 and powers of two.
+// The workgroup size does not change per-invocation speed; 8 x 4 gives small matrices
+// (128 x 128) 4 workgroups to share between cores.
 
 struct Dims {
   M: u32,
@@ -78,42 +85,11 @@ override strided: bool = false;
 const TILE_M: u32 = 16u;
 const TILE_N: u32 = 8u;
 
-// log(1 + y) for 0 <= y <= 1. WGSL only promises log an absolute error of 2^-21 near 1, so
-// small y use the series (relative error < 1e-8 for y < 1/16).
-fn log1p_small(y: f32) -> f32 {
-  if (y < 0.0625) {
-    return y * (1.0 + y * (-1.0 / 2.0 + y * (1.0 / 3.0 + y * (-1.0 / 4.0 + y * (1.0 / 5.0 - y * (1.0 / 6.0))))));
-  }
-  return log(1.0 + y);
-}
-
-fn act(x: f32) -> f32 {
-  switch activation {
-    case 1u: {  // sigmoid, via e = exp(-|x|) <= 1 so nothing overflows
-      let e = exp(-abs(x));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
-    }
-    case 2u: {  // tanh; WGSL tanh can give NaN for |x| > ~88 on some drivers
-      let ax = abs(x);
-      if (ax < 0.0625) {  // (1 - e) would cancel: odd Taylor series, error < 1e-9 relative
-        let x2 = x * x;
-        return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 - x2 * (17.0 / 315.0))));
-      }
-      let e = exp(-2.0 * ax);
-      return sign(x) * (1.0 - e) / (1.0 + e);
-    }
-    case 3u: { return max(x, 0.0); }
-    case 4u: { return select(dims.alpha * x, x, x >= 0.0); }
-    case 5u: { return max(x, 0.0) + log1p_small(exp(-abs(x))); }  // softplus
-    default: { return x; }
-  }
-}
-
 fn store(row_off: u32, col: u32, x: f32) {
   if (col < dims.N) {
     var v = x;
     if (has_bias) { v += bias[col]; }
-    c[row_off + col] = act(v);
+    c[row_off + col] = activate(v, activation, dims.alpha);
   }
 }
 
@@ -149,7 +125,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   if (row0 >= M || col0 >= N || wid.z >= dims.batch) { return; }
 
-  // Element (i, k) of op(A) is a[a_off + i * a_rs + k * a_ks]; (k, j) of op(B) is b[b_off + j * b_cs + k * b_ks].
+  // op(A)[i, k] = a[a_off + i * a_rs + k * a_ks] and op(B)[k, j] = b[b_off + j * b_cs + k * b_ks].
   var a_rs = K;
   var a_ks = 1u;
   if (transpose_a) { a_rs = 1u; a_ks = M; }
@@ -232,7 +208,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 
   // A loop over the rows, not 16 inlined copies of the epilogue: the activation code is then
-  // compiled once, which cuts pipeline creation from ~0.3-0.8 s to ~0.1 s on SwiftShader.
+  // compiled once, which cut pipeline creation on SwiftShader from 0.3-0.8 s to ~0.1 s (and
+  // the whole kernel ran no slower, 10-20% faster with bias + softplus).
   let tile = array<mat2x4<f32>, TILE_M>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7,
                                         acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15);
   let c_off = wid.z * M * N;

@@ -20,7 +20,7 @@ export const shaderFamilies = {
   elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
   reduce: [{ file: 'reduce.wgsl', code: reduce }],
   optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
-  matmul: [{ file: 'matmul.wgsl', code: matmul }],
+  matmul: [activation, { file: 'matmul.wgsl', code: matmul }],
   softmax: [{ file: 'softmax.wgsl', code: softmax }],
   loss: [{ file: 'loss.wgsl', code: loss }],
 } satisfies Record<string, ShaderPart[]>;
