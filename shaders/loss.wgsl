@@ -49,70 +49,8 @@ override dense_labels: bool = false;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-const LOWEST: f32 = -0x1.fffffep+127f;  // -FLT_MAX: the max of a row of all -inf stays here
+// LOWEST, poisons, nan_f32, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
 
-// NaN or +inf: the entries that make a row NaN (as in src/cpu/softmax.ts). Tested on the
-// bits, since WGSL lets compilers assume that floats are finite.
-fn poisons(a: f32) -> bool {
-  let b = bitcast<u32>(a);
-  return (b & 0x7f800000u) == 0x7f800000u && b != 0xff800000u;
-}
-
-// A quiet NaN (from a runtime value: a NaN constant expression is a shader-creation error).
-fn nan_f32() -> f32 {
-  var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
-}
-
-// (max, poison flag) over this invocation's strided part of the row starting at base
-fn strided_max(base: u32, t: u32) -> vec2f {
-  var m = vec2f(LOWEST, 0.0);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let a = x[base + j];
-    if (a > m.x) { m.x = a; }
-    if (poisons(a)) { m.y = 1.0; }
-  }
-  return m;
-}
-
-var<workgroup> scratch: array<vec2f, workgroup_size>;
-
-// Workgroup max / sums of each invocation's value (call from uniform control flow; every
-// invocation gets the result; the trailing barrier frees `scratch` for the next call).
-fn tree_max(t: u32, a: vec2f) -> vec2f {
-  scratch[t] = a;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let o = scratch[t + s];
-      scratch[t] = select(scratch[t], o, o > scratch[t]);
-    }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn tree_sum2(t: u32, a: vec2f) -> vec2f {
-  scratch[t] = a;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { scratch[t] += scratch[t + s]; }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn tree_sum(t: u32, a: f32) -> f32 {
-  return tree_sum2(t, vec2f(a, 0.0)).x;
-}
-
-fn row_index(wid: vec3u, groups: vec3u) -> u32 {
-  return wid.x + wid.y * groups.x;
-}
 
 fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
   return gid.x + gid.y * groups.x * workgroup_size;

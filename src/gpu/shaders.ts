@@ -2,6 +2,7 @@
 // A family may link function libraries (shaders/lib/) that are prepended to its source.
 
 import activationLib from '../../shaders/lib/activation.wgsl';
+import rowsLib from '../../shaders/lib/rows.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
@@ -15,14 +16,15 @@ export interface ShaderPart {
 }
 
 const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
+const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
 
 export const shaderFamilies = {
   elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
   reduce: [{ file: 'reduce.wgsl', code: reduce }],
   optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
   matmul: [activation, { file: 'matmul.wgsl', code: matmul }],
-  softmax: [{ file: 'softmax.wgsl', code: softmax }],
-  loss: [{ file: 'loss.wgsl', code: loss }],
+  softmax: [rows, { file: 'softmax.wgsl', code: softmax }],
+  loss: [rows, { file: 'loss.wgsl', code: loss }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;
