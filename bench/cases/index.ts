@@ -1,0 +1,136 @@
+// The benchmark cases: what is computed, on which shapes, with which inputs. Each library
+// (bench/peers/*.ts) turns a case into a Runner; bench/run.ts times the runners.
+
+export type CaseSpec =
+  | {
+      op: 'matmul';
+      M: number;
+      K: number;
+      N: number;
+      /** B is stored [N, K] and used transposed (the affine layer X·Wᵀ, W = [out, in]). */
+      transposeB: boolean;
+      /** Fused epilogue: + bias row, then relu (a dense layer's forward pass). */
+      biasRelu: boolean;
+    }
+  | { op: 'add'; n: number }
+  | { op: 'relu'; n: number }
+  | { op: 'sum'; n: number }
+  | { op: 'softmax'; rows: number; cols: number }
+  | {
+      op: 'mlpTrainStep';
+      batch: number;
+      sizes: readonly number[];
+      lr: number;
+    };
+
+export interface BenchCase {
+  name: string;
+  size: string;
+  spec: CaseSpec;
+  /** Floating-point operations per execution (for GFLOP/s), when meaningful. */
+  flops?: number;
+  /** The input arrays, deterministic (same for every library). */
+  inputs(): Float32Array[];
+  /** Shapes of inputs(), in order. */
+  shapes: number[][];
+}
+
+/** mulberry32: a small deterministic PRNG, so every library sees the same numbers. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+function matmulCase(name: string, size: string, M: number, K: number, N: number, transposeB: boolean, biasRelu = false): BenchCase {
+  const shapes = [[M, K], transposeB ? [N, K] : [K, N], ...(biasRelu ? [[N]] : [])];
+  return {
+    name,
+    size,
+    spec: { op: 'matmul', M, K, N, transposeB, biasRelu },
+    flops: 2 * M * N * K,
+    shapes,
+    inputs: () => shapes.map((s, i) => uniform(s.reduce((p, d) => p * d, 1), 1000 + i)),
+  };
+}
+
+function unaryCase(name: string, op: 'relu' | 'sum', n: number): BenchCase {
+  return {
+    name,
+    size: `${n / 2 ** 20}M (${n})`,
+    spec: { op, n },
+    shapes: [[n]],
+    inputs: () => [uniform(n, 7)],
+  };
+}
+
+const M1 = 1 << 20;
+
+/** The default case list, in run order. */
+export const CASES: BenchCase[] = [
+  matmulCase('matmul', '256x256 · 256x256', 256, 256, 256, false),
+  matmulCase('matmul', '512x512 · 512x512', 512, 512, 512, false),
+  matmulCase('matmul', '1024x1024 · 1024x1024', 1024, 1024, 1024, false),
+  // The MLP's first layer (784-128-10, batch 128): X [128, 784] · Wᵀ, W [128, 784].
+  matmulCase('matmul_tb', '128x784 · (128x784)ᵀ', 128, 784, 128, true),
+  // The same layer with its epilogue: relu(X·Wᵀ + b), fused where the library can.
+  matmulCase('dense_relu', '128x784 · (128x784)ᵀ + b', 128, 784, 128, true, true),
+  {
+    name: 'add',
+    size: `1M (${M1})`,
+    spec: { op: 'add', n: M1 },
+    shapes: [[M1], [M1]],
+    inputs: () => [uniform(M1, 11), uniform(M1, 12)],
+  },
+  unaryCase('relu', 'relu', M1),
+  unaryCase('sum', 'sum', M1),
+  {
+    name: 'softmax',
+    size: '128x1000',
+    spec: { op: 'softmax', rows: 128, cols: 1000 },
+    shapes: [[128, 1000]],
+    inputs: () => [uniform(128 * 1000, 21, -4, 4)],
+  },
+  // ---- MLP training step ------------------------------------------------------------------
+  // 784-128-10 MLP, batch 128: forward (dense+relu, dense), softmax cross-entropy, backward,
+  // plain SGD update. See bench/peers/*.ts `mlpTrainStep` for how each library runs it. Inputs:
+  // X [128, 784], W1 [128, 784], b1 [128], W2 [10, 128], b2 [10], labels as 128 floats in 0..9
+  // (each library converts them to what its loss wants: class indices or one-hot rows).
+  {
+    name: 'mlp_train_step',
+    size: '784-128-10, batch 128',
+    spec: { op: 'mlpTrainStep', batch: 128, sizes: [784, 128, 10], lr: 0.05 },
+    // forward 2·B·(784·128 + 128·10), backward about twice that.
+    flops: 3 * 2 * 128 * (784 * 128 + 128 * 10),
+    shapes: [[128, 784], [128, 784], [128], [10, 128], [10], [128]],
+    inputs: () => {
+      const r = rng(31);
+      const labels = new Float32Array(128);
+      for (let i = 0; i < 128; i++) labels[i] = Math.floor(r() * 10);
+      return [
+        uniform(128 * 784, 30, 0, 1),
+        uniform(128 * 784, 32, -Math.sqrt(6 / (784 + 128)), Math.sqrt(6 / (784 + 128))),
+        new Float32Array(128),
+        uniform(10 * 128, 33, -Math.sqrt(6 / (128 + 10)), Math.sqrt(6 / (128 + 10))),
+        new Float32Array(10),
+        labels,
+      ];
+    },
+  },
+];
+
+export function caseLabel(c: BenchCase): string {
+  return `${c.name} ${c.size}`;
+}

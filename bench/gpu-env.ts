@@ -1,0 +1,101 @@
+// One WebGPU instance for the whole benchmark process, shared by webgrad and the peers.
+//
+// Node 20 has no global `navigator`; TF.js and jax-js look for `navigator.gpu`. We create ONE
+// Dawn instance (npm `webgpu`), keep it referenced for the process lifetime (if it is
+// garbage-collected, Dawn tears down under live devices and the process crashes at random,
+// see DESIGN.md "WebGPU without a GPU"), and publish it as `globalThis.navigator.gpu`.
+// webgrad's createEngine picks the same `navigator.gpu`, so every library gets an adapter
+// from the same instance, i.e. the same physical (here: software) adapter.
+//
+// requestAdapter is wrapped so that every library's adapter is recorded under the label of
+// the library being initialised (see `initialising`), for the report header.
+
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+
+export interface AdapterRecord {
+  /** Who asked (the label set with `initialising`). */
+  owner: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+// Held for the life of the process: never cleared.
+const keepAlive: unknown[] = [];
+const adapters: AdapterRecord[] = [];
+let currentOwner = 'unknown';
+
+/** Labels adapters requested from now on (until the next call) as belonging to `owner`. */
+export function initialising(owner: string): void {
+  currentOwner = owner;
+}
+
+export function recordedAdapters(): readonly AdapterRecord[] {
+  return adapters;
+}
+
+export function formatAdapterRecord(a: AdapterRecord): string {
+  const parts = [a.vendor, a.architecture, a.device, a.description].filter((s) => s.length > 0);
+  const name = parts.length > 0 ? [...new Set(parts)].join(' / ') : 'unknown adapter';
+  // Same wording as webgrad's own adapter string, so identical adapters print identically.
+  const software = a.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software|warp/i.test(name);
+  return software ? `${name} (software)` : name;
+}
+
+/** Creates the Dawn instance (once) and installs `navigator.gpu`. Returns the GPU object. */
+export async function installNavigatorGpu(): Promise<GPU> {
+  const existing = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (existing) return existing;
+
+  // With no GPU render node, point Vulkan at SwiftShader before Dawn starts (the Vulkan loader
+  // reads VK_ICD_FILENAMES once). A variable set by the user is respected.
+  if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
+    const hasGpu = existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+    if (!hasGpu && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+
+  const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  Object.assign(globalThis, webgpu.globals);
+  const gpu = webgpu.create([]);
+  keepAlive.push(webgpu, gpu);
+
+  const requestAdapter = gpu.requestAdapter.bind(gpu);
+  const wrapped = {
+    async requestAdapter(options?: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
+      const adapter = await requestAdapter(options);
+      if (adapter) {
+        keepAlive.push(adapter);
+        const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+        adapters.push({
+          owner: currentOwner,
+          vendor: info?.vendor ?? '',
+          architecture: info?.architecture ?? '',
+          device: info?.device ?? '',
+          description: info?.description ?? '',
+          isFallbackAdapter: info?.isFallbackAdapter === true || (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+        });
+      }
+      return adapter;
+    },
+    getPreferredCanvasFormat: () => gpu.getPreferredCanvasFormat(),
+    get wgslLanguageFeatures() {
+      return gpu.wgslLanguageFeatures;
+    },
+  } as unknown as GPU;
+  keepAlive.push(wrapped);
+
+  // jax-js reads navigator.userAgent (Firefox/mobile checks) and navigator.hardwareConcurrency.
+  const nav = {
+    gpu: wrapped,
+    userAgent: `Node.js/${process.versions.node} (${process.platform}; ${process.arch})`,
+    hardwareConcurrency: os.cpus().length,
+    language: 'en-US',
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
+  return wrapped;
+}
