@@ -42,7 +42,8 @@ export class Kernel {
     const fn = reflect.entry.compute.find((f) => f.name === entry);
     if (!fn) {
       const have = reflect.entry.compute.map((f) => f.name).join(', ');
-      throw new Error(`kernel ${name}: no compute entry point '${entry}' in the shader (it has: ${have})`);
+      const hint = have ? `it has: ${have}` : 'it has none: wgsl_reflect could not parse the file, see the WGSL compile error';
+      throw new Error(`kernel ${name}: no compute entry point '${entry}' in the shader (${hint})`);
     }
     const entries: GPUBindGroupLayoutEntry[] = [];
     for (const r of fn.resources) {

@@ -34,6 +34,8 @@ export function sizeClass(bytes: number): number {
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private parked: GPUBuffer[] = [];
+  /** Bytes released since the last submit (reusable after it). */
+  parkedBytes = 0;
   private readonly live = new Set<GPUBuffer>();
   private stats = { allocatedBytes: 0, allocations: 0, reuses: 0 };
 
@@ -57,6 +59,7 @@ export class BufferPool {
   release(buf: GPUBuffer): void {
     if (!this.live.delete(buf)) throw new Error('BufferPool.release: buffer is not live (released twice?)');
     this.parked.push(buf);
+    this.parkedBytes += buf.size;
   }
 
   /** The commands that might read parked buffers were submitted: make them reusable. */
@@ -67,6 +70,7 @@ export class BufferPool {
       else this.free.set(buf.size, [buf]);
     }
     this.parked = [];
+    this.parkedBytes = 0;
   }
 
   /** Destroys the free buffers (not live or parked ones). */

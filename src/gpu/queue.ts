@@ -24,6 +24,9 @@ export interface QueueCounters {
 const MAX_UNIFORMS = 2048;
 const MAX_BIND_GROUPS = 8192;
 const MAX_WORKGROUPS_PER_DIM = 65535;
+/** Released-but-unsubmitted bytes that trigger an early submit: a long run of ops with no
+ *  read would otherwise allocate fresh buffers for every one of them. */
+const PARKED_FLUSH_BYTES = 64 * 1024 * 1024;
 
 /** Workgroup grid for `n` invocations of `size` each, folded into 2-D past 65535 groups. */
 export function grid1d(n: number, size: number): [number, number] {
@@ -91,7 +94,7 @@ export class CommandQueue {
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
-    if (this.debug) this.flush();
+    if (this.debug || this.pool.parkedBytes > PARKED_FLUSH_BYTES) this.flush();
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches. */

@@ -45,13 +45,15 @@ function binaryOp(kind: BinaryKind): OpDef<Record<string, never>> {
     outputs: ([a, b]) => [broadcastShape(kind, a!, b!)],
     cpu: ([a, b]) => [binaryCpu(kind, a!, b!)],
     gpu(q, [a, b], [out], [sa, sb]) {
-      const len = Math.max(shapeSize(sa!), shapeSize(sb!));
+      const [na, nb] = [shapeSize(sa!), shapeSize(sb!)];
+      const len = Math.max(na, nb);
+      const same = na === nb; // no broadcast: four elements per invocation
       q.dispatch({
-        kernel: 'elementwise.binary',
+        kernel: same ? 'elementwise.binary4' : 'elementwise.binary',
         overrides: { workgroup_size: WORKGROUP, binary_op: binaryCode[kind] },
-        uniforms: { len, a_len: Math.max(1, shapeSize(sa!)), b_len: Math.max(1, shapeSize(sb!)), alpha: 0, grad_at_zero: 0 },
-        bindings: { a: a!, b: b!, out: out! },
-        workgroups: grid1d(len, WORKGROUP),
+        uniforms: { len, a_len: Math.max(1, na), b_len: Math.max(1, nb), alpha: 0, grad_at_zero: 0 },
+        bindings: same ? { a4: a!, b4: b!, out4: out! } : { a: a!, b: b!, out: out! },
+        workgroups: grid1d(same ? Math.ceil(len / 4) : len, WORKGROUP),
       });
     },
     // d(a±b) = da ± db;  d(a*b) = b da + a db; a broadcast operand sums its gradient back.
@@ -88,11 +90,11 @@ export const activation: OpDef<ActivationAttrs> = {
   gpu(q, [x], [out], [sx], attrs) {
     const len = shapeSize(sx!);
     q.dispatch({
-      kernel: 'elementwise.unary',
+      kernel: 'elementwise.unary4',
       overrides: { workgroup_size: WORKGROUP, kind: activationCode[attrs.kind] },
       uniforms: activationUniforms(len, attrs),
-      bindings: { x: x!, out: out! },
-      workgroups: grid1d(len, WORKGROUP),
+      bindings: { x4: x!, out4: out! },
+      workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
     });
   },
   // dx = dy ⊙ f'(x)  (diagonal Jacobian)
@@ -132,11 +134,11 @@ export const scale: OpDef<{ factor: number }> = {
   gpu(q, [x], [out], [sx], { factor }) {
     const len = shapeSize(sx!);
     q.dispatch({
-      kernel: 'elementwise.scale',
+      kernel: 'elementwise.scale4',
       overrides: { workgroup_size: WORKGROUP },
       uniforms: { len, a_len: 1, b_len: 1, alpha: factor, grad_at_zero: 0 },
-      bindings: { x: x!, out: out! },
-      workgroups: grid1d(len, WORKGROUP),
+      bindings: { x4: x!, out4: out! },
+      workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
     });
   },
   // d(cx) = c dx
