@@ -75,6 +75,17 @@ describe('buffer pool', () => {
     b.dispose();
   });
 
+  it('a long run of ops without a read does not keep allocating (released buffers are resubmitted for reuse)', async () => {
+    const e = await gpu();
+    const x = e.tensor(randomArray(1 << 20, 9), [1 << 20]); // 4 MiB
+    const before = e.stats().pool!.allocatedBytes;
+    for (let i = 0; i < 100; i++) e.relu(x).dispose(); // 400 MiB of results, none read
+    await e.sync();
+    const grown = e.stats().pool!.allocatedBytes - before;
+    expect(grown).toBeLessThan(100 * 2 ** 20); // ~64 MiB parked at most, then reused
+    x.dispose();
+  });
+
   it('returns every buffer of a tidy scope', async () => {
     const e = await gpu();
     const before = e.stats().pool!.liveBuffers;
