@@ -5,29 +5,11 @@
 // the recorded work as one queue.submit and waits for queue.onSubmittedWorkDone().
 
 import { createEngine, type Engine, type Tensor } from '../../src/index';
+import { dense, sequential } from '../../src/nn/layers';
+import { Optimizer } from '../../src/nn/optimizers';
+import { TrainingStep } from '../../src/schedule/step';
 import type { BenchCase } from '../cases/index';
-import { Unsupported, type Library, type Runner } from './types';
-
-// The parts of the API that are landing while this runner is written: typed loosely so the
-// bench builds (and reports "unsupported") against an engine that lacks them.
-interface MatmulOptions {
-  transposeA?: boolean;
-  transposeB?: boolean;
-  bias?: Tensor;
-  activation?: 'identity' | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'softplus';
-}
-interface Landing {
-  matmul?: (a: Tensor, b: Tensor, opts?: MatmulOptions) => Tensor;
-  softmax?: (x: Tensor) => Tensor;
-  softmaxCrossEntropy?: (logits: Tensor, labels: Int32Array | Tensor) => Tensor;
-  gradients?: (f: (...xs: Tensor[]) => Tensor, xs: Tensor[]) => { value: Tensor; grads: Tensor[] };
-}
-
-function need<K extends keyof Landing>(e: Engine, name: K): NonNullable<Landing[K]> {
-  const fn = (e as unknown as Landing)[name];
-  if (typeof fn !== 'function') throw new Unsupported(`webgrad: e.${name} is not available yet`);
-  return (fn as (...args: unknown[]) => unknown).bind(e) as NonNullable<Landing[K]>;
-}
+import type { Library, Runner } from './types';
 
 export class Webgrad implements Library {
   readonly name = 'webgrad';
@@ -50,11 +32,10 @@ export class Webgrad implements Library {
     let run: () => Tensor;
     switch (s.op) {
       case 'matmul': {
-        const matmul = need(e, 'matmul');
         const [a, b, bias] = t as [Tensor, Tensor, Tensor?];
         run = s.biasRelu
-          ? () => matmul(a, b, { transposeB: s.transposeB, bias, activation: 'relu' })
-          : () => matmul(a, b, { transposeB: s.transposeB });
+          ? () => e.matmul(a, b, { transposeB: s.transposeB, bias, activation: 'relu' })
+          : () => e.matmul(a, b, { transposeB: s.transposeB });
         break;
       }
       case 'add':
@@ -66,11 +47,9 @@ export class Webgrad implements Library {
       case 'sum':
         run = () => e.sum(t[0]!);
         break;
-      case 'softmax': {
-        const softmax = need(e, 'softmax');
-        run = () => softmax(t[0]!);
+      case 'softmax':
+        run = () => e.softmax(t[0]!);
         break;
-      }
     }
     return {
       once: async () => {
@@ -88,50 +67,37 @@ export class Webgrad implements Library {
   }
 
   // ---- MLP training step ----------------------------------------------------------------
-  // TODO(training-step API): this is written with the op-level public API (gradients + sub/
-  // scale for SGD) because the engine's training-step API (src/schedule: one submit per step,
-  // in-place optimizer update) has not landed. When it does, replace the body of `train` with
-  // that API (e.g. a compiled step of sequential([dense(784,128,relu), dense(128,10)]) with
-  // sgd(lr)), keeping the same initial weights, data and loss so the peers stay comparable.
+  // The engine's training-step API: forward, loss, backward and the in-place SGD update
+  // recorded into one command encoder, one queue.submit per step, no readback.
   private mlpTrainStep(c: BenchCase, inputs: Float32Array[]): Runner {
     const e = this.engine!;
     if (c.spec.op !== 'mlpTrainStep') throw new Error('unreachable');
-    const { lr } = c.spec;
-    const matmul = need(e, 'matmul');
-    const sce = need(e, 'softmaxCrossEntropy');
-    const gradients = need(e, 'gradients');
     const [xData, w1, b1, w2, b2, labelData] = inputs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-    const classes = c.spec.sizes.at(-1)!;
-    const onehot = new Float32Array(labelData.length * classes);
-    labelData.forEach((l, i) => (onehot[i * classes + l] = 1));
-    const X = e.tensor(xData, c.shapes[0]!);
-    const Y = e.tensor(onehot, [labelData.length, classes]);
-    let params = [e.tensor(w1, c.shapes[1]!), e.tensor(b1, c.shapes[2]!), e.tensor(w2, c.shapes[3]!), e.tensor(b2, c.shapes[4]!)];
-    const loss = (W1: Tensor, B1: Tensor, W2: Tensor, B2: Tensor) => {
-      const h = matmul(X, W1, { transposeB: true, bias: B1, activation: 'relu' });
-      const z = matmul(h, W2, { transposeB: true, bias: B2 });
-      return sce(z, Y);
-    };
-    const train = (): Tensor => {
-      const { value, grads } = gradients(loss as (...xs: Tensor[]) => Tensor, params);
-      const next = e.tidy(() => params.map((p, i) => e.sub(p, e.scale(grads[i]!, lr))));
-      params.forEach((p) => p.dispose());
-      grads.forEach((g) => g.dispose());
-      params = next;
-      return value;
-    };
-    return {
-      once: async () => {
-        const v = train();
-        try {
-          return await v.read();
-        } finally {
-          v.dispose();
-        }
+    const [inputsN, hidden, classes] = c.spec.sizes as [number, number, number];
+    const model = sequential([dense(inputsN, hidden, { activation: 'relu' }), dense(hidden, classes)]).build(e);
+    const shape = (i: number) => [...c.shapes[i]!];
+    model.loadStateDict(
+      {
+        '0.weight': { shape: shape(1), data: w1 },
+        '0.bias': { shape: shape(2), data: b1 },
+        '2.weight': { shape: shape(3), data: w2 },
+        '2.bias': { shape: shape(4), data: b2 },
       },
-      step: () => train().dispose(),
+      'bench inputs',
+    );
+    const X = e.tensor(xData, c.shapes[0]!);
+    const labels = Int32Array.from(labelData);
+    const optimizer = new Optimizer(e, model.params, { kind: 'sgd', lr: c.spec.lr });
+    const step = new TrainingStep(e, () => e.softmaxCrossEntropy(model.forward(X), labels), optimizer);
+    return {
+      once: async () => Float32Array.of(await step.run(true)),
+      step: () => step.run(false),
       sync: () => e.sync(),
-      dispose: () => [X, Y, ...params].forEach((x) => x.dispose()),
+      dispose: () => {
+        optimizer.dispose();
+        model.dispose();
+        X.dispose();
+      },
     };
   }
 
