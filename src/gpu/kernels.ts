@@ -89,7 +89,10 @@ export class Kernel {
 
   /** Checks that `given` names exactly the shader's bindings; the error names both sets. */
   checkBindings(given: readonly string[]): void {
-    const want = [...this.bindings.keys()].filter((n) => this.bindings.get(n)!.kind !== 'uniform');
+    const want = [...this.bindings.entries()]
+      .filter(([, b]) => b.kind !== 'uniform')
+      .sort(([, x], [, y]) => x.slot - y.slot)
+      .map(([n]) => n);
     const missing = want.filter((n) => !given.includes(n));
     const extra = given.filter((n) => !this.bindings.has(n) || this.bindings.get(n)!.kind === 'uniform');
     if (missing.length > 0 || extra.length > 0) {
