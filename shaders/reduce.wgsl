@@ -2,7 +2,10 @@
 // gradients. axis 0 of a matrix is (1, M, N): column sums, the bias gradient; the last axis
 // is (M, N, 1): row sums; everything is (1, size, 1): the loss.
 //
-//   reduce_sum:  out[o, i] = scale * Σ_k x[o, k, i]              (scale 1: sum, 1/len: mean)
+//   reduce_sum:  out[o, c, i] = scale * Σ_{k in chunk c} x[o, k, i]  (scale 1: sum, 1/len: mean)
+//                chunk c covers k in [c·chunk, min((c+1)·chunk, len)), c < chunks; with
+//                chunks = 1 this is the whole axis. A long axis with few outputs is reduced in
+//                two passes (chunks > 1, then the partials), so many workgroups share the work.
 //   reduce_max:  out[o, i] = max_k x[o, k, i];  arg[o, i] = first k attaining it (as f32)
 //   broadcast:   out[o, k, i] = scale * dy[o, i]                  (gradient of sum / mean)
 //   max_grad:    out[o, k, i] = dy[o, i] if k == arg[o, i] else 0 (subgradient of max)
@@ -11,7 +14,7 @@
 // strided subsequence, then combine in a fixed tree: same input, bit-identical output. No atomics.
 //
 // Bindings (group 0): dims uniform; x/dy/arg read-only storage; out/arg_out read_write.
-// Dispatch: reduce_*: one workgroup per output (outer*inner), folded into (x, y) past 65535;
+// Dispatch: reduce_*: one workgroup per output (outer*chunks*inner), folded into (x, y) past 65535;
 // broadcast, max_grad: ceil(outer*len*inner / workgroup_size) workgroups, folded likewise.
 
 struct Dims {
@@ -19,6 +22,8 @@ struct Dims {
   len: u32,
   inner: u32,
   scale: f32,
+  chunks: u32,   // reduce_sum only (1 elsewhere)
+  chunk: u32,    // reduce_sum only (len elsewhere)
 }
 
 override workgroup_size: u32 = 64;
@@ -41,12 +46,15 @@ fn group_index(wid: vec3u, groups: vec3u) -> u32 {
 fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
               @builtin(local_invocation_index) t: u32) {
   let g = group_index(wid, groups);            // uniform across the workgroup
-  let valid = g < dims.outer * dims.inner;
-  let o = g / max(dims.inner, 1u);
-  let i = g % max(dims.inner, 1u);
+  let inner = max(dims.inner, 1u);
+  let valid = g < dims.outer * dims.chunks * inner;
+  let o = g / (dims.chunks * inner);
+  let c = (g / inner) % dims.chunks;
+  let i = g % inner;
+  let end = min(dims.len, (c + 1u) * dims.chunk);
   var acc = 0.0;
   if (valid) {
-    for (var k = t; k < dims.len; k += workgroup_size) {
+    for (var k = c * dims.chunk + t; k < end; k += workgroup_size) {
       acc += x[(o * dims.len + k) * dims.inner + i];
     }
   }

@@ -56,6 +56,8 @@ export class CommandQueue {
     private readonly pool: BufferPool,
     /** Submit after every dispatch, so a validation error names the one kernel. */
     private readonly debug: boolean,
+    /** A CPU implementation of WebGPU (SwiftShader): ops pick barrier-light shapes for it. */
+    readonly softwareAdapter = false,
   ) {}
 
   dispatch(spec: DispatchSpec): void {
@@ -95,6 +97,14 @@ export class CommandQueue {
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
     if (this.debug || this.pool.parkedBytes > PARKED_FLUSH_BYTES) this.flush();
+  }
+
+  /** A temporary buffer for the commands being recorded: it returns to the pool at once, and
+   *  the pool hands it out again only after this submit, so the recorded commands own it. */
+  scratch(bytes: number): GPUBuffer {
+    const buf = this.pool.acquire(bytes);
+    this.pool.release(buf);
+    return buf;
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches. */

@@ -93,7 +93,7 @@ function lossGpu(q: CommandQueue, kernel: KernelName, [x, d]: GPUBuffer[], [valu
   q.dispatch({
     kernel: 'reduce.reduce_sum',
     overrides: { workgroup_size: REDUCE_WORKGROUP },
-    uniforms: { outer: 1, len: view.rows, inner: 1, scale: 1 / view.rows },
+    uniforms: { outer: 1, len: view.rows, inner: 1, scale: 1 / view.rows, chunks: 1, chunk: view.rows },
     bindings: { x: rowLoss!, out: value! },
     workgroups: [1, 1],
   });

@@ -10,6 +10,8 @@ import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 
 export const REDUCE_WORKGROUP = 64;
 const WORKGROUP = REDUCE_WORKGROUP;
+/** On a software adapter (SwiftShader) barriers cost per invocation: narrow trees win. */
+const SOFTWARE_WORKGROUP = 8;
 
 export type ReduceKind = 'sum' | 'mean' | 'max';
 
@@ -57,13 +59,32 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
     gpu(q, [x], [out, argOut], [s], { axis }) {
       const { outer, len, inner } = view(kind, s!, axis);
       const scale = kind === 'mean' ? 1 / len : 1;
-      q.dispatch({
-        kernel: kind === 'max' ? 'reduce.reduce_max' : 'reduce.reduce_sum',
-        overrides: { workgroup_size: WORKGROUP },
-        uniforms: { outer, len, inner, scale },
-        bindings: kind === 'max' ? { x: x!, out: out!, arg_out: argOut! } : { x: x!, out: out! },
-        workgroups: grid1d(outer * inner, 1),
-      });
+      const wg = q.softwareAdapter ? SOFTWARE_WORKGROUP : WORKGROUP;
+      if (kind === 'max') {
+        q.dispatch({
+          kernel: 'reduce.reduce_max',
+          overrides: { workgroup_size: wg },
+          uniforms: { outer, len, inner, scale, chunks: 1, chunk: len },
+          bindings: { x: x!, out: out!, arg_out: argOut! },
+          workgroups: grid1d(outer * inner, 1),
+        });
+        return;
+      }
+      const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) =>
+        q.dispatch({
+          kernel: 'reduce.reduce_sum',
+          overrides: { workgroup_size: wg },
+          uniforms: { outer, len: n, inner, scale: passScale, chunks, chunk: Math.ceil(n / chunks) },
+          bindings: { x: src, out: dst },
+          workgroups: grid1d(outer * chunks * inner, 1),
+        });
+      // Few outputs over a long axis: one workgroup each would leave the GPU mostly idle, so
+      // reduce fixed chunks first, then the partials (still a fixed order: deterministic).
+      const chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 4096)) : 1;
+      if (chunks === 1) return sumPass(x!, out!, len, 1, scale);
+      const partial = q.scratch(outer * chunks * inner * 4);
+      sumPass(x!, partial, len, chunks, 1);
+      sumPass(partial, out!, chunks, 1, scale);
     },
     // sum: dx = dy broadcast;  mean: dx = dy / len broadcast;  max: dy routed to the arg-max.
     backward({ ops, inputs: [x], outputs, dy, attrs }) {
@@ -101,7 +122,7 @@ export const broadcastAxis: OpDef<SpreadAttrs & { mean: boolean }> = {
     q.dispatch({
       kernel: 'reduce.broadcast',
       overrides: { workgroup_size: WORKGROUP },
-      uniforms: { outer, len, inner, scale: mean ? 1 / len : 1 },
+      uniforms: { outer, len, inner, scale: mean ? 1 / len : 1, chunks: 1, chunk: len },
       bindings: { dy: dy!, out: out! },
       workgroups: grid1d(outer * len * inner, WORKGROUP),
     });
@@ -123,7 +144,7 @@ export const maxGrad: OpDef<SpreadAttrs> = {
     q.dispatch({
       kernel: 'reduce.max_grad',
       overrides: { workgroup_size: WORKGROUP },
-      uniforms: { outer, len, inner, scale: 1 },
+      uniforms: { outer, len, inner, scale: 1, chunks: 1, chunk: len },
       bindings: { dy: dy!, arg: arg!, out: out! },
       workgroups: grid1d(outer * len * inner, WORKGROUP),
     });
