@@ -17,7 +17,7 @@ import { softmaxCrossEntropy } from '../src/nn/losses';
 import { evaluate, fit, type EpochInfo } from '../src/nn/train';
 import type { OptimizerConfig } from '../src/nn/optimizers';
 import { loadSafetensors, saveSafetensors } from '../src/io/safetensors-node';
-import { lossCurveSvg } from './loss-curve';
+import { lossCurveSvg } from '../src/io/loss-curve';
 
 /** Errors in what the user gave (flags, files): exit code 2. */
 class UsageError extends Error {}

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer';
 import { build, preview } from 'vite';
+import { closeChromium, launchChromium } from './chromium.mjs';
 import { Reporter } from './reporter.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -19,11 +19,6 @@ const configFile = join(here, 'vite.config.ts');
 const RUN_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 15 * 60_000);
 const TEST_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TEST_TIMEOUT_MS ?? 120_000);
 const filters = process.argv.slice(2);
-const CHROME_ARGS = [
-  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-];
 
 const started = Date.now();
 const outDir = mkdtempSync(join(tmpdir(), 'webgrad-browser-build-'));
@@ -58,14 +53,7 @@ async function run() {
   });
   server = await preview({ configFile, build: { outDir }, preview: { host: 'localhost', port: 0, open: false }, logLevel: 'warn' });
   const url = server.resolvedUrls.local[0];
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    headless: true,
-    args: [...CHROME_ARGS, `--user-data-dir=${userDataDir}`],
-    handleSIGINT: false, // our own handlers below clean up, then exit
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  });
+  browser = await launchChromium(userDataDir);
   const page = await browser.newPage();
   await page.exposeFunction('__webgradReport', onReport);
   page.on('console', (m) => {
@@ -107,10 +95,7 @@ function formatValue(o) {
 }
 
 async function cleanup() {
-  // A browser stuck in a GPU call may not close: give it 10 s, then kill the process we started.
-  const proc = browser?.process();
-  await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 10_000))]).catch(() => {});
-  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  await closeChromium(browser);
   await server?.close().catch(() => {});
   rmSync(outDir, { recursive: true, force: true });
   rmSync(userDataDir, { recursive: true, force: true });

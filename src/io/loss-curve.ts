@@ -5,6 +5,8 @@ export interface Series {
   name: string;
   color: string;
   points: { x: number; y: number }[];
+  /** Also mark each point with a dot (a one-point series is otherwise invisible). */
+  markers?: boolean;
 }
 
 const W = 640;
@@ -43,8 +45,9 @@ export function lossCurveSvg(title: string, xLabel: string, series: Series[]): s
   parts.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle">${xLabel}</text>`);
   parts.push(`<text x="14" y="${H / 2}" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">loss</text>`);
   series.forEach((s, i) => {
-    const pts = s.points.filter((p) => Number.isFinite(p.y)).map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`);
-    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    const xy = s.points.filter((p) => Number.isFinite(p.y)).map((p) => [sx(p.x).toFixed(1), sy(p.y).toFixed(1)]);
+    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${xy.map(([x, y]) => `${x},${y}`).join(' ')}"/>`);
+    if (s.markers) for (const [x, y] of xy) parts.push(`<circle cx="${x}" cy="${y}" r="3.5" fill="${s.color}"/>`);
     parts.push(`<text x="${W - PAD.right - 4}" y="${PAD.top + 14 + 16 * i}" text-anchor="end" fill="${s.color}">${s.name}</text>`);
   });
   parts.push('</svg>');

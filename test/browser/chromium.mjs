@@ -1,0 +1,32 @@
+// The headless Chromium that the browser suite (run.mjs) and the training page's smoke test
+// (app-smoke.mjs) drive through puppeteer: WebGPU forced on, on SwiftShader (the CPU Vulkan
+// Debian's chromium ships) so it works on machines without a GPU, and no background traffic.
+// Env: CHROME_PATH (default /usr/bin/chromium).
+
+import puppeteer from 'puppeteer';
+
+export const CHROME_ARGS = [
+  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+/** Starts Chromium with a private profile directory (the caller creates and removes it). */
+export function launchChromium(userDataDir) {
+  return puppeteer.launch({
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: [...CHROME_ARGS, `--user-data-dir=${userDataDir}`],
+    handleSIGINT: false, // the callers' own handlers clean up, then exit
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+}
+
+/** Closes the browser; one stuck in a GPU call may not close, so after 10 s the process
+ *  that launchChromium started is killed. Never throws. */
+export async function closeChromium(browser) {
+  const proc = browser?.process();
+  await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 10_000))]).catch(() => {});
+  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+}
