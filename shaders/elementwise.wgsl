@@ -6,6 +6,7 @@
 //   binary:      out[i] = a[i % a_len] (+, − or *) b[i % b_len]  (trailing broadcast: a row
 //                vector or a scalar repeats over the rows of the larger operand)
 //   unary_grad:  out[i] = dy[i] * f'(x[i], y[i])           (diagonal Jacobian of f)
+//   accumulate:  acc[i] = acc[i] + x[i]                     (in place: a running loss sum)
 // The *4 entry points do four elements per invocation through vec4 views of the buffers
 // (x4, a4, b4, out4): a vec4 load costs about what a scalar load costs on SwiftShader, so
 // that is ~4x fewer loads. The last vec4 may reach past `len` into the buffer's padding (pool
@@ -13,7 +14,7 @@
 //
 // Bindings (group 0): dims uniform; inputs are read-only storage, outputs read_write.
 //   unary4, scale4: x4, out4 [ceil(len/4)]
-//   unary_grad: x [len], y [len], dy [len], out [len]
+//   unary_grad: x [len], y [len], dy [len], out [len]      accumulate: x [len], acc [len]
 //   binary:     a [a_len], b [b_len], out [len]   binary4: a4, b4, out4 [ceil(len/4)]
 // Dispatch: ceil(n / workgroup_size) workgroups with n = len (or ceil(len/4) for the vec4
 // entry points), folded into (x, y) when over 65535;
@@ -42,6 +43,7 @@ override binary_op: u32 = 0;   // 0 add, 1 sub, 2 mul
 @group(0) @binding(8) var<storage, read> a4: array<vec4f>;
 @group(0) @binding(9) var<storage, read> b4: array<vec4f>;
 @group(0) @binding(10) var<storage, read_write> out4: array<vec4f>;
+@group(0) @binding(11) var<storage, read_write> acc: array<f32>;
 
 fn combine(u: vec4f, v: vec4f) -> vec4f {
   switch binary_op {
@@ -97,4 +99,11 @@ fn binary4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
   let i = flat_index(gid, groups);
   if (i >= vec4_count()) { return; }
   out4[i] = combine(a4[i], b4[i]);
+}
+
+@compute @workgroup_size(workgroup_size)
+fn accumulate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = flat_index(gid, groups);
+  if (i >= dims.len) { return; }
+  acc[i] = acc[i] + x[i];
 }

@@ -74,7 +74,7 @@ const optimizerUpdate: UpdateDef<UpdateAttrs> = {
       overrides: { workgroup_size: WORKGROUP, method },
       uniforms: { len, slot },
       bindings: { hyper: hyper!, grad: grad!, param: param!, state1: s1!, state2: s2!, health: health! },
-      workgroups: grid1d(len, WORKGROUP),
+      workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
     });
   },
 };

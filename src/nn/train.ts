@@ -33,7 +33,8 @@ export interface FitOptions {
   optimizer: OptimizerConfig;
   loss: Loss;
   seed?: number;
-  /** Read the loss back every this many steps (default 10). */
+  /** Read the loss back every this many steps for onStep (default 50). The epoch's mean
+   *  training loss is summed on the device and read once per epoch regardless. */
   lossEvery?: number;
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void | Promise<void>;
@@ -42,7 +43,6 @@ export interface FitOptions {
 export interface FitResult {
   epochs: EpochInfo[];
   steps: number;
-  optimizer: Optimizer;
 }
 
 export class NonFiniteError extends Error {}
@@ -55,7 +55,7 @@ function checkPositiveInt(name: string, v: number): void {
 export async function fit(model: Sequential, data: Split, opts: FitOptions): Promise<FitResult> {
   checkPositiveInt('epochs', opts.epochs);
   checkPositiveInt('batchSize', opts.batchSize);
-  const lossEvery = opts.lossEvery ?? 10;
+  const lossEvery = opts.lossEvery ?? 50;
   checkPositiveInt('lossEvery', lossEvery);
   const e = model.engine;
   const outputs = model.outputFeatures;
@@ -68,7 +68,8 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
   const names = model.namedParams().map((p) => p.name);
   let x: Tensor | null = null;
   let labels: Int32Array = new Int32Array(0);
-  const step = new TrainingStep(e, () => opts.loss.compute(e, model.forward(x!), labels), optimizer);
+  const lossSum = e.zeros([1]);
+  const step = new TrainingStep(e, () => opts.loss.compute(e, model.forward(x!), labels), optimizer, lossSum);
   const epochs: EpochInfo[] = [];
   let steps = 0;
   const pending: Promise<void>[] = [];
@@ -84,18 +85,17 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
-      let lossSum = 0;
-      let lossCount = 0;
+      e.write(lossSum, [0]);
+      let epochSteps = 0;
       for (const batch of batches(data, opts.batchSize, { shuffle: true, rng })) {
         x = e.tensor(batch.x, [batch.size, data.features]);
         labels = batch.labels;
         steps++;
+        epochSteps++;
         const s = steps;
         const read = s % lossEvery === 0 || s === 1;
         if (read) {
           const p = step.run(true).then(async (loss) => {
-            lossSum += loss;
-            lossCount++;
             opts.onStep?.({ epoch, step: s, loss });
             if (!Number.isFinite(loss)) await checkHealth();
           });
@@ -111,9 +111,10 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
         x = null;
       }
       await Promise.all(pending.splice(0));
+      const trainLoss = (await lossSum.read())[0]! / epochSteps;
       await checkHealth();
       const seconds = (performance.now() - t0) / 1000;
-      const info = { epoch, trainLoss: lossCount > 0 ? lossSum / lossCount : NaN, seconds, samplesPerSecond: data.count / seconds };
+      const info = { epoch, trainLoss, seconds, samplesPerSecond: data.count / seconds };
       epochs.push(info);
       await opts.onEpoch?.(info);
     }
@@ -121,8 +122,11 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
     await Promise.allSettled(pending);
     x?.dispose();
     throw err;
+  } finally {
+    lossSum.dispose();
+    optimizer.dispose();
   }
-  return { epochs, steps, optimizer };
+  return { epochs, steps };
 }
 
 export interface Evaluation {

@@ -5,7 +5,7 @@
 import { binaryCpu } from '../cpu/elementwise';
 import { activationCpu, activationGradCpu, type ActivationKind } from '../cpu/activation';
 import { grid1d } from '../gpu/queue';
-import type { OpDef } from './op';
+import type { OpDef, UpdateDef } from './op';
 import { run1 } from './op';
 import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 import { sumToShape } from './reduce';
@@ -143,4 +143,25 @@ export const scale: OpDef<{ factor: number }> = {
   },
   // d(cx) = c dx
   backward: ({ ops, dy, attrs }) => [run1(ops, scale, [dy], attrs)],
+};
+
+/** acc += x, in place (a running sum on the device, e.g. of a training loss). */
+export const addInPlace: UpdateDef<Record<string, never>> = {
+  name: 'addInPlace',
+  check([acc], [x]) {
+    if (shapeSize(acc!) !== shapeSize(x!)) throw new Error(`addInPlace: accumulator ${fmt(acc!)} and value ${fmt(x!)} differ in size`);
+  },
+  cpu([acc], [x]) {
+    for (let i = 0; i < acc!.length; i++) acc![i]! += x![i]!;
+  },
+  gpu(q, [acc], [x], [s]) {
+    const len = shapeSize(s!);
+    q.dispatch({
+      kernel: 'elementwise.accumulate',
+      overrides: { workgroup_size: WORKGROUP },
+      uniforms: { len, a_len: 1, b_len: 1, alpha: 0, grad_at_zero: 0 },
+      bindings: { x: x!, acc: acc! },
+      workgroups: grid1d(len, WORKGROUP),
+    });
+  },
 };

@@ -6,6 +6,7 @@
 import type { Engine } from '../engine';
 import type { QueueCounters } from '../gpu/queue';
 import type { Tensor } from '../ops/tensor';
+import { addInPlace } from '../ops/elementwise';
 
 /** Applies gradients to parameters (an optimizer); `loss` lets it check finiteness on the GPU. */
 export interface Updater {
@@ -26,6 +27,9 @@ export class TrainingStep {
     private readonly e: Engine,
     private readonly objective: () => Tensor,
     private readonly updater: Updater,
+    /** If given (a scalar tensor), each step adds its loss here on the device: an epoch's
+     *  mean loss then costs one readback, not one per step. */
+    private readonly lossSum?: Tensor,
   ) {}
 
   /**
@@ -40,6 +44,7 @@ export class TrainingStep {
     let result: Promise<number> | undefined;
     try {
       this.updater.step(grads, value);
+      if (this.lossSum) this.e.update(addInPlace, [this.lossSum], [value], {});
     } finally {
       grads.forEach((g) => g.dispose());
       // Disposing before the submit (the commands that use the buffers are already
