@@ -6,7 +6,8 @@
 //                chunk c covers k in [c·chunk, min((c+1)·chunk, len)), c < chunks; with
 //                chunks = 1 this is the whole axis. A long axis with few outputs is reduced in
 //                two passes (chunks > 1, then the partials), so many workgroups share the work.
-//   reduce_max:  out[o, i] = max_k x[o, k, i];  arg[o, i] = first k attaining it (as f32)
+//   reduce_max:  out[o, i] = max_k x[o, k, i];  arg[o, i] = first k attaining it (as f32);
+//                a NaN is the maximum (the first NaN), as in PyTorch and the CPU reference
 //   broadcast:   out[o, k, i] = scale * dy[o, i]                  (gradient of sum / mean)
 //   max_grad:    out[o, k, i] = dy[o, i] if k == arg[o, i] else 0 (subgradient of max)
 //
@@ -37,6 +38,22 @@ override workgroup_size: u32 = 64;
 
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
+
+// NaN, tested on the bits (WGSL lets compilers assume floats are finite).
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// Does candidate (v at index k) replace the current best (b at index bk; bk = 0xffffffff:
+// none yet)? NaN is the maximum, as in PyTorch; among equals (or NaNs) the smaller index
+// wins, so the first maximum is reported whatever order the tree meets them in.
+fn beats(v: f32, k: u32, b: f32, bk: u32) -> bool {
+  if (k == 0xffffffffu) { return false; }
+  if (bk == 0xffffffffu) { return true; }
+  if (is_nan(b)) { return is_nan(v) && k < bk; }
+  if (is_nan(v)) { return true; }
+  return v > b || (v == b && k < bk);
+}
 
 fn group_index(wid: vec3u, groups: vec3u) -> u32 {
   return wid.x + wid.y * groups.x;
@@ -79,7 +96,7 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   if (valid) {
     for (var k = t; k < dims.len; k += workgroup_size) {
       let v = x[(o * dims.len + k) * dims.inner + i];
-      if (v > best || best_k == 0xffffffffu) { best = v; best_k = k; }
+      if (beats(v, k, best, best_k)) { best = v; best_k = k; }
     }
   }
   partial[t] = best;
@@ -89,8 +106,7 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
     if (t < s) {
       let v = partial[t + s];
       let k = partial_arg[t + s];
-      // Larger value wins; on ties the smaller index, so the first maximum is reported.
-      if (k != 0xffffffffu && (partial_arg[t] == 0xffffffffu || v > partial[t] || (v == partial[t] && k < partial_arg[t]))) {
+      if (beats(v, k, partial[t], partial_arg[t])) {
         partial[t] = v;
         partial_arg[t] = k;
       }

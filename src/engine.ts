@@ -50,6 +50,8 @@ export class Engine implements OpRunner {
   private readonly scopes: Set<Tensor>[] = [];
   private readonly live = new Set<Tensor>();
   private tape: Tape | null = null;
+  /** Tensors disposed while the tape held them: freed when gradients() finishes. */
+  private deferred = new Set<Tensor>();
   private fatal: Error | null = null;
   private readonly cpuCounters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
 
@@ -100,6 +102,7 @@ export class Engine implements OpRunner {
     }
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     if (this.gpuState) {
+      this.checkBindable('tensor', shape);
       const { pool, gpu } = this.gpuState;
       const buffer = pool.acquire(f32.byteLength);
       if (f32.byteLength > 0) gpu.device.queue.writeBuffer(buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
@@ -126,6 +129,7 @@ export class Engine implements OpRunner {
     const outShapes = op.outputs(shapes, attrs);
     let outputs: Tensor[];
     if (this.gpuState) {
+      outShapes.forEach((s) => this.checkBindable(op.name, s));
       const { pool, queue } = this.gpuState;
       const bufs = outShapes.map((s) => pool.acquire(Math.max(4, shapeSize(s) * 4)));
       const ins = inputs.map((t) => (t.storage(op.name) as { buffer: GPUBuffer }).buffer);
@@ -136,6 +140,7 @@ export class Engine implements OpRunner {
         throw err;
       }
       outputs = bufs.map((buffer, i) => this.adopt({ kind: 'gpu', buffer }, outShapes[i]!));
+      queue.flushIfManyReleased();
     } else {
       const ins = inputs.map((t) => (t.storage(op.name) as { data: Float64Array }).data);
       const res = op.cpu(ins, shapes, attrs);
@@ -158,10 +163,15 @@ export class Engine implements OpRunner {
       if (!(t instanceof Tensor) || t.host !== this) throw new Error(`${op.name}: argument ${i} is not a tensor of this engine`);
       t.storage(op.name);
     });
+    const distinct = new Set(all.map((t) => t.storage(op.name)));
+    if (distinct.size !== all.length) {
+      throw new Error(`${op.name}: a tensor is passed twice (targets ${targets.join(', ')}; inputs ${inputs.join(', ')}): an in-place update cannot read and write one buffer`);
+    }
     op.check(targets.map((t) => t.shape), inputs.map((t) => t.shape), attrs);
     if (this.gpuState) {
       const buf = (t: Tensor) => (t.storage(op.name) as { buffer: GPUBuffer }).buffer;
       op.gpu(this.gpuState.queue, targets.map(buf), inputs.map(buf), all.map((t) => t.shape), attrs);
+      this.gpuState.queue.flushIfManyReleased();
     } else {
       const data = (t: Tensor) => (t.storage(op.name) as { data: Float64Array }).data;
       op.cpu(targets.map(data), inputs.map(data), attrs);
@@ -174,6 +184,7 @@ export class Engine implements OpRunner {
    *  earlier still see the old values: if one uses the tensor, pending work is submitted first. */
   write(t: Tensor, data: ArrayLike<number>): void {
     this.checkAlive('write');
+    if (!(t instanceof Tensor) || t.host !== this) throw new Error('write: the tensor does not belong to this engine');
     const s = t.storage('write');
     if (data.length !== t.size) throw new Error(`write: ${data.length} values for tensor of shape ${fmt(t.shape)} (${t.size} values)`);
     if (s.kind === 'cpu') {
@@ -288,6 +299,7 @@ export class Engine implements OpRunner {
     const kept = new Set<Tensor>();
     try {
       const result = fn();
+      if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (its tensors are freed when it returns); await outside tidy');
       collectTensors(result, kept);
       return result;
     } finally {
@@ -307,35 +319,46 @@ export class Engine implements OpRunner {
     return async (...xs) => {
       const { value, grads } = this.gradients(f, xs);
       try {
-        const v = (await value.read())[0]!;
-        return { value: v, grads };
-      } finally {
+        return { value: (await this.readAndDispose(value))[0]!, grads };
+      } catch (err) {
         value.dispose();
+        grads.forEach((g) => g.dispose());
+        throw err;
       }
     };
   }
 
   /** Like valueAndGrad without the readback: the value stays a tensor on the device. */
   gradients(f: (...xs: Tensor[]) => Tensor, xs: Tensor[]): { value: Tensor; grads: Tensor[] } {
+    if (this.tape) throw new Error('valueAndGrad: nested gradients (derivatives of derivatives) are not supported');
     xs.forEach((x, i) => {
-      if (!(x instanceof Tensor)) throw new Error(`valueAndGrad: argument ${i} is not a Tensor`);
+      if (!(x instanceof Tensor) || x.host !== this) throw new Error(`valueAndGrad: argument ${i} is not a tensor of this engine`);
       x.storage('valueAndGrad');
     });
     return this.tidy(() => {
-      const outer = this.tape;
+      const scope = this.scopes.at(-1)!;
       const tape = new Tape(xs);
       this.tape = tape;
       let value: Tensor;
+      let raw: Tensor[];
       try {
         value = f(...xs);
+        if (!(value instanceof Tensor) || value.size !== 1) {
+          throw new Error(`valueAndGrad: f must return a scalar tensor (one element), got ${value instanceof Tensor ? fmt(value.shape) : String(value)}`);
+        }
+        this.tape = null; // backward's own ops are not recorded
+        const seed = this.tensor([1], value.shape);
+        raw = backward(this, tape, value, seed, xs, (x) => this.zeros(x.shape));
       } finally {
-        this.tape = outer;
+        this.tape = null;
+        // Tensors disposed inside f (e.g. by a tidy) that the tape kept alive.
+        const deferred = [...this.deferred];
+        this.deferred.clear();
+        for (const t of deferred) t.dispose();
       }
-      if (!(value instanceof Tensor) || value.size !== 1) {
-        throw new Error(`valueAndGrad: f must return a scalar tensor (one element), got ${value instanceof Tensor ? fmt(value.shape) : String(value)}`);
-      }
-      const seed = this.tensor([1], value.shape);
-      const raw = backward(this, tape, value, seed, xs, (x) => this.zeros(x.shape));
+      // The result is handed to the caller: if f returned a tensor it did not create (an
+      // input or a constant), hand out a copy so that disposing the result spares the original.
+      if (!scope.has(value)) value = this.reshape(value, value.shape);
       // A gradient handed out twice (the same x passed twice) is copied so each is owned once.
       const seen = new Set<Tensor>();
       const grads = raw.map((g) => {
@@ -406,11 +429,16 @@ export class Engine implements OpRunner {
   }
 
   /** @internal TensorHost */
-  releaseTensor(t: Tensor): void {
+  releaseTensor(t: Tensor): boolean {
+    if (this.tape?.held.has(t)) {
+      this.deferred.add(t);
+      return false;
+    }
     this.live.delete(t);
     for (const s of this.scopes) s.delete(t);
     const s = t.storage('dispose');
     if (s.kind === 'gpu' && !this.fatal) this.gpuState!.pool.release(s.buffer);
+    return true;
   }
 
   private adopt(storage: Storage, shape: Shape): Tensor {
@@ -418,6 +446,15 @@ export class Engine implements OpRunner {
     this.live.add(t);
     this.scopes.at(-1)?.add(t);
     return t;
+  }
+
+  /** A tensor larger than one storage binding can hold cannot be used by any kernel. */
+  private checkBindable(op: string, shape: Shape): void {
+    const limit = this.gpuState!.gpu.device.limits.maxStorageBufferBindingSize;
+    const bytes = shapeSize(shape) * 4;
+    if (bytes > limit) {
+      throw new Error(`${op}: a tensor of shape ${fmt(shape)} needs ${bytes} bytes; this adapter binds at most ${limit} bytes per buffer (maxStorageBufferBindingSize)`);
+    }
   }
 
   private checkAlive(op: string): void {

@@ -19,6 +19,8 @@ export class Tape {
   readonly nodes: TapeNode[] = [];
   /** Ids of tensors that depend on a watched tensor (and so need gradients). */
   readonly tracked = new Set<number>();
+  /** Tensors the backward rules will read: their disposal waits until backward is done. */
+  readonly held = new Set<Tensor>();
 
   constructor(watched: readonly Tensor[]) {
     for (const t of watched) this.tracked.add(t.id);
@@ -28,6 +30,7 @@ export class Tape {
     if (!inputs.some((t) => this.tracked.has(t.id))) return;
     this.nodes.push({ op: op as OpDef<unknown>, inputs, outputs, attrs });
     for (const t of outputs) this.tracked.add(t.id);
+    for (const t of [...inputs, ...outputs]) this.held.add(t);
   }
 }
 

@@ -96,7 +96,7 @@ export class CommandQueue {
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
-    if (this.debug || this.pool.parkedBytes > PARKED_FLUSH_BYTES) this.flush();
+    if (this.debug) this.flush();
   }
 
   /** A temporary buffer for the commands being recorded: it returns to the pool at once, and
@@ -112,6 +112,12 @@ export class CommandQueue {
     this.endPass();
     this.pendingBuffers.add(src).add(dst);
     this.commandEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes);
+  }
+
+  /** Called between ops (never inside one: an op's scratch buffers must stay unsubmitted
+   *  until its last dispatch is recorded): submits early when many released bytes wait. */
+  flushIfManyReleased(): void {
+    if (this.pool.parkedBytes > PARKED_FLUSH_BYTES) this.flush();
   }
 
   /** True if a recorded, unsubmitted command uses `buf`: queue.writeBuffer to it now would

@@ -22,6 +22,10 @@ function tensorTargets(e: Engine, output: Tensor, targets: Targets): Tensor {
   if (targets.length !== rows) throw new Error(`loss: ${targets.length} labels for an output with ${rows} rows`);
   const d = new Float32Array(output.size);
   targets.forEach((label, r) => {
+    const classes = cols === 1 ? 2 : cols;
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new Error(`loss: label ${label} at index ${r} is outside [0, ${classes}) for an output of shape [${output.shape.join(', ')}]`);
+    }
     if (cols === 1) d[r] = label;
     else d[r * cols + label] = 1;
   });

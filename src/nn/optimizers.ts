@@ -150,6 +150,11 @@ export class Optimizer {
     if (grads.length !== this.params.length) {
       throw new Error(`optimizer.step: ${grads.length} gradients for ${this.params.length} parameters`);
     }
+    grads.forEach((g, i) => {
+      if (g.size !== this.params[i]!.size) {
+        throw new Error(`optimizer.step: gradient ${i} ${fmt(g.shape)} does not match parameter ${fmt(this.params[i]!.shape)}`);
+      }
+    });
     const t = this.steps + 1;
     const lr = typeof this.lr === 'number' ? this.lr : this.lr(this.steps);
     checkLr(lr, this.steps);

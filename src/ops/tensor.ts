@@ -8,7 +8,9 @@ export type Storage = { kind: 'gpu'; buffer: GPUBuffer } | { kind: 'cpu'; data: 
 /** What a tensor needs from its engine. */
 export interface TensorHost {
   readTensor(t: Tensor): Promise<Float32Array>;
-  releaseTensor(t: Tensor): void;
+  /** Frees the storage now, or returns false to keep it a little longer (an active gradient
+   *  tape still needs it; the host frees it when the tape is done). */
+  releaseTensor(t: Tensor): boolean;
 }
 
 let nextTensorId = 1;
@@ -59,7 +61,7 @@ export class Tensor {
   /** Frees the storage (back to the pool on 'webgpu'). Disposing twice is a no-op. */
   dispose(): void {
     if (!this.storageRef) return;
-    this.host.releaseTensor(this);
+    if (!this.host.releaseTensor(this)) return;
     this.storageRef = null;
     for (const t of this.owned) t.dispose();
   }

@@ -45,16 +45,19 @@ export class TrainingStep {
     try {
       this.updater.step(grads, value);
       if (this.lossSum) this.e.update(addInPlace, [this.lossSum], [value], {});
+    } catch (err) {
+      value.dispose();
+      throw err;
     } finally {
       grads.forEach((g) => g.dispose());
-      // Disposing before the submit (the commands that use the buffers are already
-      // recorded) returns every buffer to the pool for the next step.
-      if (readLoss) {
-        result = this.e.readAndDispose(value).then((v) => v[0]!);
-      } else {
-        value.dispose();
-        this.e.flush();
-      }
+    }
+    // Disposing before the submit (the commands that use the buffers are already recorded)
+    // returns every buffer to the pool for the next step.
+    if (readLoss) {
+      result = this.e.readAndDispose(value).then((v) => v[0]!);
+    } else {
+      value.dispose();
+      this.e.flush();
     }
     const after = this.counters();
     this.last = {
