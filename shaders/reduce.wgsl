@@ -6,6 +6,7 @@
 //                chunk c covers k in [c·chunk, min((c+1)·chunk, len)), c < chunks; with
 //                chunks = 1 this is the whole axis. A long axis with few outputs is reduced in
 //                two passes (chunks > 1, then the partials), so many workgroups share the work.
+//   reduce_sum4: the same for inner = 1 and len, chunk multiples of 4, through vec4 loads.
 //   reduce_max:  out[o, i] = max_k x[o, k, i];  arg[o, i] = first k attaining it (as f32);
 //                a NaN is the maximum (the first NaN), as in PyTorch and the CPU reference
 //   broadcast:   out[o, k, i] = scale * dy[o, i]                  (gradient of sum / mean)
@@ -35,6 +36,7 @@ override workgroup_size: u32 = 64;
 @group(0) @binding(3) var<storage, read> arg: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read_write> arg_out: array<f32>;
+@group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
@@ -75,6 +77,11 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
       acc += x[(o * dims.len + k) * dims.inner + i];
     }
   }
+  write_sum(g, t, valid, acc);
+}
+
+// The workgroup's fixed tree over the invocations' partial sums; invocation 0 writes.
+fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
   partial[t] = acc;
   workgroupBarrier();
   for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
@@ -82,6 +89,26 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
     workgroupBarrier();
   }
   if (t == 0u && valid) { out[g] = partial[0] * dims.scale; }
+}
+
+// reduce_sum for contiguous rows (inner = 1) with len and chunk multiples of 4: four elements
+// per load through the vec4 view x4 (a vec4 load costs about a scalar load on SwiftShader).
+@compute @workgroup_size(workgroup_size)
+fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+               @builtin(local_invocation_index) t: u32) {
+  let g = group_index(wid, groups);
+  let valid = g < dims.outer * dims.chunks;
+  let o = g / dims.chunks;
+  let c = g % dims.chunks;
+  let end = min(dims.len, (c + 1u) * dims.chunk) / 4u;
+  var acc = vec4f(0.0);
+  if (valid) {
+    let base = o * dims.len / 4u;
+    for (var k = c * dims.chunk / 4u + t; k < end; k += workgroup_size) {
+      acc += x4[base + k];
+    }
+  }
+  write_sum(g, t, valid, (acc.x + acc.y) + (acc.z + acc.w));
 }
 
 @compute @workgroup_size(workgroup_size)

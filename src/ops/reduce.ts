@@ -70,17 +70,21 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
         });
         return;
       }
-      const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) =>
+      const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) => {
+        const chunk = chunks === 1 ? n : Math.ceil(n / chunks / 4) * 4;
+        const vec4 = inner === 1 && n % 4 === 0 && chunk % 4 === 0; // contiguous, aligned rows
         q.dispatch({
-          kernel: 'reduce.reduce_sum',
+          kernel: vec4 ? 'reduce.reduce_sum4' : 'reduce.reduce_sum',
           overrides: { workgroup_size: wg },
-          uniforms: { outer, len: n, inner, scale: passScale, chunks, chunk: Math.ceil(n / chunks) },
-          bindings: { x: src, out: dst },
+          uniforms: { outer, len: n, inner, scale: passScale, chunks, chunk },
+          bindings: vec4 ? { x4: src, out: dst } : { x: src, out: dst },
           workgroups: grid1d(outer * chunks * inner, 1),
         });
+      };
       // Few outputs over a long axis: one workgroup each would leave the GPU mostly idle, so
       // reduce fixed chunks first, then the partials (still a fixed order: deterministic).
-      const chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 4096)) : 1;
+      let chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 4096)) : 1;
+      if (chunks > 1) chunks = Math.ceil(len / (Math.ceil(len / chunks / 4) * 4)); // no empty chunk
       if (chunks === 1) return sumPass(x!, out!, len, 1, scale);
       const partial = q.scratch(outer * chunks * inner * 4);
       sumPass(x!, partial, len, chunks, 1);
