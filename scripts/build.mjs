@@ -20,7 +20,7 @@ const common = {
 if (!libOnly) rmSync('dist', { recursive: true, force: true });
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral' });
 if (!libOnly) {
-  const tools = ['cli/train.ts', 'bench/run.ts'].filter((f) => existsSync(f));
+  const tools = ['cli/train.ts', 'bench/run.ts', 'bench/train-peer.ts'].filter((f) => existsSync(f));
   if (tools.length > 0) {
     await build({
       ...common,
