@@ -32,13 +32,11 @@
 // Exit codes: 0 ok, 1 our final test accuracy is more than 1 point below TF.js's, 2 bad flags
 // or data files, 3 the comparison could not run (TF.js unavailable, an error, NaN).
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import os from 'node:os';
 import type * as TF from '@tensorflow/tfjs-core';
 import { createEngine, type Engine } from '../src/index';
-import { loadMnistDigits } from '../src/data/mnist';
-import { FASHION_MNIST_DIR, loadIdxDataset } from '../src/data/idx-node';
-import { makeSplit, type Dataset, type Split } from '../src/data/dataset';
+import type { Split } from '../src/data/dataset';
 import { batchCount, batches, createRng, oneHot, type Rng } from '../src/data/batches';
 import { dense, sequential, type Sequential } from '../src/nn/layers';
 import { initWeights } from '../src/nn/init';
@@ -46,6 +44,7 @@ import { softmaxCrossEntropy } from '../src/nn/losses';
 import { evaluate, fit } from '../src/nn/train';
 import { formatAdapterRecord, initialising, installNavigatorGpu, recordedAdapters } from './gpu-env';
 import { TfjsWebgpu } from './peers/tfjs';
+import { UsageError, loadDataset, parseCommand, positiveInt } from '../cli/args';
 
 // ---- the recipe (cli/run-train.ts defaults) ------------------------------------------------
 const HIDDEN = 128;
@@ -61,22 +60,12 @@ const EVAL_BATCH = 500; // src/nn/train.ts `evaluate` default
 /** Fail (exit 1) when ours is more than this below TF.js (fraction: 0.01 = 1 point). */
 const MAX_DEFICIT = 0.01;
 
-class UsageError extends Error {}
-
 interface Options {
   dataset: string;
   epochs: number;
   seed: number;
   limit?: number;
   json: boolean;
-}
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} expects a positive integer, got '${v}'`);
-    return n;
-  };
 }
 
 function parseArgs(argv: string[]): Options | null {
@@ -87,36 +76,8 @@ function parseArgs(argv: string[]): Options | null {
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 10)
     .option('--seed <n>', 'seed for initialisation and shuffling', positiveInt('--seed'), 1)
     .option('--limit <n>', 'train on the first n training examples only (quick checks)', positiveInt('--limit'))
-    .addOption(new Option('--json', 'end with one JSON summary line on stdout').default(false))
-    .exitOverride()
-    .configureOutput({ writeErr: () => {} })
-    .allowExcessArguments(false);
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    const e = err as { code?: string; message: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') {
-      console.log(program.helpInformation());
-      return null;
-    }
-    throw new UsageError(e.message.replace(/^error: /, ''));
-  }
-  return program.opts<Options>();
-}
-
-function loadDataset(name: string, limit: number | undefined): Dataset {
-  let data: Dataset;
-  try {
-    if (name === 'mnist') data = loadMnistDigits();
-    else if (name === 'fashion-mnist') data = loadIdxDataset(FASHION_MNIST_DIR, { name: 'fashion-mnist' });
-    else data = loadIdxDataset(name);
-  } catch (err) {
-    const hint = name === 'fashion-mnist' ? ' (install the Debian package dataset-fashion-mnist, see README)' : '';
-    throw new UsageError(`--dataset ${name}: ${(err as Error).message}${hint}`);
-  }
-  if (limit === undefined || limit >= data.train.count) return data;
-  const { train } = data;
-  return { ...data, train: makeSplit(train.images.slice(0, limit * train.features), train.labels.slice(0, limit), train.features, train.classes) };
+    .addOption(new Option('--json', 'end with one JSON summary line on stdout').default(false));
+  return parseCommand<Options>(program, argv, (text) => console.log(text));
 }
 
 // ---- bookkeeping ------------------------------------------------------------------------------

@@ -1,16 +1,13 @@
-// The `npm run train` job (entry point: cli/train.ts): trains a digit classifier (784-128-10 ReLU MLP, softmax cross-entropy) on
-// real MNIST digits (or Fashion-MNIST, or any MNIST-format directory) on WebGPU, printing
+// The `npm run train` job (entry point: cli/train.ts): trains a digit classifier (784-128-10
+// ReLU MLP, softmax cross-entropy) on real MNIST digits (or Fashion-MNIST, or any MNIST-format directory) on WebGPU, printing
 // per-epoch loss, accuracy and speed; saves weights as safetensors with a loss-curve SVG.
 // Exit codes: 0 success, 2 bad flags or input files (one-line message), 1 anything else.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createEngine, type Engine } from '../src/index';
-import { loadMnistDigits } from '../src/data/mnist';
-import { FASHION_MNIST_DIR, loadIdxDataset } from '../src/data/idx-node';
-import { makeSplit, type Dataset } from '../src/data/dataset';
 import { batchCount } from '../src/data/batches';
 import { dense, sequential, type Sequential } from '../src/nn/layers';
 import { softmaxCrossEntropy } from '../src/nn/losses';
@@ -18,33 +15,7 @@ import { evaluate, fit, type EpochInfo } from '../src/nn/train';
 import type { OptimizerConfig } from '../src/nn/optimizers';
 import { loadSafetensors, saveSafetensors } from '../src/io/safetensors-node';
 import { lossCurveSvg } from '../src/io/loss-curve';
-
-/** Errors in what the user gave (flags, files): exit code 2. */
-class UsageError extends Error {}
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} expects a positive integer, got '${v}'`);
-    return n;
-  };
-}
-
-function positiveNumber(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} expects a positive number, got '${v}'`);
-    return n;
-  };
-}
-
-function unitInterval(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`${flag} expects a number in [0, 1), got '${v}'`);
-    return n;
-  };
-}
+import { UsageError, loadDataset, parseCommand, positiveInt, positiveNumber, unitInterval } from './args';
 
 /** Where the job writes: stdout lines (results, the JSON summary) and stderr lines. */
 export interface TrainIo {
@@ -96,41 +67,11 @@ function parseArgs(argv: string[], io: TrainIo): Options | null {
     .option('--limit <n>', 'train on the first n training examples only', positiveInt('--limit'))
     .option('--save <path>', 'save the trained weights (safetensors) and a loss curve (<path>.loss.svg)')
     .option('--load <path>', 'start from weights saved with --save')
-    .option('--eval-only', 'only evaluate (with --load)', false)
-    .exitOverride()
-    .configureOutput({ writeErr: () => {} })
-    .allowExcessArguments(false);
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    const e = err as { code?: string; message: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') {
-      io.out(program.helpInformation());
-      return null;
-    }
-    throw new UsageError(e.message.replace(/^error: /, ''));
-  }
-  const o = program.opts<Options>();
+    .option('--eval-only', 'only evaluate (with --load)', false);
+  const o = parseCommand<Options>(program, argv, io.out);
+  if (!o) return null;
   if (o.evalOnly && !o.load) throw new UsageError('--eval-only needs --load <path> (weights to evaluate)');
   return o;
-}
-
-function loadDataset(name: string): Dataset {
-  try {
-    if (name === 'mnist') return loadMnistDigits();
-    if (name === 'fashion-mnist') return loadIdxDataset(FASHION_MNIST_DIR, { name: 'fashion-mnist' });
-    return loadIdxDataset(name);
-  } catch (err) {
-    const hint = name === 'fashion-mnist' ? ' (install the Debian package dataset-fashion-mnist, see README)' : '';
-    throw new UsageError(`--dataset ${name}: ${(err as Error).message}${hint}`);
-  }
-}
-
-function limitTrain(data: Dataset, limit: number | undefined): Dataset {
-  if (limit === undefined || limit >= data.train.count) return data;
-  const { train } = data;
-  const images = train.images.slice(0, limit * train.features);
-  return { ...data, train: makeSplit(images, train.labels.slice(0, limit), train.features, train.classes) };
 }
 
 function buildModel(e: Engine, o: Options, features: number, classes: number): Sequential {
@@ -153,7 +94,7 @@ async function train(argv: string[], io: TrainIo): Promise<void> {
   if (!o) return;
   // With --json, progress goes to stderr so that stdout's last line is the JSON summary.
   const say = o.json ? io.err : io.out;
-  const data = limitTrain(loadDataset(o.dataset), o.limit);
+  const data = loadDataset(o.dataset, o.limit);
   const e = await createEngine({ backend: o.backend });
   say(`webgrad: ${o.backend} on ${e.adapter}`);
   say(`data: ${data.name}, ${data.train.count} train / ${data.test.count} test, ${data.train.features} features, ${data.train.classes} classes`);
