@@ -60,13 +60,21 @@ interface NodeWebGpu {
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** On Linux with no GPU render node, point Vulkan at SwiftShader (if installed) before Dawn
- *  starts: the Vulkan loader reads VK_ICD_FILENAMES once. A set variable is respected. */
+ *  starts: the Vulkan loader reads VK_ICD_FILENAMES once. Variables already set are respected. */
 async function useSwiftShaderWithoutGpu(): Promise<void> {
   if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES) return;
   const fsName = 'node:fs'; // a variable specifier keeps browser bundles from including it
   const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
   const hasGpu = fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
   if (!hasGpu && fs.existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // Without XDG_RUNTIME_DIR (containers, CI) the Vulkan stack prints "XDG_RUNTIME_DIR is
+  // invalid" on every start; a private temporary directory keeps the output clean.
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const os = (await import(/* @vite-ignore */ 'node:' + 'os')) as typeof import('node:os');
+    const dir = `${os.tmpdir()}/webgrad-runtime-${process.getuid?.() ?? 'user'}`;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
 }
 
 async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
