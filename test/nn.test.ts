@@ -7,7 +7,7 @@ import { cpu, gpu } from './backends';
 import { checkGradients } from './gradcheck';
 import { dense, sequential } from '../src/nn/layers';
 import { binaryCrossEntropy, mse, softmaxCrossEntropy } from '../src/nn/losses';
-import { Optimizer } from '../src/nn/optimizers';
+import { Optimizer, inverseTimeDecay } from '../src/nn/optimizers';
 import { TrainingStep } from '../src/schedule/step';
 import { fit, evaluate } from '../src/nn/train';
 import { makeSplit } from '../src/data/dataset';
@@ -237,4 +237,30 @@ describe('evaluation', () => {
     const ce = (z: number[], l: number) => -(z[l]! - Math.log(Math.exp(z[0]!) + Math.exp(z[1]!)));
     expect(r.loss).toBeCloseTo((ce([3, 1], 0) + ce([0, 2], 1) + ce([5, 4], 1)) / 3, 5);
   });
+});
+
+describe('optimizers follow their formulas', () => {
+  for (const [name, make] of backends) {
+    it(`${name}: SGD with the decaying η_k = η0/(1+k), momentum and Adam on f(w) = Σ g·w`, async () => {
+      const e = await make();
+      const g = [0.5, -2, 3, 1e-3, 7]; // constant gradient: f is linear
+      const run = async (config: ConstructorParameters<typeof Optimizer>[2], steps: number) => {
+        const w = e.tensor(new Float32Array(5), [5]);
+        const opt = new Optimizer(e, [w], config);
+        const gt = e.tensor(g, [5]);
+        for (let k = 0; k < steps; k++) opt.step([gt]);
+        const out = Array.from(await w.read());
+        opt.dispose();
+        return out;
+      };
+      const sgd = await run({ kind: 'sgd', lr: inverseTimeDecay(1, 1) }, 3); // Σ η = 1 + 1/2 + 1/3
+      sgd.forEach((v, i) => expect(v).toBeCloseTo(-g[i]! * (1 + 1 / 2 + 1 / 3), 5));
+      const mom = await run({ kind: 'momentum', lr: 0.1, momentum: 0.9 }, 2); // v1 = g, v2 = 1.9 g
+      mom.forEach((v, i) => expect(v).toBeCloseTo(-0.1 * g[i]! * 2.9, 5));
+      // Adam with a constant gradient: m̂ = g and v̂ = g² at every step, so each step moves
+      // w by −η·g/(|g| + ε√(1−β2^t))·… ≈ −η·sign(g) (ε = 1e-8 is negligible here).
+      const adam = await run({ kind: 'adam', lr: 0.01 }, 4);
+      adam.forEach((v, i) => expect(v).toBeCloseTo(-0.04 * Math.sign(g[i]!), 5));
+    });
+  }
 });
