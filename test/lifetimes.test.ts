@@ -15,13 +15,13 @@ const backends = [
 describe('lifetimes', () => {
   it('an early submit (many released bytes) never frees a two-pass reduction\'s scratch buffer', async () => {
     const e = await gpu();
-    const x = e.tensor(new Float32Array(8192).fill(1), [8192]);
+    const x = e.tensor(new Float32Array(40000).fill(1), [40000]); // long enough for two passes
     const big = e.zeros([17_000_000]); // ~68 MiB: disposing it passes the early-submit threshold
     await e.sync();
     big.dispose();
     const s = e.sum(x); // two passes through a scratch buffer
     const t = e.tensor([1000], [1]); // an upload that must not land in that scratch buffer
-    expect((await s.read())[0]).toBe(8192);
+    expect((await s.read())[0]).toBe(40000);
     [t, s, x].forEach((u) => u.dispose());
   });
 

@@ -9,9 +9,9 @@ import { createEngine, type Engine } from '../src/index';
 // rounded) differ by at most ~n·2^-24·Σ|x| in the worst case, ~sqrt(n)·2^-24·Σ|x| typically.
 const sumTol = (n: number) => 4 * Math.sqrt(n) * 2 ** -24 * n + 1e-7;
 
-// [20011, 3] over axis 0 and [2, 9001, 3] over axis 1 take the two-pass (chunked) path.
-// [13, 8] (last axis) and [12288] take the vec4 path (contiguous rows, lengths multiples of 4).
-const shapes: number[][] = [[1], [7], [13, 1], [1, 13], [127, 3], [3, 127], [5, 7, 11], [1000, 65], [20011, 3], [2, 9001, 3], [13, 8], [12288]];
+// [20011, 3] over axis 0 and [2, 40009, 3] over axis 1 take the two-pass (chunked) path (len > 16384).
+// [13, 8] (last axis) and [49152] (two passes) take the vec4 path (contiguous rows, lengths multiples of 4).
+const shapes: number[][] = [[1], [7], [13, 1], [1, 13], [127, 3], [3, 127], [5, 7, 11], [1000, 65], [20011, 3], [2, 40009, 3], [13, 8], [49152]];
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 async function reduceAll(e: Engine, data: Float32Array, shape: number[]) {

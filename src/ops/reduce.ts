@@ -83,7 +83,8 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
       };
       // Few outputs over a long axis: one workgroup each would leave the GPU mostly idle, so
       // reduce fixed chunks first, then the partials (still a fixed order: deterministic).
-      let chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 4096)) : 1;
+      // 16K-element chunks measured best on SwiftShader (1M sum: 4.5 ms at 4K, 3.6 ms at 16K).
+      let chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 16384)) : 1;
       if (chunks > 1) chunks = Math.ceil(len / (Math.ceil(len / chunks / 4) * 4)); // no empty chunk
       if (chunks === 1) return sumPass(x!, out!, len, 1, scale);
       const partial = q.scratch(outer * chunks * inner * 4);
