@@ -45,7 +45,10 @@ export class CommandQueue {
   private readonly ids = new WeakMap<GPUBuffer, number>();
   private nextId = 1;
   private readonly staging = new Map<number, GPUBuffer[]>();
-  private submitChecks: Promise<Error | null>[] = [];
+  /** Error scopes of submits still in flight (each removes itself when it settles), and the
+   *  first error they reported: bounded however long a loop runs without a read. */
+  private readonly submitChecks = new Set<Promise<void>>();
+  private submitError: Error | null = null;
   /** Buffers bound by recorded, unsubmitted commands (see `isPending`). */
   private readonly pendingBuffers = new Set<GPUBuffer>();
   readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
@@ -135,9 +138,11 @@ export class CommandQueue {
     this.pendingBuffers.clear();
     this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
-    this.submitChecks.push(
-      this.device.popErrorScope().then((err) => (err ? new Error(`WebGPU validation error in submitted work: ${err.message}`) : null)),
-    );
+    const check: Promise<void> = this.device.popErrorScope().then((err) => {
+      if (err) this.submitError ??= new Error(`WebGPU validation error in submitted work: ${err.message}`);
+      this.submitChecks.delete(check);
+    });
+    this.submitChecks.add(check);
     this.counters.submits++;
     this.pool.afterSubmit();
     for (const u of this.retiredUniforms) u.destroy();
@@ -167,10 +172,10 @@ export class CommandQueue {
 
   /** Rejects with the first compile or validation error since the last check. */
   async check(): Promise<void> {
-    const checks = this.submitChecks;
-    this.submitChecks = [];
     await this.kernels.check();
-    const first = (await Promise.all(checks)).find((e) => e !== null);
+    await Promise.all([...this.submitChecks]);
+    const first = this.submitError;
+    this.submitError = null;
     if (first) throw first;
   }
 
