@@ -2,12 +2,10 @@
 // (CPU, f64) and GPU against CPU; the lecture's quadratic minimized by gradient descent.
 
 import { describe, expect, it } from 'vitest';
-import { cpu, expectClose, gpu, randomArray } from './backends';
+import { cpu, expectClose, gpu, randomArray, f64 } from './backends';
 import { checkGradients } from './gradcheck';
 import { minimize } from '../src/nn/train';
 import type { Engine, Tensor } from '../src/index';
-
-const f64 = (n: number, seed: number, lo = -1, hi = 1) => Float64Array.from(randomArray(n, seed, lo, hi));
 
 describe('valueAndGrad matches finite differences (CPU, f64)', () => {
   it('add, sub, mul, scale with broadcasting', async () => {

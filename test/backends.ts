@@ -50,3 +50,17 @@ export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: nu
     throw new Error(`${what} mismatch at ${at}: got ${a[at]}, expected ${b[at]} (atol ${atol}, rtol ${rtol}, ratio ${ratio.toFixed(2)})`);
   }
 }
+
+/** Runs fn on the GPU engine and on the CPU reference: [gpu result, cpu result]. */
+export async function both<T>(fn: (e: Engine) => Promise<T>): Promise<[T, T]> {
+  return [await fn(await gpu()), await fn(await cpu())];
+}
+
+/** randomArray as f64 (for the f64 CPU engine's finite-difference checks). */
+export const f64 = (n: number, seed: number, lo = -1, hi = 1) => Float64Array.from(randomArray(n, seed, lo, hi));
+
+export const maxAbs = (a: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+};

@@ -2,16 +2,12 @@
 // on WebGPU compared with the CPU reference, and the error messages for bad input.
 
 import { describe, expect, it } from 'vitest';
-import { cpu, expectClose, gpu, randomArray } from './backends';
+import { cpu, expectClose, gpu, randomArray, both } from './backends';
 import type { Engine } from '../src/index';
 
 // Elementwise ops do one f32 operation per element on both backends (the CPU rounds each
 // result to f32), so GPU and CPU agree to within one rounding: 1 ulp ~ 1.2e-7 relative.
 const ELEMENTWISE_RTOL = 2.5e-7;
-
-async function both<T>(fn: (e: Engine) => Promise<T>): Promise<[T, T]> {
-  return [await fn(await gpu()), await fn(await cpu())];
-}
 
 describe('elementwise ops: GPU vs CPU', () => {
   const shapes: number[][] = [[1], [7], [13, 1], [127, 3], [1000003], [2, 3, 5]];

@@ -4,7 +4,7 @@
 // logits, every backward rule by finite differences (CPU, f64), determinism, and errors.
 
 import { describe, expect, it } from 'vitest';
-import { cpu, expectClose, gpu, randomArray } from './backends';
+import { cpu, expectClose, gpu, randomArray, both, f64, maxAbs } from './backends';
 import { checkGradients } from './gradcheck';
 import type { Engine, Tensor } from '../src/index';
 
@@ -15,17 +15,6 @@ const U = 2 ** -24;
  *  here), and a sum of n terms by ≲ n·U in the worst case, ~sqrt(n)·U typically (strided
  *  partial sums, then a tree): we allow 48 U + 4·sqrt(n)·U (measured: ≤ 32 U). */
 const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * U;
-
-const f64 = (n: number, seed: number, lo = -1, hi = 1) => Float64Array.from(randomArray(n, seed, lo, hi));
-const maxAbs = (a: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-};
-
-async function both<T>(fn: (e: Engine) => Promise<T>): Promise<[T, T]> {
-  return [await fn(await gpu()), await fn(await cpu())];
-}
 
 /** Row-normalised random probabilities (soft targets). */
 function probabilities(T: number, K: number, seed: number): Float32Array {

@@ -4,7 +4,7 @@
 // and the errors for bad input.
 
 import { describe, expect, it } from 'vitest';
-import { cpu, expectClose, gpu, randomArray } from './backends';
+import { cpu, expectClose, gpu, randomArray, both, f64, maxAbs } from './backends';
 import { checkGradients } from './gradcheck';
 import type { Engine, Tensor } from '../src/index';
 
@@ -16,17 +16,7 @@ const U = 2 ** -24;
  *  sums a strided part, then a tree): we allow 48 U + 4·sqrt(n)·U (measured: ≤ 20 U). */
 const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * U;
 
-const f64 = (n: number, seed: number, lo = -1, hi = 1) => Float64Array.from(randomArray(n, seed, lo, hi));
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const maxAbs = (a: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-};
-
-async function both<T>(fn: (e: Engine) => Promise<T>): Promise<[T, T]> {
-  return [await fn(await gpu()), await fn(await cpu())];
-}
 
 describe('softmax and logSoftmax: GPU vs CPU', () => {
   const shapes = [[1, 1], [1, 10], [7, 13], [127, 1], [3, 4099], [2, 100000], [2, 3, 5]];
