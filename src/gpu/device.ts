@@ -70,7 +70,8 @@ async function useSwiftShaderWithoutGpu(): Promise<void> {
   // Without XDG_RUNTIME_DIR (containers, CI) the Vulkan stack prints "XDG_RUNTIME_DIR is
   // invalid" on every start; a private temporary directory keeps the output clean.
   if (!process.env.XDG_RUNTIME_DIR) {
-    const os = (await import(/* @vite-ignore */ 'node:' + 'os')) as typeof import('node:os');
+    const osName = 'node:os';
+    const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
     const dir = `${os.tmpdir()}/webgrad-runtime-${process.getuid?.() ?? 'user'}`;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     process.env.XDG_RUNTIME_DIR = dir;

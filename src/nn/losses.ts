@@ -3,6 +3,7 @@
 
 import type { Engine } from '../engine';
 import type { Tensor } from '../ops/tensor';
+import { classIndices } from '../ops/loss';
 
 export type Targets = Tensor | Int32Array;
 
@@ -19,13 +20,10 @@ function tensorTargets(e: Engine, output: Tensor, targets: Targets): Tensor {
   if (!(targets instanceof Int32Array)) return targets;
   const cols = output.shape[output.rank - 1] ?? 1;
   const rows = output.size / Math.max(cols, 1);
-  if (targets.length !== rows) throw new Error(`loss: ${targets.length} labels for an output with ${rows} rows`);
+  // One column is a binary classifier: labels 0 and 1.
+  const labels = classIndices('loss', [rows, cols === 1 ? 2 : cols], targets);
   const d = new Float32Array(output.size);
-  targets.forEach((label, r) => {
-    const classes = cols === 1 ? 2 : cols;
-    if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new Error(`loss: label ${label} at index ${r} is outside [0, ${classes}) for an output of shape [${output.shape.join(', ')}]`);
-    }
+  labels.forEach((label, r) => {
     if (cols === 1) d[r] = label;
     else d[r * cols + label] = 1;
   });

@@ -4,7 +4,7 @@
 // matmul(X, W, { transposeB: true, bias: b }), and its backward needs the other transposes:
 // dX = dZ·W, dW = dZᵀ·X, db = Σ_rows dZ.
 
-import { matmulCpu } from '../cpu/matmul';
+import { matmulCpu, type MatmulParams } from '../cpu/matmul';
 import type { ActivationKind } from '../cpu/activation';
 import type { OpDef, OpRunner } from './op';
 import { run1 } from './op';
@@ -27,15 +27,8 @@ const TILE_N = 8;
 const WG_X = 8;
 const WG_Y = 4;
 
-interface Dims {
-  batch: number;
-  M: number;
-  N: number;
-  K: number;
-  aBatched: boolean;
-  bBatched: boolean;
-  out: Shape;
-}
+/** The CPU reference's parameters (transposes included) plus the output shape. */
+type Dims = MatmulParams & { out: Shape };
 
 function dims(a: Shape, b: Shape, bias: Shape | undefined, { transposeA, transposeB }: MatmulAttrs): Dims {
   const desc = `matmul: A ${fmt(a)}${transposeA ? 'ᵀ' : ''} · B ${fmt(b)}${transposeB ? 'ᵀ' : ''}`;
@@ -53,16 +46,14 @@ function dims(a: Shape, b: Shape, bias: Shape | undefined, { transposeA, transpo
   const batch = Math.max(ab, bb);
   if (bias && (bias.length !== 1 || bias[0] !== N)) throw new Error(`${desc}: bias has shape ${fmt(bias)}, expected [${N}]`);
   const out = a.length === 3 || b.length === 3 ? [batch, M, N] : [M, N];
-  return { batch, M, N, K, aBatched: ab > 1, bBatched: bb > 1, out };
+  return { batch, M, N, K, aBatched: ab > 1, bBatched: bb > 1, transposeA, transposeB, out };
 }
 
 export const matmul: OpDef<MatmulAttrs> = {
   name: 'matmul',
   outputs: ([a, b, bias], attrs) => [dims(a!, b!, bias, attrs).out],
   cpu([a, b, bias], [sa, sb, sbias], attrs) {
-    const d = dims(sa!, sb!, sbias, attrs);
-    const p = { batch: d.batch, M: d.M, N: d.N, K: d.K, aBatched: d.aBatched, bBatched: d.bBatched, transposeA: attrs.transposeA, transposeB: attrs.transposeB };
-    return [matmulCpu(a!, b!, p, { bias, activation: attrs.activation, alpha: attrs.alpha })];
+    return [matmulCpu(a!, b!, dims(sa!, sb!, sbias, attrs), { bias, activation: attrs.activation, alpha: attrs.alpha })];
   },
   gpu(q, [a, b, bias], [c], [sa, sb, sbias], attrs) {
     const d = dims(sa!, sb!, sbias, attrs);

@@ -6,12 +6,12 @@
 // per check and, last, `app: N passed, N failed`; exits 1 on any failure. Env: CHROME_PATH,
 // APP_TEST_TIMEOUT_MS (whole run, default 10 min).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
-import { closeChromium, launchChromium } from './chromium.mjs';
+import { launchChromium, runWithCleanup, teardown } from './chromium.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const configFile = join(here, '..', '..', 'app', 'vite.config.ts');
@@ -103,29 +103,9 @@ async function run() {
   check('Train is enabled again after Stop', trainEnabled);
 }
 
-async function cleanup() {
-  await closeChromium(browser);
-  await server?.close().catch(() => {});
-  rmSync(outDir, { recursive: true, force: true });
-  rmSync(userDataDir, { recursive: true, force: true });
-}
-
-let runTimer;
-const runTimeout = new Promise((_, reject) => {
-  runTimer = setTimeout(() => reject(new Error(`the whole run timed out after ${RUN_TIMEOUT_MS / 1000} s`)), RUN_TIMEOUT_MS);
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => cleanup().finally(() => process.exit(130)));
-
-const running = run();
-running.catch(() => {}); // after a timeout it may still reject while we clean up
-try {
-  await Promise.race([running, runTimeout]);
-} catch (e) {
-  check('the smoke test ran to the end', false, e?.message ?? String(e));
-} finally {
-  clearTimeout(runTimer);
-  await cleanup();
-}
+const cleanup = () => teardown(browser, server, [outDir, userDataDir]);
+const aborted = await runWithCleanup(run, cleanup, RUN_TIMEOUT_MS);
+if (aborted) check('the smoke test ran to the end', false, aborted?.message ?? String(aborted));
 check('no errors in the page', pageErrors.length === 0, pageErrors.join('\n    '));
 console.log(`app: finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`app: ${passed} passed, ${failed} failed`);

@@ -3,6 +3,7 @@
 // Debian's chromium ships) so it works on machines without a GPU, and no background traffic.
 // Env: CHROME_PATH (default /usr/bin/chromium).
 
+import { rmSync } from 'node:fs';
 import puppeteer from 'puppeteer';
 
 export const CHROME_ARGS = [
@@ -29,4 +30,34 @@ export async function closeChromium(browser) {
   const proc = browser?.process();
   await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 10_000))]).catch(() => {});
   if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+}
+
+/** Closes the browser and the server and removes the temporary directories. Never throws. */
+export async function teardown(browser, server, dirs) {
+  await closeChromium(browser);
+  await server?.close().catch(() => {});
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Runs `run` under an overall time limit, then `cleanup`, which also runs on Ctrl-C or kill.
+ * Resolves to the error that ended the run early (`makeError` wraps the timeout's message), or null.
+ */
+export async function runWithCleanup(run, cleanup, timeoutMs, makeError = (message) => new Error(message)) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => cleanup().finally(() => process.exit(130)));
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(makeError(`the whole run timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  const running = run();
+  running.catch(() => {}); // after a timeout it may still reject while we clean up
+  try {
+    await Promise.race([running, timeout]);
+    return null;
+  } catch (e) {
+    return e;
+  } finally {
+    clearTimeout(timer);
+    await cleanup();
+  }
 }

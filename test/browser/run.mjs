@@ -5,12 +5,12 @@
 // the page has no WebGPU, or on timeout. Env: CHROME_PATH, BROWSER_TEST_TIMEOUT_MS (whole run,
 // default 15 min), BROWSER_TEST_TEST_TIMEOUT_MS (per test and hook, default 120 s as in Node).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
-import { closeChromium, launchChromium } from './chromium.mjs';
+import { launchChromium, runWithCleanup, teardown } from './chromium.mjs';
 import { Reporter } from './reporter.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -94,31 +94,12 @@ function formatValue(o) {
   return `${p.description === 'Object' ? '' : `${p.description} `}{ ${p.properties.map((x) => `${x.name}: ${value(x)}`).join(', ')}${more} }`;
 }
 
-async function cleanup() {
-  await closeChromium(browser);
-  await server?.close().catch(() => {});
-  rmSync(outDir, { recursive: true, force: true });
-  rmSync(userDataDir, { recursive: true, force: true });
-}
-
-let runTimer;
-const runTimeout = new Promise((_, reject) => {
-  runTimer = setTimeout(() => reject(failure(`the whole run timed out after ${RUN_TIMEOUT_MS / 1000} s`)), RUN_TIMEOUT_MS);
-});
-// Ctrl-C, kill, or a closed pipe (`| head`): still close the browser and remove the temp dirs.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => cleanup().finally(() => process.exit(130)));
+const cleanup = () => teardown(browser, server, [outDir, userDataDir]);
+// A closed pipe (`| head`) also closes the browser and removes the temp dirs.
 process.stdout.on('error', () => cleanup().finally(() => process.exit(1)));
 
-const running = run();
-running.catch(() => {}); // after a timeout it may still reject while we clean up
-try {
-  await Promise.race([running, runTimeout]);
-} catch (e) {
-  reporter.error('browser test run aborted', e?.known ? e.message : (e?.stack ?? String(e)));
-} finally {
-  clearTimeout(runTimer);
-  await cleanup();
-}
+const aborted = await runWithCleanup(run, cleanup, RUN_TIMEOUT_MS, failure);
+if (aborted) reporter.error('browser test run aborted', aborted?.known ? aborted.message : (aborted?.stack ?? String(aborted)));
 console.log(`\nbrowser: finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 reporter.summary();
 process.exit(reporter.failed > 0 || reporter.passed === 0 ? 1 : 0);
