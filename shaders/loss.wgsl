@@ -49,7 +49,7 @@ override dense_labels: bool = false;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-// LOWEST, poisons, nan_f32, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
+// LOWEST, nan_f32: lib/float.wgsl; poisons, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
 
 
 fn flat_index(gid: vec3u, groups: vec3u) -> u32 {

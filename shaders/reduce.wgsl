@@ -41,11 +41,6 @@ override workgroup_size: u32 = 64;
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
 
-// NaN, tested on the bits (WGSL lets compilers assume floats are finite).
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
 // Does candidate (v at index k) replace the current best (b at index bk; bk = 0xffffffff:
 // none yet)? NaN is the maximum, as in PyTorch; among equals (or NaNs) the smaller index
 // wins, so the first maximum is reported whatever order the tree meets them in.
@@ -118,7 +113,7 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   let valid = g < dims.outer * dims.inner;
   let o = g / max(dims.inner, 1u);
   let i = g % max(dims.inner, 1u);
-  var best = -3.402823e38;
+  var best = LOWEST;
   var best_k = 0xffffffffu;
   if (valid) {
     for (var k = t; k < dims.len; k += workgroup_size) {

@@ -40,7 +40,7 @@ override log_output: bool = false;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-// LOWEST, poisons, nan_f32, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
+// LOWEST, nan_f32: lib/float.wgsl; poisons, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
 
 
 @compute @workgroup_size(workgroup_size)

@@ -11,6 +11,8 @@ import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
 import { activation, add, mul, scale, sub, type ActivationAttrs } from './ops/elementwise';
 import { max, mean, reshape, sum } from './ops/reduce';
+import { expandDimsShape, runConcat, runPad, runSlice, runStack, runTranspose, squeezeShape, type Paddings } from './ops/shape';
+import { runGather, runOneHot } from './ops/gather';
 import { runMatmul, type MatmulOptions } from './ops/matmul';
 import { logSoftmax, softmax, softmaxJvp } from './ops/softmax';
 import { binaryCrossEntropy, mseLoss, softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
@@ -258,6 +260,42 @@ export class Engine implements OpRunner {
     checkShape('reshape', shape);
     return this.run(reshape, [x], { shape: [...shape] })[0]!;
   }
+  /** Axes permuted: result axis d is x's axis perm[d] (default: the axes reversed). */
+  transpose(x: Tensor, perm?: readonly number[]): Tensor {
+    return runTranspose(this, this.checked('transpose', x), perm);
+  }
+  /** The block of x starting at `begin` with `size` (-1: to the end of the axis), as TF.js. */
+  slice(x: Tensor, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+    return runSlice(this, this.checked('slice', x), begin, size);
+  }
+  /** The tensors joined along an existing axis (all other dims equal). */
+  concat(xs: readonly Tensor[], axis = 0): Tensor {
+    return runConcat(this, xs, axis);
+  }
+  /** The tensors (equal shapes) joined along a new axis. */
+  stack(xs: readonly Tensor[], axis = 0): Tensor {
+    return runStack(this, xs, axis);
+  }
+  /** x surrounded by zeros: paddings[d] = [before, after] on axis d. */
+  pad(x: Tensor, paddings: Paddings): Tensor {
+    return runPad(this, this.checked('pad', x), paddings);
+  }
+  /** x with a new axis of size 1 at `axis` (a reshape). */
+  expandDims(x: Tensor, axis = 0): Tensor {
+    return this.reshape(x, expandDimsShape(this.checked('expandDims', x).shape, axis));
+  }
+  /** x without the given axes of size 1, or all of them (a reshape). */
+  squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+    return this.reshape(x, squeezeShape(this.checked('squeeze', x).shape, axis));
+  }
+  /** Rows of x along `axis` picked by indices (an embedding lookup); gradient: a scatter-add. */
+  gather(x: Tensor, indices: Int32Array | Tensor, axis = 0): Tensor {
+    return runGather(this, x, indices, axis, this.tape !== null);
+  }
+  /** [n, depth] rows with a 1 at each label's column (not differentiable). */
+  oneHot(labels: Int32Array, depth: number): Tensor {
+    return runOneHot(this, labels, depth);
+  }
   /** Row-wise softmax over the last axis, stable (the row max is subtracted). */
   softmax(x: Tensor): Tensor {
     return this.run(softmax, [x], {})[0]!;
@@ -282,6 +320,13 @@ export class Engine implements OpRunner {
    *  or target rows of the logits' shape; labelSmoothing α in [0, 1). */
   softmaxCrossEntropy(logits: Tensor, labels: Int32Array | Tensor, opts?: SoftmaxCrossEntropyOptions): Tensor {
     return softmaxCrossEntropyWith(this, logits, labels, opts);
+  }
+
+  /** x itself, once checked to be a live tensor of this engine (for shape rules that read it). */
+  private checked(op: string, x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || x.host !== this) throw new Error(`${op}: x must be a tensor of this engine, got ${String(x)}`);
+    x.storage(op);
+    return x;
   }
 
   private act(x: Tensor, kind: ActivationAttrs['kind'], alpha = 0): Tensor {

@@ -4,20 +4,13 @@
 //   override workgroup_size: u32  (a power of two: the trees halve it)
 //   dims.cols                     (the row length, in the family's Dims uniform)
 //   x: array<f32>                 (the rows that strided_max scans)
-
-const LOWEST: f32 = -0x1.fffffep+127f;  // -FLT_MAX: the max of a row of all -inf stays here
+// and links lib/float.wgsl (LOWEST) before it.
 
 // NaN or +inf: the entries that make a row NaN (as in src/cpu/softmax.ts). Tested on the
 // bits, since WGSL lets compilers assume that floats are finite.
 fn poisons(a: f32) -> bool {
   let b = bitcast<u32>(a);
   return (b & 0x7f800000u) == 0x7f800000u && b != 0xff800000u;
-}
-
-// A quiet NaN (from a runtime value: a NaN constant expression is a shader-creation error).
-fn nan_f32() -> f32 {
-  var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
 }
 
 // (max, poison flag) over this invocation's strided part of the row starting at base
