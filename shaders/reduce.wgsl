@@ -1,23 +1,33 @@
 // Reductions over the middle axis of a tensor viewed as [outer, len, inner], and their
-// gradients. axis 0 of a matrix is (1, M, N): column sums, the bias gradient; the last axis
-// is (M, N, 1): row sums; everything is (1, size, 1): the loss.
+// gradients (links lib/float.wgsl). axis 0 of a matrix is (1, M, N): column sums, the bias
+// gradient; the last axis is (M, N, 1): row sums; everything is (1, size, 1): the loss. A set
+// of adjacent axes is one middle axis; src/ops/reduce.ts transposes other sets into that form.
 //
-//   reduce_sum:  out[o, c, i] = scale * Σ_{k in chunk c} x[o, k, i]  (scale 1: sum, 1/len: mean)
-//                chunk c covers k in [c·chunk, min((c+1)·chunk, len)), c < chunks; with
-//                chunks = 1 this is the whole axis. A long axis with few outputs is reduced in
-//                two passes (chunks > 1, then the partials), so many workgroups share the work.
-//   reduce_sum4: the same for inner = 1 and len, chunk multiples of 4, through vec4 loads.
-//   reduce_max:  out[o, i] = max_k x[o, k, i];  arg[o, i] = first k attaining it (as f32);
-//                a NaN is the maximum (the first NaN), as in PyTorch and the CPU reference
-//   broadcast:   out[o, k, i] = scale * dy[o, i]                  (gradient of sum / mean)
-//   max_grad:    out[o, k, i] = dy[o, i] if k == arg[o, i] else 0 (subgradient of max)
+//   reduce_sum:       out[o, c, i] = scale * Σ_{k in chunk c} x[o, k, i]  (scale 1: sum, 1/len: mean)
+//                     chunk c covers k in [c·chunk, min((c+1)·chunk, len)), c < chunks; with
+//                     chunks = 1 this is the whole axis. A long axis with few outputs is reduced
+//                     in two passes (chunks > 1, then the partials), so many workgroups share it.
+//   reduce_sum4:      the same for inner = 1 and len, chunk multiples of 4, through vec4 loads.
+//   reduce_max:       out[o, i] = max_k x[o, k, i] (min_k with `minimum`); aux_out[o, i] = the
+//                     first k attaining it (as f32); a NaN is the extremum (the first NaN), as
+//                     in PyTorch and the CPU reference
+//   reduce_logsumexp: out[o, i] = m + log Σ_k exp(x[o, k, i] − m), m = max_k x (stable); −inf
+//                     when every x is −inf, +inf when one is +inf, NaN when one is NaN
+//   reduce_variance:  out[o, i] = scale · Σ_k (x[o, k, i] − mean)², aux_out[o, i] = mean =
+//                     scale · Σ_k x[o, k, i]  (scale = 1/len: population variance, two passes)
+//   broadcast:        out[o, k, i] = scale * dy[o, i]                  (gradient of sum / mean)
+//   max_grad:         out[o, k, i] = dy[o, i] if k == aux[o, i] else 0 (subgradient of max / min)
+//   centered_grad:    out[o, k, i] = dy[o, i] · exp(x[o, k, i] − aux[o, i])  (logSumExp: the
+//                     softmax, 0 where x = −inf), or dy[o, i] · 2 (x[o, k, i] − aux[o, i]) · scale
+//                     (variance, aux = the mean), by the override `centered`
 //
-// Deterministic: each output is reduced by one workgroup whose invocations each sum a fixed
+// Deterministic: each output is reduced by one workgroup whose invocations each fold a fixed
 // strided subsequence, then combine in a fixed tree: same input, bit-identical output. No atomics.
 //
-// Bindings (group 0): dims uniform; x/dy/arg read-only storage; out/arg_out read_write.
-// Dispatch: reduce_*: one workgroup per output (outer*chunks*inner), folded into (x, y) past 65535;
-// broadcast, max_grad: ceil(outer*len*inner / workgroup_size) workgroups, folded likewise.
+// Bindings (group 0): dims uniform; x/dy/aux/x4 read-only storage; out/aux_out read_write.
+// Dispatch: reduce_*: one workgroup per output (outer*chunks*inner), folded into (x, y) past
+// 65535; broadcast, max_grad, centered_grad: ceil(outer*len*inner / workgroup_size) workgroups,
+// folded likewise.
 
 struct Dims {
   outer: u32,
@@ -29,31 +39,51 @@ struct Dims {
 }
 
 override workgroup_size: u32 = 64;
+override minimum: bool = false;   // reduce_max: the minimum instead
+override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read> arg: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> arg_out: array<f32>;
+@group(0) @binding(5) var<storage, read_write> aux_out: array<f32>;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
 
 // Does candidate (v at index k) replace the current best (b at index bk; bk = 0xffffffff:
-// none yet)? NaN is the maximum, as in PyTorch; among equals (or NaNs) the smaller index
-// wins, so the first maximum is reported whatever order the tree meets them in.
+// none yet)? NaN is the extremum, as in PyTorch; among equals (or NaNs) the smaller index
+// wins, so the first extremum is reported whatever order the tree meets them in.
 fn beats(v: f32, k: u32, b: f32, bk: u32) -> bool {
   if (k == 0xffffffffu) { return false; }
   if (bk == 0xffffffffu) { return true; }
   if (is_nan(b)) { return is_nan(v) && k < bk; }
   if (is_nan(v)) { return true; }
-  return v > b || (v == b && k < bk);
+  return select(v > b, v < b, minimum) || (v == b && k < bk);
 }
 
 fn group_index(wid: vec3u, groups: vec3u) -> u32 {
   return wid.x + wid.y * groups.x;
+}
+
+fn element(o: u32, k: u32, i: u32) -> f32 {
+  return x[(o * dims.len + k) * dims.inner + i];
+}
+
+// The workgroup's fixed tree over the invocations' values (call from uniform control flow;
+// every invocation gets the sum). The trailing barrier frees `partial` for reuse.
+fn tree_sum(t: u32, a: f32) -> f32 {
+  partial[t] = a;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { partial[t] += partial[t + s]; }
+    workgroupBarrier();
+  }
+  let r = partial[0];
+  workgroupBarrier();
+  return r;
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -69,21 +99,11 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   var acc = 0.0;
   if (valid) {
     for (var k = c * dims.chunk + t; k < end; k += workgroup_size) {
-      acc += x[(o * dims.len + k) * dims.inner + i];
+      acc += element(o, k, i);
     }
   }
-  write_sum(g, t, valid, acc);
-}
-
-// The workgroup's fixed tree over the invocations' partial sums; invocation 0 writes.
-fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
-  partial[t] = acc;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { partial[t] += partial[t + s]; }
-    workgroupBarrier();
-  }
-  if (t == 0u && valid) { out[g] = partial[0] * dims.scale; }
+  let s = tree_sum(t, acc);
+  if (t == 0u && valid) { out[g] = s * dims.scale; }
 }
 
 // reduce_sum for contiguous rows (inner = 1) with len and chunk multiples of 4: four elements
@@ -103,7 +123,8 @@ fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) group
       acc += x4[base + k];
     }
   }
-  write_sum(g, t, valid, (acc.x + acc.y) + (acc.z + acc.w));
+  let s = tree_sum(t, (acc.x + acc.y) + (acc.z + acc.w));
+  if (t == 0u && valid) { out[g] = s * dims.scale; }
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -113,11 +134,11 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   let valid = g < dims.outer * dims.inner;
   let o = g / max(dims.inner, 1u);
   let i = g % max(dims.inner, 1u);
-  var best = LOWEST;
+  var best = 0.0;
   var best_k = 0xffffffffu;
   if (valid) {
     for (var k = t; k < dims.len; k += workgroup_size) {
-      let v = x[(o * dims.len + k) * dims.inner + i];
+      let v = element(o, k, i);
       if (beats(v, k, best, best_k)) { best = v; best_k = k; }
     }
   }
@@ -137,13 +158,90 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   }
   if (t == 0u && valid) {
     out[g] = partial[0];
-    arg_out[g] = f32(partial_arg[0]);
+    aux_out[g] = f32(partial_arg[0]);
   }
 }
 
 @compute @workgroup_size(workgroup_size)
+fn reduce_logsumexp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                    @builtin(local_invocation_index) t: u32) {
+  let g = group_index(wid, groups);
+  let valid = g < dims.outer * dims.inner;
+  let o = g / max(dims.inner, 1u);
+  let i = g % max(dims.inner, 1u);
+  // pass 1: the max (−inf if every entry is −inf) and whether a NaN occurs
+  var m = neg_inf_f32();
+  var has_nan = 0u;
+  if (valid) {
+    for (var k = t; k < dims.len; k += workgroup_size) {
+      let v = element(o, k, i);
+      if (v > m) { m = v; }
+      if (is_nan(v)) { has_nan = 1u; }
+    }
+  }
+  partial[t] = m;
+  partial_arg[t] = has_nan;
+  workgroupBarrier();
+  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      partial[t] = max(partial[t], partial[t + s]);
+      partial_arg[t] = partial_arg[t] | partial_arg[t + s];
+    }
+    workgroupBarrier();
+  }
+  let row_max = partial[0];
+  let row_nan = partial_arg[0] != 0u;
+  workgroupBarrier();
+  // pass 2: Σ exp(x − max) ≥ 1 when the max is finite (else the result is decided already)
+  let finite = is_finite(row_max);
+  let c = select(0.0, row_max, finite);
+  var acc = 0.0;
+  if (valid) {
+    for (var k = t; k < dims.len; k += workgroup_size) {
+      acc += exp(element(o, k, i) - c);
+    }
+  }
+  let s = tree_sum(t, acc);
+  if (t == 0u && valid) {
+    out[g] = select(select(row_max, row_max + log(s), finite), nan_f32(), row_nan);
+  }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn reduce_variance(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                   @builtin(local_invocation_index) t: u32) {
+  let g = group_index(wid, groups);
+  let valid = g < dims.outer * dims.inner;
+  let o = g / max(dims.inner, 1u);
+  let i = g % max(dims.inner, 1u);
+  var acc = 0.0;
+  if (valid) {
+    for (var k = t; k < dims.len; k += workgroup_size) {
+      acc += element(o, k, i);
+    }
+  }
+  let mean = tree_sum(t, acc) * dims.scale;
+  var acc2 = 0.0;
+  if (valid) {
+    for (var k = t; k < dims.len; k += workgroup_size) {
+      let d = element(o, k, i) - mean;
+      acc2 += d * d;
+    }
+  }
+  let s = tree_sum(t, acc2);
+  if (t == 0u && valid) {
+    out[g] = s * dims.scale;
+    aux_out[g] = mean;
+  }
+}
+
+fn thread_index(gid: vec3u, groups: vec3u) -> u32 {
+  return gid.x + gid.y * groups.x * workgroup_size;
+}
+
+@compute @workgroup_size(workgroup_size)
 fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = gid.x + gid.y * groups.x * workgroup_size;
+  let j = thread_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let i = j % dims.inner;
@@ -152,11 +250,28 @@ fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 
 @compute @workgroup_size(workgroup_size)
 fn max_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = gid.x + gid.y * groups.x * workgroup_size;
+  let j = thread_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let k = (j / dims.inner) % dims.len;
   let i = j % dims.inner;
   let r = o * dims.inner + i;
-  out[j] = select(0.0, dy[r], u32(arg[r]) == k);
+  out[j] = select(0.0, dy[r], u32(aux[r]) == k);
+}
+
+@compute @workgroup_size(workgroup_size)
+fn centered_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let j = thread_index(gid, groups);
+  if (j >= dims.outer * dims.len * dims.inner) { return; }
+  let o = j / (dims.len * dims.inner);
+  let i = j % dims.inner;
+  let r = o * dims.inner + i;
+  let v = x[j];
+  var d: f32;
+  if (centered == 1u) {
+    d = 2.0 * (v - aux[r]) * dims.scale;
+  } else {
+    d = select(exp(v - aux[r]), 0.0, is_neg_inf(v));
+  }
+  out[j] = dy[r] * d;
 }

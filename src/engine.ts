@@ -10,7 +10,7 @@ import { backward, Tape } from './autograd/tape';
 import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
 import { activation, add, mul, scale, sub, type ActivationAttrs } from './ops/elementwise';
-import { max, mean, reshape, sum } from './ops/reduce';
+import { logSumExp, max, mean, min, reshape, runArgExtremum, runReduce, sum, variance, type ReduceOptions } from './ops/reduce';
 import { expandDimsShape, runConcat, runPad, runSlice, runStack, runTranspose, squeezeShape, type Paddings } from './ops/shape';
 import { runGather, runOneHot } from './ops/gather';
 import { runMatmul, type MatmulOptions } from './ops/matmul';
@@ -239,22 +239,37 @@ export class Engine implements OpRunner {
   softplus(x: Tensor): Tensor {
     return this.act(x, 'softplus');
   }
-  sum(x: Tensor, axis?: number): Tensor {
-    return this.run(sum, [x], { axis })[0]!;
+  /** Σ over axis (a number, an array, or undefined = all: shape []); negative counts from the end. */
+  sum(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, sum, this.checked('sum', x), axis, opts);
   }
-  mean(x: Tensor, axis?: number): Tensor {
-    return this.run(mean, [x], { axis })[0]!;
+  /** The mean over axis (as sum). */
+  mean(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, mean, this.checked('mean', x), axis, opts);
   }
-  /** Maximum over an axis (or everything); its gradient goes to the (first) arg-max. */
-  max(x: Tensor, axis?: number): Tensor {
-    return this.run(max, [x], { axis })[0]!;
+  /** Maximum over axis (as sum); its gradient goes to the (first) arg-max. */
+  max(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, max, this.checked('max', x), axis, opts);
   }
-  /** Index of the (first) maximum along an axis, as float values (exact below 2^24). */
+  /** Minimum over axis (as sum); its gradient goes to the (first) arg-min. */
+  min(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, min, this.checked('min', x), axis, opts);
+  }
+  /** log Σ exp over axis (as sum), stable (the max is subtracted); its gradient is the softmax. */
+  logSumExp(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, logSumExp, this.checked('logSumExp', x), axis, opts);
+  }
+  /** Population variance over axis (as sum): the mean of (x − mean)². */
+  variance(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, variance, this.checked('variance', x), axis, opts);
+  }
+  /** Index of the (first) maximum along an axis, as float values (exact below 2^24); no gradient. */
   argMax(x: Tensor, axis = -1): Tensor {
-    const [values, indices] = this.run(max, [x], { axis });
-    values!.owned.splice(values!.owned.indexOf(indices!), 1);
-    values!.dispose();
-    return indices!;
+    return runArgExtremum(this, max, this.checked('argMax', x), axis);
+  }
+  /** Index of the (first) minimum along an axis, as float values; no gradient. */
+  argMin(x: Tensor, axis = -1): Tensor {
+    return runArgExtremum(this, min, this.checked('argMin', x), axis);
   }
   reshape(x: Tensor, shape: Shape): Tensor {
     checkShape('reshape', shape);

@@ -5,6 +5,8 @@ export { Tensor } from './ops/tensor';
 export type { Shape } from './ops/tensor';
 export type { AdapterReport } from './gpu/device';
 export type { SoftmaxCrossEntropyOptions } from './ops/loss';
+export type { ReduceOptions } from './ops/reduce';
+export type { Paddings } from './ops/shape';
 export type { ActivationKind } from './cpu/activation';
 
 // Training: layers, losses, optimizers, the one-submit training step and the loop.

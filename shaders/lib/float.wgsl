@@ -12,3 +12,18 @@ fn nan_f32() -> f32 {
   var bits = 0x7fc00000u;
   return bitcast<f32>(bits);
 }
+
+// −inf (from a runtime value, as above).
+fn neg_inf_f32() -> f32 {
+  var bits = 0xff800000u;
+  return bitcast<f32>(bits);
+}
+
+fn is_neg_inf(v: f32) -> bool {
+  return bitcast<u32>(v) == 0xff800000u;
+}
+
+// Neither ±inf nor NaN.
+fn is_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}

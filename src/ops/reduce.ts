@@ -1,11 +1,17 @@
-// Reductions: sum, mean and max over one axis or over everything, and their gradients.
-// A tensor is viewed as [outer, len, inner] around the reduced axis, so one kernel serves
-// column sums (bias gradients), row reductions and the full reduction of a loss.
+// Reductions: sum, mean, max, min, logSumExp and variance over any set of axes, with
+// keepDims; their gradients; argMax/argMin; sumToShape (the backward of NumPy broadcasting).
+//
+// The kernels (shaders/reduce.wgsl) reduce the middle axis of a [outer, len, inner] view. A set
+// of axes that is adjacent once size-1 axes are ignored is such a view as it is (one axis, the
+// trailing axes, everything, [1, 2] of [N, C, H, W]); for any other set runReduce first
+// transposes the reduced axes to the end (one strided copy), and the transpose's own backward
+// brings the gradient back. So each op below takes an adjacent set and the tape composes.
 
-import { reduceCpu, reduceGradCpu } from '../cpu/reduce';
-import { grid1d } from '../gpu/queue';
+import { reduceCpu, reduceGradCpu, type ReduceKind } from '../cpu/reduce';
+import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { OpDef, OpRunner } from './op';
 import { run1 } from './op';
+import { normalizeAxis, transpose } from './shape';
 import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 
 export const REDUCE_WORKGROUP = 64;
@@ -13,156 +19,234 @@ const WORKGROUP = REDUCE_WORKGROUP;
 /** On a software adapter (SwiftShader) barriers cost per invocation: narrow trees win. */
 const SOFTWARE_WORKGROUP = 8;
 
-export type ReduceKind = 'sum' | 'mean' | 'max';
+export type { ReduceKind };
 
 export interface ReduceAttrs {
-  /** undefined: reduce everything to a scalar (shape []). Negative counts from the end. */
-  axis?: number;
+  /** Sorted, distinct, in [0, rank), adjacent once axes of size 1 are ignored. */
+  axes: readonly number[];
+  keepDims: boolean;
+}
+
+export interface ReduceOptions {
+  /** Keep each reduced axis as a dimension of size 1 (default false). */
+  keepDims?: boolean;
 }
 
 interface View {
   outer: number;
   len: number;
   inner: number;
-  out: Shape;
 }
 
-function view(op: string, shape: Shape, axis: number | undefined): View {
-  const n = shapeSize(shape);
-  if (axis === undefined) return { outer: 1, len: n, inner: 1, out: [] };
-  const r = shape.length;
-  if (!Number.isInteger(axis) || axis < -r || axis >= r) {
-    throw new Error(`${op}: axis ${axis} is out of range for shape ${fmt(shape)} (expected an integer in [${-r}, ${r - 1}])`);
-  }
-  const a = axis < 0 ? axis + r : axis;
-  return {
-    outer: shapeSize(shape.slice(0, a)),
-    len: shape[a]!,
-    inner: shapeSize(shape.slice(a + 1)),
-    out: [...shape.slice(0, a), ...shape.slice(a + 1)],
-  };
+/** The [outer, len, inner] view reducing `axes`, or null when they are not adjacent. */
+function adjacentView(shape: Shape, axes: readonly number[]): View | null {
+  const big = axes.filter((a) => shape[a] !== 1);
+  if (big.length === 0) return { outer: shapeSize(shape), len: 1, inner: 1 };
+  const [first, last] = [big[0]!, big.at(-1)!];
+  for (let k = first; k <= last; k++) if (shape[k] !== 1 && !axes.includes(k)) return null;
+  return { outer: shapeSize(shape.slice(0, first)), len: shapeSize(shape.slice(first, last + 1)), inner: shapeSize(shape.slice(last + 1)) };
+}
+
+function reducedShape(shape: Shape, { axes, keepDims }: ReduceAttrs): Shape {
+  return keepDims ? shape.map((d, k) => (axes.includes(k) ? 1 : d)) : shape.filter((_, k) => !axes.includes(k));
+}
+
+function viewOf(op: string, shape: Shape, axes: readonly number[]): View {
+  const valid = axes.every((a, k) => Number.isInteger(a) && a >= 0 && a < shape.length && (k === 0 || a > axes[k - 1]!));
+  const v = valid ? adjacentView(shape, axes) : null;
+  if (!v) throw new Error(`${op}: axes [${axes.join(', ')}] of ${fmt(shape)} must be sorted, distinct and adjacent (runReduce transposes other sets)`);
+  return v;
 }
 
 function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
+  const withAux = kind === 'max' || kind === 'min' || kind === 'variance'; // arg, arg, mean
   return {
     name: kind,
-    outputs([x], { axis }) {
-      const v = view(kind, x!, axis);
-      if (kind !== 'sum' && v.len === 0) throw new Error(`${kind}: cannot reduce an empty axis of shape ${fmt(x!)}`);
-      return kind === 'max' ? [v.out, v.out] : [v.out];
+    outputs([x], attrs) {
+      const v = viewOf(kind, x!, attrs.axes);
+      if (kind !== 'sum' && kind !== 'mean' && v.len === 0) throw new Error(`${kind}: cannot reduce an empty axis of shape ${fmt(x!)}`);
+      const out = reducedShape(x!, attrs);
+      return withAux ? [out, out] : [out];
     },
-    cpu([x], [s], { axis }) {
-      const { outer, len, inner } = view(kind, s!, axis);
+    cpu([x], [s], { axes }) {
+      const { outer, len, inner } = viewOf(kind, s!, axes);
       const r = reduceCpu(x!, outer, len, inner, kind);
-      return kind === 'max' ? [r.values, Float64Array.from(r.argmax!)] : [r.values];
+      if (r.arg) return [r.values, Float64Array.from(r.arg)];
+      return r.center ? [r.values, r.center] : [r.values];
     },
-    gpu(q, [x], [out, argOut], [s], { axis }) {
-      const { outer, len, inner } = view(kind, s!, axis);
-      const scale = kind === 'mean' ? 1 / len : 1;
-      const wg = q.softwareAdapter ? SOFTWARE_WORKGROUP : WORKGROUP;
-      if (kind === 'max') {
-        q.dispatch({
-          kernel: 'reduce.reduce_max',
-          overrides: { workgroup_size: wg },
-          uniforms: { outer, len, inner, scale, chunks: 1, chunk: len },
-          bindings: { x: x!, out: out!, arg_out: argOut! },
-          workgroups: grid1d(outer * inner, 1),
-        });
-        return;
-      }
-      const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) => {
-        const chunk = chunks === 1 ? n : Math.ceil(n / chunks / 4) * 4;
-        const vec4 = inner === 1 && n % 4 === 0 && chunk % 4 === 0; // contiguous, aligned rows
-        q.dispatch({
-          kernel: vec4 ? 'reduce.reduce_sum4' : 'reduce.reduce_sum',
-          overrides: { workgroup_size: wg },
-          uniforms: { outer, len: n, inner, scale: passScale, chunks, chunk },
-          bindings: vec4 ? { x4: src, out: dst } : { x: src, out: dst },
-          workgroups: grid1d(outer * chunks * inner, 1),
-        });
-      };
-      // Few outputs over a long axis: one workgroup each would leave the GPU mostly idle, so
-      // reduce fixed chunks first, then the partials (still a fixed order: deterministic).
-      // 16K-element chunks measured best on SwiftShader (1M sum: 4.5 ms at 4K, 3.6 ms at 16K).
-      let chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 16384)) : 1;
-      if (chunks > 1) chunks = Math.ceil(len / (Math.ceil(len / chunks / 4) * 4)); // no empty chunk
-      if (chunks === 1) return sumPass(x!, out!, len, 1, scale);
-      const partial = q.scratch(outer * chunks * inner * 4);
-      sumPass(x!, partial, len, chunks, 1);
-      sumPass(partial, out!, chunks, 1, scale);
+    gpu(q, [x], [out, auxOut], [s], { axes }) {
+      const v = viewOf(kind, s!, axes);
+      if (kind === 'sum' || kind === 'mean') return sumGpu(q, x!, out!, v, kind === 'mean' ? 1 / v.len : 1);
+      const entry = kind === 'logSumExp' ? 'reduce.reduce_logsumexp' : kind === 'variance' ? 'reduce.reduce_variance' : 'reduce.reduce_max';
+      q.dispatch({
+        kernel: entry,
+        overrides: { workgroup_size: q.softwareAdapter ? SOFTWARE_WORKGROUP : WORKGROUP, ...(entry === 'reduce.reduce_max' ? { minimum: kind === 'min' } : {}) },
+        uniforms: { ...v, scale: 1 / v.len, chunks: 1, chunk: v.len },
+        bindings: kind === 'logSumExp' ? { x: x!, out: out! } : { x: x!, out: out!, aux_out: auxOut! },
+        workgroups: grid1d(v.outer * v.inner, 1),
+      });
     },
-    // sum: dx = dy broadcast;  mean: dx = dy / len broadcast;  max: dy routed to the arg-max.
-    backward({ ops, inputs: [x], outputs, dy, attrs }) {
-      const grad = kind === 'max'
-        ? run1(ops, maxGrad, [dy, outputs[1]!], { shape: x!.shape, axis: attrs.axis })
-        : run1(ops, broadcastAxis, [dy], { shape: x!.shape, axis: attrs.axis, mean: kind === 'mean' });
-      return [grad];
+    // sum: dx = dy broadcast;  mean: dx = dy / n;  max, min: dy to the first arg-extremum;
+    // logSumExp: dx = dy · softmax(x) = dy · exp(x − out);  variance: dx = dy · 2 (x − mean) / n
+    backward({ ops, inputs: [x], outputs: [y, aux], dy, attrs: { axes } }) {
+      const shape = x!.shape;
+      if (kind === 'sum' || kind === 'mean') return [run1(ops, broadcastAxis, [dy], { shape, axes, mean: kind === 'mean' })];
+      if (kind === 'max' || kind === 'min') return [run1(ops, maxGrad, [dy, aux!], { shape, axes })];
+      return [run1(ops, centeredGrad, [x!, kind === 'logSumExp' ? y! : aux!, dy], { axes, kind })];
     },
   };
+}
+
+/** Σ (· scale) over the middle axis: one pass, or two when a long axis has few outputs. */
+function sumGpu(q: CommandQueue, x: GPUBuffer, out: GPUBuffer, { outer, len, inner }: View, scale: number): void {
+  const wg = q.softwareAdapter ? SOFTWARE_WORKGROUP : WORKGROUP;
+  const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) => {
+    const chunk = chunks === 1 ? n : Math.ceil(n / chunks / 4) * 4;
+    const vec4 = inner === 1 && n % 4 === 0 && chunk % 4 === 0; // contiguous, aligned rows
+    q.dispatch({
+      kernel: vec4 ? 'reduce.reduce_sum4' : 'reduce.reduce_sum',
+      overrides: { workgroup_size: wg },
+      uniforms: { outer, len: n, inner, scale: passScale, chunks, chunk },
+      bindings: vec4 ? { x4: src, out: dst } : { x: src, out: dst },
+      workgroups: grid1d(outer * chunks * inner, 1),
+    });
+  };
+  // Few outputs over a long axis: one workgroup each would leave the GPU mostly idle, so
+  // reduce fixed chunks first, then the partials (still a fixed order: deterministic).
+  // 16K-element chunks measured best on SwiftShader (1M sum: 4.5 ms at 4K, 3.6 ms at 16K).
+  let chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 16384)) : 1;
+  if (chunks > 1) chunks = Math.ceil(len / (Math.ceil(len / chunks / 4) * 4)); // no empty chunk
+  if (chunks === 1) return sumPass(x, out, len, 1, scale);
+  const partial = q.scratch(outer * chunks * inner * 4);
+  sumPass(x, partial, len, chunks, 1);
+  sumPass(partial, out, chunks, 1, scale);
 }
 
 export const sum = reduceOp('sum');
 export const mean = reduceOp('mean');
 export const max = reduceOp('max');
+export const min = reduceOp('min');
+export const logSumExp = reduceOp('logSumExp');
+export const variance = reduceOp('variance');
+
+function gradDispatch(q: CommandQueue, kernel: 'reduce.broadcast' | 'reduce.max_grad' | 'reduce.centered_grad', v: View, scale: number, bindings: Record<string, GPUBuffer>, overrides = {}): void {
+  q.dispatch({
+    kernel,
+    overrides: { workgroup_size: WORKGROUP, ...overrides },
+    uniforms: { ...v, scale, chunks: 1, chunk: v.len },
+    bindings,
+    workgroups: grid1d(v.outer * v.len * v.inner, WORKGROUP),
+  });
+}
 
 interface SpreadAttrs {
+  /** The reduced input's shape. */
   shape: Shape;
-  axis?: number;
+  axes: readonly number[];
 }
 
 /** dx[o, k, i] = dy[o, i] (· 1/len for a mean): the gradient of sum and mean. */
 export const broadcastAxis: OpDef<SpreadAttrs & { mean: boolean }> = {
   name: 'broadcastAxis',
-  outputs([dy], { shape, axis }) {
-    const v = view('broadcastAxis', shape, axis);
-    if (shapeSize(dy!) !== shapeSize(v.out)) throw new Error(`broadcastAxis: dy ${fmt(dy!)} does not match the reduced shape ${fmt(v.out)}`);
+  outputs([dy], { shape, axes }) {
+    const v = viewOf('broadcastAxis', shape, axes);
+    if (shapeSize(dy!) !== v.outer * v.inner) throw new Error(`broadcastAxis: dy ${fmt(dy!)} does not match ${fmt(shape)} reduced over [${axes.join(', ')}]`);
     return [shape];
   },
-  cpu([dy], _s, { shape, axis, mean }) {
-    const { outer, len, inner } = view('broadcastAxis', shape, axis);
-    return [reduceGradCpu(mean ? 'mean' : 'sum', dy!, outer, len, inner)];
+  cpu([dy], _s, { shape, axes, mean: isMean }) {
+    const { outer, len, inner } = viewOf('broadcastAxis', shape, axes);
+    return [reduceGradCpu(isMean ? 'mean' : 'sum', dy!, outer, len, inner)];
   },
-  gpu(q, [dy], [out], _s, { shape, axis, mean }) {
-    const { outer, len, inner } = view('broadcastAxis', shape, axis);
-    q.dispatch({
-      kernel: 'reduce.broadcast',
-      overrides: { workgroup_size: WORKGROUP },
-      uniforms: { outer, len, inner, scale: mean ? 1 / len : 1, chunks: 1, chunk: len },
-      bindings: { dy: dy!, out: out! },
-      workgroups: grid1d(outer * len * inner, WORKGROUP),
-    });
+  gpu(q, [dy], [out], _s, { shape, axes, mean: isMean }) {
+    const v = viewOf('broadcastAxis', shape, axes);
+    gradDispatch(q, 'reduce.broadcast', v, isMean ? 1 / v.len : 1, { dy: dy!, out: out! });
   },
-  // linear: its transpose is the sum (or mean-scaled sum) over the same axis
-  backward: ({ ops, dy, attrs }) => [run1(ops, attrs.mean ? mean : sum, [dy], { axis: attrs.axis })],
+  // linear: its transpose is the sum (or mean-scaled sum) over the same axes
+  backward: ({ ops, dy, attrs }) => [run1(ops, attrs.mean ? mean : sum, [dy], { axes: attrs.axes, keepDims: false })],
 };
 
-/** dx[o, k, i] = dy[o, i] where k is the arg-max, else 0: the subgradient of max. */
+/** dx[o, k, i] = dy[o, i] where k is the arg-max (arg-min), else 0: the subgradient of max, min. */
 export const maxGrad: OpDef<SpreadAttrs> = {
   name: 'maxGrad',
   outputs: (_s, { shape }) => [shape],
-  cpu([dy, arg], _s, { shape, axis }) {
-    const { outer, len, inner } = view('maxGrad', shape, axis);
-    return [reduceGradCpu('max', dy!, outer, len, inner, Int32Array.from(arg!))];
+  cpu([dy, arg], _s, { shape, axes }) {
+    const { outer, len, inner } = viewOf('maxGrad', shape, axes);
+    return [reduceGradCpu('max', dy!, outer, len, inner, { arg: Int32Array.from(arg!) })];
   },
-  gpu(q, [dy, arg], [out], _s, { shape, axis }) {
-    const { outer, len, inner } = view('maxGrad', shape, axis);
-    q.dispatch({
-      kernel: 'reduce.max_grad',
-      overrides: { workgroup_size: WORKGROUP },
-      uniforms: { outer, len, inner, scale: 1, chunks: 1, chunk: len },
-      bindings: { dy: dy!, arg: arg!, out: out! },
-      workgroups: grid1d(outer * len * inner, WORKGROUP),
-    });
+  gpu(q, [dy, arg], [out], _s, { shape, axes }) {
+    gradDispatch(q, 'reduce.max_grad', viewOf('maxGrad', shape, axes), 1, { dy: dy!, aux: arg!, out: out! });
   },
 };
 
-/** Sums a broadcast gradient back to `shape` (a trailing suffix of g's shape, or a scalar). */
+/** The gradients of logSumExp (dy · exp(x − lse), 0 where x = −inf) and of variance
+ *  (dy · 2 (x − mean) / n); inputs [x, lse or mean, dy]. */
+export const centeredGrad: OpDef<{ axes: readonly number[]; kind: 'logSumExp' | 'variance' }> = {
+  name: 'centeredGrad',
+  outputs: ([x]) => [x!],
+  cpu([x, center, dy], [s], { axes, kind }) {
+    const { outer, len, inner } = viewOf('centeredGrad', s!, axes);
+    return [reduceGradCpu(kind, dy!, outer, len, inner, { x: x!, center: center! })];
+  },
+  gpu(q, [x, center, dy], [out], [s], { axes, kind }) {
+    const v = viewOf('centeredGrad', s!, axes);
+    gradDispatch(q, 'reduce.centered_grad', v, 1 / v.len, { x: x!, aux: center!, dy: dy!, out: out! }, { centered: kind === 'variance' ? 1 : 0 });
+  },
+};
+
+/** axis (a number, an array, or undefined = all) as sorted distinct axes in [0, rank). */
+export function normalizeAxes(op: string, shape: Shape, axis: number | readonly number[] | undefined): number[] {
+  if (axis === undefined) return shape.map((_, k) => k);
+  const list = typeof axis === 'number' ? [axis] : Array.isArray(axis) ? (axis as unknown[]) : null;
+  if (list === null) throw new Error(`${op}: axis must be a number, an array of numbers or undefined, got ${String(axis)}`);
+  const axes = list.map((a) => normalizeAxis(op, a, shape)).sort((a, b) => a - b);
+  if (axes.some((a, k) => k > 0 && a === axes[k - 1])) throw new Error(`${op}: axis [${list.join(', ')}] names an axis twice for shape ${fmt(shape)}`);
+  return axes;
+}
+
+/** op over `axis` (see normalizeAxes) of x: directly when the axes are adjacent, else after
+ *  transposing them to the end. */
+export function runReduce(ops: OpRunner, op: OpDef<ReduceAttrs>, x: Tensor, axis?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
+  if (opts === null || typeof opts !== 'object') throw new Error(`${op.name}: options must be an object such as { keepDims: true }, got ${String(opts)}`);
+  const keepDims = opts.keepDims ?? false;
+  if (typeof keepDims !== 'boolean') throw new Error(`${op.name}: keepDims must be a boolean, got ${String(keepDims)}`);
+  const axes = normalizeAxes(op.name, x.shape, axis);
+  if (adjacentView(x.shape, axes)) return run1(ops, op, [x], { axes, keepDims });
+  const kept = x.shape.map((_, k) => k).filter((k) => !axes.includes(k));
+  const moved = run1(ops, transpose, [x], { perm: [...kept, ...axes] });
+  const trailing = axes.map((_, k) => kept.length + k);
+  try {
+    const r = run1(ops, op, [moved], { axes: trailing, keepDims: false });
+    if (!keepDims) return r;
+    const kd = run1(ops, reshape, [r], { shape: reducedShape(x.shape, { axes, keepDims }) });
+    r.dispose();
+    return kd;
+  } finally {
+    moved.dispose(); // kept until backward is done if the tape holds it
+  }
+}
+
+/** The index of the first maximum (minimum) along one axis, as f32 values (exact below 2^24). */
+export function runArgExtremum(ops: OpRunner, op: typeof max, x: Tensor, axis: number): Tensor {
+  const [values, indices] = ops.run(op, [x], { axes: [normalizeAxis(op === max ? 'argMax' : 'argMin', axis, x.shape)], keepDims: false });
+  values!.owned.splice(values!.owned.indexOf(indices!), 1);
+  values!.dispose();
+  return indices!;
+}
+
+/**
+ * The backward of NumPy broadcasting: sums g over the axes that broadcasting stretched so that
+ * the result has `shape` (leading axes g has and shape lacks, and axes where shape has 1).
+ * Returns g itself when the shapes already match. A one-element shape also accepts any g.
+ */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
-  const n = shapeSize(shape);
-  if (shapeSize(g.shape) === n) return run1(ops, reshape, [g], { shape });
-  const rows = shapeSize(g.shape) / n;
-  const flat = run1(ops, reshape, [g], { shape: [rows, n] });
-  return run1(ops, reshape, [run1(ops, sum, [flat], { axis: 0 })], { shape });
+  const gs = g.shape;
+  if (gs.length === shape.length && gs.every((d, k) => d === shape[k])) return g;
+  const lead = gs.length - shape.length;
+  const stretched = lead >= 0 && shape.every((d, k) => d === 1 || d === gs[lead + k]);
+  if (!stretched && shapeSize(shape) !== 1) throw new Error(`sumToShape: a gradient of shape ${fmt(gs)} does not sum to ${fmt(shape)} under NumPy broadcasting`);
+  const axes = gs.map((_, k) => k).filter((k) => !stretched || k < lead || (shape[k - lead] === 1 && gs[k] !== 1));
+  const summed = axes.length === 0 ? g : runReduce(ops, sum, g, axes);
+  return run1(ops, reshape, [summed], { shape });
 }
 
 /** A copy with a new shape of the same size. */
