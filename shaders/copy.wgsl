@@ -36,6 +36,8 @@ override workgroup_size: u32 = 256;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
+// Linked: lib/index (flat_index).
+
 // The walk from a flat index to a source and a destination, one axis at a time (innermost
 // first): rem is what is left of the flat index.
 struct Walk {
@@ -55,7 +57,7 @@ fn walk_axis(w: ptr<function, Walk>, size: u32, in_stride: u32, out_stride: u32,
 
 @compute @workgroup_size(workgroup_size)
 fn strided_copy(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * workgroup_size;
+  let i = flat_index(gid, groups);
   if (i >= dims.len) { return; }
   var w = Walk(i, dims.in_offset, dims.out_offset, true);
   walk_axis(&w, dims.size5, dims.in_stride5, dims.out_stride5, dims.lo5, dims.hi5);

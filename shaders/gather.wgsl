@@ -36,9 +36,7 @@ override workgroup_size: u32 = 256;
 @group(0) @binding(5) var<storage, read> row_start: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
-}
+// Linked: lib/float (nan_f32), lib/index (flat_index).
 
 // The row idx[j] names, or 0xffffffff when it is not an integer in [0, len) (NaN fails both
 // comparisons).

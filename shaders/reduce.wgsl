@@ -1,5 +1,5 @@
 // Reductions over the middle axis of a tensor viewed as [outer, len, inner], and their
-// gradients (links lib/float.wgsl). axis 0 of a matrix is (1, M, N): column sums, the bias
+// gradients. axis 0 of a matrix is (1, M, N): column sums, the bias
 // gradient; the last axis is (M, N, 1): row sums; everything is (1, size, 1): the loss. A set
 // of adjacent axes is one middle axis; src/ops/reduce.ts transposes other sets into that form.
 //
@@ -50,6 +50,10 @@ override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 @group(0) @binding(5) var<storage, read_write> aux_out: array<f32>;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
+// Linked: lib/float (is_nan, is_finite, is_neg_inf, nan_f32, neg_inf_f32), lib/index
+// (flat_index, group_index), lib/tree (tree_sum, tree_max).
+
+// reduce_max's tree carries an index with each value (tree_max of lib/tree.wgsl has none)
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
 
@@ -64,26 +68,8 @@ fn beats(v: f32, k: u32, b: f32, bk: u32) -> bool {
   return select(v > b, v < b, minimum) || (v == b && k < bk);
 }
 
-fn group_index(wid: vec3u, groups: vec3u) -> u32 {
-  return wid.x + wid.y * groups.x;
-}
-
 fn element(o: u32, k: u32, i: u32) -> f32 {
   return x[(o * dims.len + k) * dims.inner + i];
-}
-
-// The workgroup's fixed tree over the invocations' values (call from uniform control flow;
-// every invocation gets the sum). The trailing barrier frees `partial` for reuse.
-fn tree_sum(t: u32, a: f32) -> f32 {
-  partial[t] = a;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { partial[t] += partial[t + s]; }
-    workgroupBarrier();
-  }
-  let r = partial[0];
-  workgroupBarrier();
-  return r;
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -102,8 +88,13 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
       acc += element(o, k, i);
     }
   }
-  let s = tree_sum(t, acc);
-  if (t == 0u && valid) { out[g] = s * dims.scale; }
+  write_sum(g, t, valid, acc);
+}
+
+// The workgroup's fixed tree over the invocations' partial sums; invocation 0 writes.
+fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
+  let total = tree_sum(t, acc);
+  if (t == 0u && valid) { out[g] = total * dims.scale; }
 }
 
 // reduce_sum for contiguous rows (inner = 1) with len and chunk multiples of 4: four elements
@@ -123,8 +114,7 @@ fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) group
       acc += x4[base + k];
     }
   }
-  let s = tree_sum(t, (acc.x + acc.y) + (acc.z + acc.w));
-  if (t == 0u && valid) { out[g] = s * dims.scale; }
+  write_sum(g, t, valid, (acc.x + acc.y) + (acc.z + acc.w));
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -134,7 +124,7 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   let valid = g < dims.outer * dims.inner;
   let o = g / max(dims.inner, 1u);
   let i = g % max(dims.inner, 1u);
-  var best = 0.0;
+  var best = LOWEST;
   var best_k = 0xffffffffu;
   if (valid) {
     for (var k = t; k < dims.len; k += workgroup_size) {
@@ -171,27 +161,17 @@ fn reduce_logsumexp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   let i = g % max(dims.inner, 1u);
   // pass 1: the max (−inf if every entry is −inf) and whether a NaN occurs
   var m = neg_inf_f32();
-  var has_nan = 0u;
+  var has_nan = 0.0;
   if (valid) {
     for (var k = t; k < dims.len; k += workgroup_size) {
       let v = element(o, k, i);
       if (v > m) { m = v; }
-      if (is_nan(v)) { has_nan = 1u; }
+      if (is_nan(v)) { has_nan = 1.0; }
     }
   }
-  partial[t] = m;
-  partial_arg[t] = has_nan;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      partial[t] = max(partial[t], partial[t + s]);
-      partial_arg[t] = partial_arg[t] | partial_arg[t + s];
-    }
-    workgroupBarrier();
-  }
-  let row_max = partial[0];
-  let row_nan = partial_arg[0] != 0u;
-  workgroupBarrier();
+  let stats = tree_max(t, vec2f(m, has_nan));
+  let row_max = stats.x;
+  let row_nan = stats.y != 0.0;
   // pass 2: Σ exp(x − max) ≥ 1 when the max is finite (else the result is decided already)
   let finite = is_finite(row_max);
   let c = select(0.0, row_max, finite);
@@ -235,13 +215,9 @@ fn reduce_variance(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) g
   }
 }
 
-fn thread_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
-}
-
 @compute @workgroup_size(workgroup_size)
 fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = thread_index(gid, groups);
+  let j = flat_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let i = j % dims.inner;
@@ -250,7 +226,7 @@ fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 
 @compute @workgroup_size(workgroup_size)
 fn max_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = thread_index(gid, groups);
+  let j = flat_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let k = (j / dims.inner) % dims.len;
@@ -261,7 +237,7 @@ fn max_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 
 @compute @workgroup_size(workgroup_size)
 fn centered_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = thread_index(gid, groups);
+  let j = flat_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let i = j % dims.inner;

@@ -11,8 +11,7 @@
 
 import { gatherCpu, oneHotCpu, rowLists, scatterAddCpu, type GatherView } from '../cpu/gather';
 import { grid1d, type CommandQueue } from '../gpu/queue';
-import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
+import { nonDifferentiable, type OpDef, type OpRunner } from './op';
 import { normalizeAxis } from './shape';
 import { Tensor, fmt, shapeSize, type Shape } from './tensor';
 
@@ -57,7 +56,7 @@ export const gather: OpDef<GatherAttrs> = {
     dispatch(q, 'gather.gather', v, count, v.outer * count * v.inner, { x: x!, idx: idx!, out: out! });
   },
   // gather is linear in x; its transpose adds each dy row into the row it was read from
-  backward: ({ ops, inputs: [x, ...indices], dy, attrs }) => [run1(ops, scatterAdd, [dy, ...indices], { ...attrs, shape: x!.shape })],
+  backward: ({ ops, inputs: [x, ...indices], dy, attrs }) => [ops.run1('scatterAdd', [dy, ...indices], { ...attrs, shape: x!.shape })],
 };
 
 /** dx[o, r, i] = Σ_{j : idx[j] = r} dy[o, j, i]: the gradient of gather, in a fixed order. */
@@ -77,7 +76,7 @@ export const scatterAdd: OpDef<GatherAttrs & { shape: Shape }> = {
     else dispatch(q, 'gather.scatter_add_scan', v, count, outputs, { dy: dy!, idx: idx!, out: out! });
   },
   // scatterAdd is linear in dy; its transpose is gather
-  backward: ({ ops, inputs: [, ...indices], dy, attrs: { axis, rowLists: withLists } }) => [run1(ops, gather, [dy, ...indices], { axis, rowLists: withLists })],
+  backward: ({ ops, inputs: [, ...indices], dy, attrs: { axis, rowLists: withLists } }) => [ops.run1('gather', [dy, ...indices], { axis, rowLists: withLists })],
 };
 
 /**
@@ -88,7 +87,7 @@ export const scatterAdd: OpDef<GatherAttrs & { shape: Shape }> = {
 export function runGather(ops: OpRunner & TensorMaker, x: Tensor, indices: Int32Array | Tensor, axis: number, recording: boolean): Tensor {
   if (!(x instanceof Tensor)) throw new Error(`gather: x must be a Tensor, got ${String(x)}`);
   const a = normalizeAxis('gather', axis, x.shape);
-  if (indices instanceof Tensor) return run1(ops, gather, [x, indices], { axis: a, rowLists: false });
+  if (indices instanceof Tensor) return ops.run1('gather', [x, indices], { axis: a, rowLists: false });
   if (!(indices instanceof Int32Array)) throw new Error(`gather: indices must be an Int32Array or a Tensor, got ${String(indices)}`);
   const len = x.shape[a]!;
   indices.forEach((r, j) => {
@@ -101,7 +100,7 @@ export function runGather(ops: OpRunner & TensorMaker, x: Tensor, indices: Int32
     uploads.push(ops.tensor(order, [order.length]), ops.tensor(rowStart, [rowStart.length]));
   }
   try {
-    const out = run1(ops, gather, [x, ...uploads], { axis: a, rowLists: recording });
+    const out = ops.run1('gather', [x, ...uploads], { axis: a, rowLists: recording });
     out.owned.push(...uploads);
     return out;
   } catch (err) {
@@ -127,6 +126,7 @@ export const oneHot: OpDef<{ depth: number }> = {
     const count = shapeSize(s!);
     dispatch(q, 'gather.one_hot', { outer: 1, len: depth, inner: 1 }, count, count * depth, { idx: labels!, out: out! });
   },
+  backward: nonDifferentiable('oneHot takes integer labels'),
 };
 
 /** oneHot(labels, depth): labels checked here (integers in [0, depth)), uploaded, then freed. */
@@ -138,7 +138,7 @@ export function runOneHot(ops: OpRunner & TensorMaker, labels: Int32Array, depth
   });
   const t = ops.tensor(Float32Array.from(labels), [labels.length]);
   try {
-    return run1(ops, oneHot, [t], { depth });
+    return ops.run1('oneHot', [t], { depth });
   } finally {
     t.dispose(); // pooled buffers are reused only after the pending commands are submitted
   }

@@ -9,10 +9,9 @@
 
 import { reduceCpu, reduceGradCpu, type ReduceKind } from '../cpu/reduce';
 import { grid1d, type CommandQueue } from '../gpu/queue';
-import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
-import { normalizeAxis, transpose } from './shape';
-import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
+import { nonDifferentiable, type OpDef, type OpRunner } from './op';
+import { normalizeAxis } from './shape';
+import { fmt, sameShape, shapeSize, type Shape, type Tensor } from './tensor';
 
 export const REDUCE_WORKGROUP = 64;
 const WORKGROUP = REDUCE_WORKGROUP;
@@ -90,9 +89,9 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
     // logSumExp: dx = dy · softmax(x) = dy · exp(x − out);  variance: dx = dy · 2 (x − mean) / n
     backward({ ops, inputs: [x], outputs: [y, aux], dy, attrs: { axes } }) {
       const shape = x!.shape;
-      if (kind === 'sum' || kind === 'mean') return [run1(ops, broadcastAxis, [dy], { shape, axes, mean: kind === 'mean' })];
-      if (kind === 'max' || kind === 'min') return [run1(ops, maxGrad, [dy, aux!], { shape, axes })];
-      return [run1(ops, centeredGrad, [x!, kind === 'logSumExp' ? y! : aux!, dy], { axes, kind })];
+      if (kind === 'sum' || kind === 'mean') return [ops.run1('broadcastAxis', [dy], { shape, axes, mean: kind === 'mean' })];
+      if (kind === 'max' || kind === 'min') return [ops.run1('maxGrad', [dy, aux!], { shape, axes })];
+      return [ops.run1('centeredGrad', [x!, kind === 'logSumExp' ? y! : aux!, dy], { axes, kind })];
     },
   };
 }
@@ -162,7 +161,7 @@ export const broadcastAxis: OpDef<SpreadAttrs & { mean: boolean }> = {
     gradDispatch(q, 'reduce.broadcast', v, isMean ? 1 / v.len : 1, { dy: dy!, out: out! });
   },
   // linear: its transpose is the sum (or mean-scaled sum) over the same axes
-  backward: ({ ops, dy, attrs }) => [run1(ops, attrs.mean ? mean : sum, [dy], { axes: attrs.axes, keepDims: false })],
+  backward: ({ ops, dy, attrs }) => [ops.run1(attrs.mean ? 'mean' : 'sum', [dy], { axes: attrs.axes, keepDims: false })],
 };
 
 /** dx[o, k, i] = dy[o, i] where k is the arg-max (arg-min), else 0: the subgradient of max, min. */
@@ -176,6 +175,7 @@ export const maxGrad: OpDef<SpreadAttrs> = {
   gpu(q, [dy, arg], [out], _s, { shape, axes }) {
     gradDispatch(q, 'reduce.max_grad', viewOf('maxGrad', shape, axes), 1, { dy: dy!, aux: arg!, out: out! });
   },
+  backward: nonDifferentiable('maxGrad is the backward kernel of max and min; second derivatives are not supported'),
 };
 
 /** The gradients of logSumExp (dy · exp(x − lse), 0 where x = −inf) and of variance
@@ -191,6 +191,7 @@ export const centeredGrad: OpDef<{ axes: readonly number[]; kind: 'logSumExp' | 
     const v = viewOf('centeredGrad', s!, axes);
     gradDispatch(q, 'reduce.centered_grad', v, 1 / v.len, { x: x!, aux: center!, dy: dy!, out: out! }, { centered: kind === 'variance' ? 1 : 0 });
   },
+  backward: nonDifferentiable('centeredGrad is the backward kernel of logSumExp and variance; second derivatives are not supported'),
 };
 
 /** axis (a number, an array, or undefined = all) as sorted distinct axes in [0, rank). */
@@ -205,19 +206,19 @@ export function normalizeAxes(op: string, shape: Shape, axis: number | readonly 
 
 /** op over `axis` (see normalizeAxes) of x: directly when the axes are adjacent, else after
  *  transposing them to the end. */
-export function runReduce(ops: OpRunner, op: OpDef<ReduceAttrs>, x: Tensor, axis?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
-  if (opts === null || typeof opts !== 'object') throw new Error(`${op.name}: options must be an object such as { keepDims: true }, got ${String(opts)}`);
+export function runReduce(ops: OpRunner, op: ReduceKind, x: Tensor, axis?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
+  if (opts === null || typeof opts !== 'object') throw new Error(`${op}: options must be an object such as { keepDims: true }, got ${String(opts)}`);
   const keepDims = opts.keepDims ?? false;
-  if (typeof keepDims !== 'boolean') throw new Error(`${op.name}: keepDims must be a boolean, got ${String(keepDims)}`);
-  const axes = normalizeAxes(op.name, x.shape, axis);
-  if (adjacentView(x.shape, axes)) return run1(ops, op, [x], { axes, keepDims });
+  if (typeof keepDims !== 'boolean') throw new Error(`${op}: keepDims must be a boolean, got ${String(keepDims)}`);
+  const axes = normalizeAxes(op, x.shape, axis);
+  if (adjacentView(x.shape, axes)) return ops.run1(op, [x], { axes, keepDims });
   const kept = x.shape.map((_, k) => k).filter((k) => !axes.includes(k));
-  const moved = run1(ops, transpose, [x], { perm: [...kept, ...axes] });
+  const moved = ops.run1('transpose', [x], { perm: [...kept, ...axes] });
   const trailing = axes.map((_, k) => kept.length + k);
   try {
-    const r = run1(ops, op, [moved], { axes: trailing, keepDims: false });
+    const r = ops.run1(op, [moved], { axes: trailing, keepDims: false });
     if (!keepDims) return r;
-    const kd = run1(ops, reshape, [r], { shape: reducedShape(x.shape, { axes, keepDims }) });
+    const kd = ops.run1('reshape', [r], { shape: reducedShape(x.shape, { axes, keepDims }) });
     r.dispose();
     return kd;
   } finally {
@@ -226,8 +227,8 @@ export function runReduce(ops: OpRunner, op: OpDef<ReduceAttrs>, x: Tensor, axis
 }
 
 /** The index of the first maximum (minimum) along one axis, as f32 values (exact below 2^24). */
-export function runArgExtremum(ops: OpRunner, op: typeof max, x: Tensor, axis: number): Tensor {
-  const [values, indices] = ops.run(op, [x], { axes: [normalizeAxis(op === max ? 'argMax' : 'argMin', axis, x.shape)], keepDims: false });
+export function runArgExtremum(ops: OpRunner, op: 'max' | 'min', x: Tensor, axis: number): Tensor {
+  const [values, indices] = ops.run(op, [x], { axes: [normalizeAxis(op === 'max' ? 'argMax' : 'argMin', axis, x.shape)], keepDims: false });
   values!.owned.splice(values!.owned.indexOf(indices!), 1);
   values!.dispose();
   return indices!;
@@ -240,25 +241,11 @@ export function runArgExtremum(ops: OpRunner, op: typeof max, x: Tensor, axis: n
  */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
   const gs = g.shape;
-  if (gs.length === shape.length && gs.every((d, k) => d === shape[k])) return g;
+  if (sameShape(gs, shape)) return g;
   const lead = gs.length - shape.length;
   const stretched = lead >= 0 && shape.every((d, k) => d === 1 || d === gs[lead + k]);
   if (!stretched && shapeSize(shape) !== 1) throw new Error(`sumToShape: a gradient of shape ${fmt(gs)} does not sum to ${fmt(shape)} under NumPy broadcasting`);
   const axes = gs.map((_, k) => k).filter((k) => !stretched || k < lead || (shape[k - lead] === 1 && gs[k] !== 1));
-  const summed = axes.length === 0 ? g : runReduce(ops, sum, g, axes);
-  return run1(ops, reshape, [summed], { shape });
+  const summed = axes.length === 0 ? g : runReduce(ops, 'sum', g, axes);
+  return ops.run1('reshape', [summed], { shape });
 }
-
-/** A copy with a new shape of the same size. */
-export const reshape: OpDef<{ shape: Shape }> = {
-  name: 'reshape',
-  outputs([x], { shape }) {
-    if (shapeSize(x!) !== shapeSize(shape)) throw new Error(`reshape: cannot reshape ${fmt(x!)} (${shapeSize(x!)} elements) to ${fmt(shape)} (${shapeSize(shape)} elements)`);
-    return [shape];
-  },
-  cpu: ([x]) => [x!.slice()],
-  gpu(q, [x], [out], [s]) {
-    q.copy(x!, out!, shapeSize(s!) * 4);
-  },
-  backward: ({ ops, inputs: [x], dy }) => [run1(ops, reshape, [dy], { shape: x!.shape })],
-};

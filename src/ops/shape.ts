@@ -1,5 +1,8 @@
-// Shape ops: transpose, slice, pad, concat and stack are copies through the one strided-copy
-// kernel (src/ops/copy.ts, shaders/copy.wgsl); expandDims and squeeze are reshapes (views).
+// Shape ops. reshape is a view: the result shares its input's storage (no copy, no dispatch;
+// the storage is freed when the last tensor on it is disposed); expandDims and squeeze are
+// reshapes. copy is the explicit copy, for where a result must not alias its source
+// (valueAndGrad's hand-outs). transpose, slice, pad, concat and stack are copies through the
+// one strided-copy kernel (src/ops/copy.ts, shaders/copy.wgsl).
 // Each op takes normalized attributes (axes in [0, rank), sizes resolved) and its shape rule
 // checks them; the run* functions below turn the public API's arguments (negative axes,
 // size -1, defaults) into those attributes, with errors that name the op and the shapes.
@@ -7,13 +10,10 @@
 import { concatCpu, padCpu, sliceCpu, transposeCpu } from '../cpu/shape';
 import type { CommandQueue } from '../gpu/queue';
 import { plainAxis, stridedCopy, stridesOf } from './copy';
-import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
-import { reshape } from './reduce';
-import { fmt, Tensor, type Shape } from './tensor';
+import type { NoAttrs, OpDef, OpRunner } from './op';
+import { checkShape, fmt, sameShape, shapeSize, Tensor, type Shape } from './tensor';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, k) => d === b[k]);
 
 /** axis in [-rank, rank) as an index in [0, rank); an error naming the op and shape otherwise. */
 export function normalizeAxis(op: string, axis: unknown, shape: Shape, rank = shape.length): number {
@@ -22,6 +22,31 @@ export function normalizeAxis(op: string, axis: unknown, shape: Shape, rank = sh
   }
   return axis < 0 ? axis + rank : axis;
 }
+
+/** The same values under a new shape of the same size. */
+export const reshape: OpDef<{ shape: Shape }> = {
+  name: 'reshape',
+  view: true,
+  outputs([x], { shape }) {
+    checkShape('reshape', shape);
+    if (shapeSize(x!) !== shapeSize(shape)) throw new Error(`reshape: cannot reshape ${fmt(x!)} (${shapeSize(x!)} elements) to ${fmt(shape)} (${shapeSize(shape)} elements)`);
+    return [shape];
+  },
+  // d(reshape(x, s)) = reshape(dy, shape of x)
+  backward: ({ ops, inputs: [x], dy }) => [ops.run1('reshape', [dy], { shape: x!.shape })],
+};
+
+/** out = x, in a new storage. */
+export const copy: OpDef<NoAttrs> = {
+  name: 'copy',
+  outputs: ([x]) => [x!],
+  cpu: ([x]) => [x!.slice()],
+  gpu(q, [x], [out], [s]) {
+    q.copy(x!, out!, shapeSize(s!) * 4);
+  },
+  // d(copy x) = dy
+  backward: ({ dy }) => [dy],
+};
 
 // ---- transpose ------------------------------------------------------------------------------
 
@@ -51,7 +76,7 @@ export const transpose: OpDef<TransposeAttrs> = {
     stridedCopy(q, 'transpose', x!, out!, { axes: perm.map((p, d) => plainAxis(s![p]!, xs[p]!, os[d]!)), inOffset: 0, outOffset: 0 });
   },
   // a permutation's transpose is its inverse: dx = transpose(dy, perm⁻¹)
-  backward: ({ ops, dy, attrs }) => [run1(ops, transpose, [dy], { perm: inversePerm(attrs.perm) })],
+  backward: ({ ops, dy, attrs }) => [ops.run1('transpose', [dy], { perm: inversePerm(attrs.perm) })],
 };
 
 /** transpose(x, perm?): perm defaults to the reversed axes; negative entries count from the end.
@@ -62,8 +87,8 @@ export function runTranspose(ops: OpRunner, x: Tensor, perm?: readonly number[])
   const p = perm === undefined ? x.shape.map((_, d) => r - 1 - d) : perm.map((a) => (isInt(a) && a < 0 ? a + r : a));
   const out = transpose.outputs([x.shape], { perm: p })[0]!;
   const moved = p.filter((a) => x.shape[a] !== 1);
-  if (moved.every((a, k) => k === 0 || moved[k - 1]! < a)) return run1(ops, reshape, [x], { shape: out });
-  return run1(ops, transpose, [x], { perm: p });
+  if (moved.every((a, k) => k === 0 || moved[k - 1]! < a)) return ops.run1('reshape', [x], { shape: out });
+  return ops.run1('transpose', [x], { perm: p });
 }
 
 // ---- slice and pad ----------------------------------------------------------------------------
@@ -94,7 +119,7 @@ export const slice: OpDef<SliceAttrs> = {
   },
   // dx = dy placed at begin in zeros: a pad by (begin, dim − begin − size)
   backward: ({ ops, inputs: [x], dy, attrs: { begin, size } }) => [
-    run1(ops, pad, [dy], { paddings: x!.shape.map((d, k) => [begin[k]!, d - begin[k]! - size[k]!] as const) }),
+    ops.run1('pad', [dy], { paddings: x!.shape.map((d, k) => [begin[k]!, d - begin[k]! - size[k]!] as const) }),
   ],
 };
 
@@ -111,8 +136,8 @@ export function runSlice(ops: OpRunner, x: Tensor, begin: number | readonly numb
   const b = list(begin, 0, 'begin');
   const s = list(size, -1, 'size').map((n, k) => (n === -1 && isInt(b[k]) ? x.shape[k]! - b[k]! : n));
   slice.outputs([x.shape], { begin: b, size: s });
-  if (sameShape(s, x.shape)) return run1(ops, reshape, [x], { shape: x.shape });
-  return run1(ops, slice, [x], { begin: b, size: s });
+  if (sameShape(s, x.shape)) return ops.run1('reshape', [x], { shape: x.shape });
+  return ops.run1('slice', [x], { begin: b, size: s });
 }
 
 /** out[c] = x[c − before] inside, 0 elsewhere; out.shape = before + x.shape + after. */
@@ -134,7 +159,7 @@ export const pad: OpDef<{ paddings: Paddings }> = {
     stridedCopy(q, 'pad', x!, out!, { axes, inOffset: 0, outOffset: 0 });
   },
   // dx = the window of dy where x sits: a slice at before of x's shape
-  backward: ({ ops, inputs: [x], dy, attrs }) => [run1(ops, slice, [dy], { begin: attrs.paddings.map((p) => p[0]), size: x!.shape })],
+  backward: ({ ops, inputs: [x], dy, attrs }) => [ops.run1('slice', [dy], { begin: attrs.paddings.map((p) => p[0]), size: x!.shape })],
 };
 
 // ---- concat and stack -------------------------------------------------------------------------
@@ -158,7 +183,7 @@ function joinBackward(ops: OpRunner, dy: Tensor, shapes: readonly Shape[], axis:
   return shapes.map((s, k) => {
     const begin = s.map((_, d) => (d === axis ? start : 0));
     start += s[axis]!;
-    return needsGrad[k] ? run1(ops, slice, [dy], { begin, size: s }) : null;
+    return needsGrad[k] ? ops.run1('slice', [dy], { begin, size: s }) : null;
   });
 }
 
@@ -204,7 +229,7 @@ export const stack: OpDef<{ axis: number }> = {
   gpu: (q, ins, [out], shapes, { axis }) => joinGpu(q, 'stack', ins, out!, shapes.map((s) => withUnitAxis(s, axis)), axis),
   // d(stack) = the slices of dy along axis, each squeezed back to its input's shape
   backward: ({ ops, inputs, dy, attrs: { axis }, needsGrad }) =>
-    joinBackward(ops, dy, inputs.map((t) => withUnitAxis(t.shape, axis)), axis, needsGrad).map((g, k) => (g ? run1(ops, reshape, [g], { shape: inputs[k]!.shape }) : null)),
+    joinBackward(ops, dy, inputs.map((t) => withUnitAxis(t.shape, axis)), axis, needsGrad).map((g, k) => (g ? ops.run1('reshape', [g], { shape: inputs[k]!.shape }) : null)),
 };
 
 function tensorList(op: string, xs: unknown): Tensor[] {
@@ -217,21 +242,21 @@ function tensorList(op: string, xs: unknown): Tensor[] {
 export function runConcat(ops: OpRunner, xs: readonly Tensor[], axis: number): Tensor {
   const list = tensorList('concat', xs);
   const a = normalizeAxis('concat', axis, list[0]!.shape);
-  if (list.length === 1) return run1(ops, reshape, [list[0]!], { shape: list[0]!.shape });
-  return run1(ops, concat, list, { axis: a });
+  if (list.length === 1) return ops.run1('reshape', [list[0]!], { shape: list[0]!.shape });
+  return ops.run1('concat', list, { axis: a });
 }
 
 export function runStack(ops: OpRunner, xs: readonly Tensor[], axis: number): Tensor {
   const list = tensorList('stack', xs);
-  return run1(ops, stack, list, { axis: normalizeAxis('stack', axis, list[0]!.shape, list[0]!.shape.length + 1) });
+  return ops.run1('stack', list, { axis: normalizeAxis('stack', axis, list[0]!.shape, list[0]!.shape.length + 1) });
 }
 
 // ---- pad, expandDims, squeeze ------------------------------------------------------------------
 
 export function runPad(ops: OpRunner, x: Tensor, paddings: Paddings): Tensor {
   pad.outputs([x.shape], { paddings });
-  if (paddings.every(([b, a]) => b === 0 && a === 0)) return run1(ops, reshape, [x], { shape: x.shape });
-  return run1(ops, pad, [x], { paddings: paddings.map(([b, a]) => [b, a] as const) });
+  if (paddings.every(([b, a]) => b === 0 && a === 0)) return ops.run1('reshape', [x], { shape: x.shape });
+  return ops.run1('pad', [x], { paddings: paddings.map(([b, a]) => [b, a] as const) });
 }
 
 /** x with a new axis of size 1 at `axis` (in [-(rank+1), rank]): a reshape. */
