@@ -138,7 +138,7 @@ function gradDispatch(q: CommandQueue, kernel: 'reduce.broadcast' | 'reduce.max_
   });
 }
 
-interface SpreadAttrs {
+export interface SpreadAttrs {
   /** The reduced input's shape. */
   shape: Shape;
   axes: readonly number[];
