@@ -21,12 +21,14 @@
 //                     softmax, 0 where x = −inf), or dy[o, i] · 2 (x[o, k, i] − aux[o, i]) · scale
 //                     (variance, aux = the mean), by the override `centered`
 //
-// Deterministic: each output is reduced by one workgroup whose invocations each fold a fixed
-// strided subsequence, then combine in a fixed tree: same input, bit-identical output. No atomics.
+// Deterministic: each output is reduced by `lanes` invocations (a segment of one workgroup)
+// that each fold a fixed strided subsequence, then combine in a fixed tree: same input,
+// bit-identical output. No atomics. lanes = 1 (short axes, many outputs) folds serially
+// without barriers; src/ops/reduce.ts picks lanes from the axis length.
 //
 // Bindings (group 0): dims uniform; x/dy/aux/x4 read-only storage; out/aux_out read_write.
-// Dispatch: reduce_*: one workgroup per output (outer*chunks*inner), folded into (x, y) past
-// 65535; broadcast, max_grad, centered_grad: ceil(outer*len*inner / workgroup_size) workgroups,
+// Dispatch: reduce_*: ceil(outputs / (workgroup_size / lanes)) workgroups (outputs =
+// outer*chunks*inner), folded into (x, y) past 65535; broadcast, max_grad, centered_grad: ceil(outer*len*inner / workgroup_size) workgroups,
 // folded likewise.
 
 struct Dims {
@@ -39,6 +41,7 @@ struct Dims {
 }
 
 override workgroup_size: u32 = 64;
+override lanes: u32 = 64;         // reduce_*: invocations per output (a power of two <= workgroup_size)
 override minimum: bool = false;   // reduce_max: the minimum instead
 override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 
@@ -50,12 +53,32 @@ override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 @group(0) @binding(5) var<storage, read_write> aux_out: array<f32>;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
-// Linked: lib/float (is_nan, is_finite, is_neg_inf, nan_f32, neg_inf_f32), lib/index
-// (flat_index, group_index), lib/tree (tree_sum, tree_max).
+// Linked: lib/float (is_nan, is_finite, is_neg_inf), lib/index (flat_index, group_index).
 
-// reduce_max's tree carries an index with each value (tree_max of lib/tree.wgsl has none)
+// The trees of the reduce_* kernels combine the `lanes` invocations of one output (a segment of
+// the workgroup; lib/tree.wgsl's trees span the whole workgroup). reduce_max's tree carries an
+// index with each value.
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
+
+// The output an invocation of a reduce_* kernel works on: workgroup_size / lanes per workgroup.
+fn output_index(wid: vec3u, groups: vec3u, t: u32) -> u32 {
+  return group_index(wid, groups) * (workgroup_size / lanes) + t / lanes;
+}
+
+// Σ over the output's lanes in a fixed tree (call from uniform control flow; every lane gets it).
+fn lane_sum(t: u32, val: f32) -> f32 {
+  if (lanes == 1u) { return val; }
+  partial[t] = val;
+  workgroupBarrier();
+  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
+    if (t % lanes < s) { partial[t] += partial[t + s]; }
+    workgroupBarrier();
+  }
+  let r = partial[t - t % lanes];
+  workgroupBarrier();
+  return r;
+}
 
 // Does candidate (v at index k) replace the current best (b at index bk; bk = 0xffffffff:
 // none yet)? NaN is the extremum, as in PyTorch; among equals (or NaNs) the smaller index
@@ -68,14 +91,51 @@ fn beats(v: f32, k: u32, b: f32, bk: u32) -> bool {
   return select(v > b, v < b, minimum) || (v == b && k < bk);
 }
 
+struct Best {
+  val: f32,
+  k: u32,   // 0xffffffff: none
+}
+
+// The best (by `beats`) over the output's lanes, as lane_sum.
+fn lane_best(t: u32, b: Best) -> Best {
+  if (lanes == 1u) { return b; }
+  partial[t] = b.val;
+  partial_arg[t] = b.k;
+  workgroupBarrier();
+  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
+    if (t % lanes < s && beats(partial[t + s], partial_arg[t + s], partial[t], partial_arg[t])) {
+      partial[t] = partial[t + s];
+      partial_arg[t] = partial_arg[t + s];
+    }
+    workgroupBarrier();
+  }
+  let head = t - t % lanes;
+  let r = Best(partial[head], partial_arg[head]);
+  workgroupBarrier();
+  return r;
+}
+
 fn element(o: u32, k: u32, i: u32) -> f32 {
   return x[(o * dims.len + k) * dims.inner + i];
+}
+
+// Each lane's best over its strided part of output (o, i) (an invalid output has none).
+fn strided_best(o: u32, i: u32, lane: u32, valid: bool) -> Best {
+  var b = Best(0.0, 0xffffffffu);
+  if (valid) {
+    for (var k = lane; k < dims.len; k += lanes) {
+      let v = element(o, k, i);
+      if (beats(v, k, b.val, b.k)) { b = Best(v, k); }
+    }
+  }
+  return b;
 }
 
 @compute @workgroup_size(workgroup_size)
 fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
               @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);            // uniform across the workgroup
+  let g = output_index(wid, groups, t);
+  let lane = t % lanes;
   let inner = max(dims.inner, 1u);
   let valid = g < dims.outer * dims.chunks * inner;
   let o = g / (dims.chunks * inner);
@@ -84,17 +144,17 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   let end = min(dims.len, (c + 1u) * dims.chunk);
   var acc = 0.0;
   if (valid) {
-    for (var k = c * dims.chunk + t; k < end; k += workgroup_size) {
+    for (var k = c * dims.chunk + lane; k < end; k += lanes) {
       acc += element(o, k, i);
     }
   }
   write_sum(g, t, valid, acc);
 }
 
-// The workgroup's fixed tree over the invocations' partial sums; invocation 0 writes.
+// The lanes' fixed tree over their partial sums; the first lane writes.
 fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
-  let total = tree_sum(t, acc);
-  if (t == 0u && valid) { out[g] = total * dims.scale; }
+  let total = lane_sum(t, acc);
+  if (t % lanes == 0u && valid) { out[g] = total * dims.scale; }
 }
 
 // reduce_sum for contiguous rows (inner = 1) with len and chunk multiples of 4: four elements
@@ -102,7 +162,7 @@ fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
 @compute @workgroup_size(workgroup_size)
 fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);
+  let g = output_index(wid, groups, t);
   let valid = g < dims.outer * dims.chunks;
   let o = g / dims.chunks;
   let c = g % dims.chunks;
@@ -110,7 +170,7 @@ fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) group
   var acc = vec4f(0.0);
   if (valid) {
     let base = o * dims.len / 4u;
-    for (var k = c * dims.chunk / 4u + t; k < end; k += workgroup_size) {
+    for (var k = c * dims.chunk / 4u + t % lanes; k < end; k += lanes) {
       acc += x4[base + k];
     }
   }
@@ -120,96 +180,68 @@ fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) group
 @compute @workgroup_size(workgroup_size)
 fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
               @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);
+  let g = output_index(wid, groups, t);
   let valid = g < dims.outer * dims.inner;
-  let o = g / max(dims.inner, 1u);
-  let i = g % max(dims.inner, 1u);
-  var best = LOWEST;
-  var best_k = 0xffffffffu;
-  if (valid) {
-    for (var k = t; k < dims.len; k += workgroup_size) {
-      let v = element(o, k, i);
-      if (beats(v, k, best, best_k)) { best = v; best_k = k; }
-    }
-  }
-  partial[t] = best;
-  partial_arg[t] = best_k;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let v = partial[t + s];
-      let k = partial_arg[t + s];
-      if (beats(v, k, partial[t], partial_arg[t])) {
-        partial[t] = v;
-        partial_arg[t] = k;
-      }
-    }
-    workgroupBarrier();
-  }
-  if (t == 0u && valid) {
-    out[g] = partial[0];
-    aux_out[g] = f32(partial_arg[0]);
+  let inner = max(dims.inner, 1u);
+  let best = lane_best(t, strided_best(g / inner, g % inner, t % lanes, valid));
+  if (t % lanes == 0u && valid) {
+    out[g] = best.val;
+    aux_out[g] = f32(best.k);
   }
 }
 
 @compute @workgroup_size(workgroup_size)
 fn reduce_logsumexp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                     @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);
+  let g = output_index(wid, groups, t);
+  let lane = t % lanes;
   let valid = g < dims.outer * dims.inner;
-  let o = g / max(dims.inner, 1u);
-  let i = g % max(dims.inner, 1u);
-  // pass 1: the max (−inf if every entry is −inf) and whether a NaN occurs
-  var m = neg_inf_f32();
-  var has_nan = 0.0;
-  if (valid) {
-    for (var k = t; k < dims.len; k += workgroup_size) {
-      let v = element(o, k, i);
-      if (v > m) { m = v; }
-      if (is_nan(v)) { has_nan = 1.0; }
-    }
-  }
-  let stats = tree_max(t, vec2f(m, has_nan));
-  let row_max = stats.x;
-  let row_nan = stats.y != 0.0;
-  // pass 2: Σ exp(x − max) ≥ 1 when the max is finite (else the result is decided already)
+  let inner = max(dims.inner, 1u);
+  let o = g / inner;
+  let i = g % inner;
+  // pass 1: the max, NaN first (reduce_max's rule; this entry point keeps minimum = false)
+  let row_max = lane_best(t, strided_best(o, i, lane, valid)).val;
+  // pass 2: Σ exp(x − max) ≥ 1 when the max is finite (else the result is decided already:
+  // −inf for a row of −inf, +inf, or NaN)
   let finite = is_finite(row_max);
   let c = select(0.0, row_max, finite);
   var acc = 0.0;
   if (valid) {
-    for (var k = t; k < dims.len; k += workgroup_size) {
+    for (var k = lane; k < dims.len; k += lanes) {
       acc += exp(element(o, k, i) - c);
     }
   }
-  let s = tree_sum(t, acc);
-  if (t == 0u && valid) {
-    out[g] = select(select(row_max, row_max + log(s), finite), nan_f32(), row_nan);
+  let s = lane_sum(t, acc);
+  if (lane == 0u && valid) {
+    out[g] = select(row_max, row_max + log(s), finite);
   }
 }
 
 @compute @workgroup_size(workgroup_size)
 fn reduce_variance(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                    @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);
+  let g = output_index(wid, groups, t);
+  let lane = t % lanes;
   let valid = g < dims.outer * dims.inner;
-  let o = g / max(dims.inner, 1u);
-  let i = g % max(dims.inner, 1u);
+  let inner = max(dims.inner, 1u);
+  let o = g / inner;
+  let i = g % inner;
   var acc = 0.0;
   if (valid) {
-    for (var k = t; k < dims.len; k += workgroup_size) {
+    for (var k = lane; k < dims.len; k += lanes) {
       acc += element(o, k, i);
     }
   }
-  let mean = tree_sum(t, acc) * dims.scale;
+  let mean = lane_sum(t, acc) * dims.scale;
   var acc2 = 0.0;
   if (valid) {
-    for (var k = t; k < dims.len; k += workgroup_size) {
+    for (var k = lane; k < dims.len; k += lanes) {
       let d = element(o, k, i) - mean;
       acc2 += d * d;
     }
   }
-  let s = tree_sum(t, acc2);
-  if (t == 0u && valid) {
+  let s = lane_sum(t, acc2);
+  if (lane == 0u && valid) {
     out[g] = s * dims.scale;
     aux_out[g] = mean;
   }

@@ -1,5 +1,5 @@
 // Float helpers shared by the kernel families: bit tests for NaN and infinity, the lowest
-// finite f32, NaN and −inf made at run time, and an accurate log1p. A function library, linked
+// finite f32, a NaN made at run time, and an accurate log1p. A function library, linked
 // (prepended) into the families that list it in src/gpu/shaders.ts; it declares no bindings.
 //
 // Tests are on the bits: WGSL lets compilers assume that floats are finite, so `v != v` or
@@ -41,12 +41,6 @@ fn log1p(val: f32) -> f32 {
     return val * (1.0 + val * (-1.0 / 2.0 + val * (1.0 / 3.0 + val * (-1.0 / 4.0 + val * (0.2 - val / 6.0)))));
   }
   return log(1.0 + val);
-}
-
-// −inf (from a runtime value, as nan_f32).
-fn neg_inf_f32() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
 }
 
 fn is_neg_inf(val: f32) -> bool {

@@ -21,7 +21,7 @@ export interface ShaderPart {
 }
 
 // The libraries, in link order (each may use those before it):
-//   float       LOWEST, is_nan, is_finite(4), is_neg_inf, poisons, nan_f32, neg_inf_f32, log1p
+//   float       LOWEST, is_nan, is_finite(4), is_neg_inf, poisons, nan_f32, log1p
 //   index       flat_index, group_index        (needs the family's workgroup_size override)
 //   tree        tree_max, tree_sum, tree_sum2   (needs workgroup_size, a power of two)
 //   rows        strided_max, row_softmax_stats  (needs float, tree, dims.cols and binding x)
@@ -34,7 +34,7 @@ const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLi
 
 export const shaderFamilies = {
   elementwise: [float, index, activation, { file: 'elementwise.wgsl', code: elementwise }],
-  reduce: [float, index, tree, { file: 'reduce.wgsl', code: reduce }],
+  reduce: [float, index, { file: 'reduce.wgsl', code: reduce }],
   optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
   matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
   softmax: [float, index, tree, rows, { file: 'softmax.wgsl', code: softmax }],
