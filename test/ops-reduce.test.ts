@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { both, cpu, expectClose, f64, gpu, randomArray } from './backends';
 import { checkGradients } from './gradcheck';
 import { createEngine, type Engine, type Tensor } from '../src/index';
-import { sumToShape } from '../src/ops/reduce';
+import { reduceLayout, sumToShape } from '../src/ops/reduce';
 
 // Sums of n f32 terms in different orders (GPU: strided partial sums + a tree; CPU: f64 then
 // rounded) differ by at most ~n·2^-24·Σ|x| in the worst case, ~sqrt(n)·2^-24·Σ|x| typically.
@@ -15,7 +15,9 @@ const sumTol = (n: number) => 4 * Math.sqrt(n) * 2 ** -24 * n + 1e-7;
 
 // [20011, 3] over axis 0 and [2, 40009, 3] over axis 1 take the two-pass (chunked) path (len > 16384).
 // [13, 8] (last axis) and [49152] (two passes) take the vec4 path (contiguous rows, lengths multiples of 4).
-const shapes: number[][] = [[1], [7], [13, 1], [1, 13], [127, 3], [3, 127], [5, 7, 11], [1000, 65], [20011, 3], [2, 40009, 3], [13, 8], [49152]];
+// [3, 37] and [1000, 65] over the last axis put several outputs with 2 and 4 lanes each in one
+// workgroup (reduceLayout below); short axes get one lane each.
+const shapes: number[][] = [[1], [7], [13, 1], [1, 13], [127, 3], [3, 127], [3, 37], [5, 7, 11], [1000, 65], [20011, 3], [2, 40009, 3], [13, 8], [49152]];
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 async function reduceAll(e: Engine, data: Float32Array, shape: number[]) {
@@ -256,6 +258,24 @@ describe('sumToShape (the backward of NumPy broadcasting)', () => {
     });
     const e = await cpu();
     expect(() => sumToShape(e, e.tensor(data, gShape), [2, 4])).toThrow(/sumToShape: a gradient of shape \[2, 3, 4\] does not sum to \[2, 4\]/);
+  });
+});
+
+describe('reduceLayout', () => {
+  it('gives an output more lanes as its axis grows, up to the tree width; one lane fills a workgroup', () => {
+    for (const software of [true, false]) {
+      const widest = software ? 8 : 64;
+      let prev = 0;
+      for (const len of [0, 1, 31, 32, 64, 100, 1000, 5000, 1e6]) {
+        const { workgroup, lanes } = reduceLayout(len, software);
+        expect(lanes).toBeGreaterThanOrEqual(prev);
+        expect(Number.isInteger(Math.log2(lanes)) && lanes <= workgroup && workgroup % lanes === 0).toBe(true);
+        expect(lanes === 1 || len >= 16 * lanes).toBe(true); // each lane folds at least 16 elements
+        expect(workgroup).toBe(lanes === 1 ? 64 : widest);
+        prev = lanes;
+      }
+      expect(reduceLayout(1e6, software).lanes).toBe(widest);
+    }
   });
 });
 
