@@ -15,6 +15,10 @@ export type CaseSpec =
   | { op: 'add'; n: number }
   | { op: 'relu'; n: number }
   | { op: 'sum'; n: number }
+  /** x [rows, cols] transposed to [cols, rows] (a copy). */
+  | { op: 'transpose'; rows: number; cols: number }
+  /** Σ over axis 0 of x [rows, cols]: column sums, as a bias gradient. */
+  | { op: 'sumAxis0'; rows: number; cols: number }
   | { op: 'softmax'; rows: number; cols: number }
   | {
       op: 'mlpTrainStep';
@@ -76,6 +80,16 @@ function unaryCase(name: string, op: 'relu' | 'sum', n: number): BenchCase {
   };
 }
 
+function matrixCase(name: string, op: 'transpose' | 'sumAxis0', rows: number, cols: number): BenchCase {
+  return {
+    name,
+    size: `${rows}x${cols}`,
+    spec: { op, rows, cols },
+    shapes: [[rows, cols]],
+    inputs: () => [uniform(rows * cols, 41)],
+  };
+}
+
 const M1 = 1 << 20;
 
 /** The default case list, in run order. */
@@ -96,6 +110,8 @@ export const CASES: BenchCase[] = [
   },
   unaryCase('relu', 'relu', M1),
   unaryCase('sum', 'sum', M1),
+  matrixCase('transpose', 'transpose', 1024, 1024),
+  matrixCase('sum_axis0', 'sumAxis0', 1024, 1024),
   {
     name: 'softmax',
     size: '128x1000',

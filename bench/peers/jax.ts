@@ -58,6 +58,12 @@ export class JaxWebgpu implements Library {
       case 'sum':
         f = jax.jit((a: Arr) => np.sum(a));
         break;
+      case 'transpose':
+        f = jax.jit((a: Arr) => np.transpose(a));
+        break;
+      case 'sumAxis0':
+        f = jax.jit((a: Arr) => np.sum(a, 0));
+        break;
       case 'softmax':
         f = jax.jit((a: Arr) => nn.softmax(a, -1));
         break;

@@ -137,6 +137,12 @@ export class TfjsWebgpu implements Library {
       case 'sum':
         run = () => tf.sum(t[0]!);
         break;
+      case 'transpose':
+        run = () => tf.transpose(t[0]!);
+        break;
+      case 'sumAxis0':
+        run = () => tf.sum(t[0]!, 0);
+        break;
       case 'softmax':
         run = () => tf.softmax(t[0]!);
         break;

@@ -47,6 +47,12 @@ export class Webgrad implements Library {
       case 'sum':
         run = () => e.sum(t[0]!);
         break;
+      case 'transpose':
+        run = () => e.transpose(t[0]!);
+        break;
+      case 'sumAxis0':
+        run = () => e.sum(t[0]!, 0);
+        break;
       case 'softmax':
         run = () => e.softmax(t[0]!);
         break;
