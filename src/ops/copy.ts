@@ -10,6 +10,8 @@ import { fmt } from './tensor';
 /** The kernel's axis count: ranks above it work when merging brings them down. */
 export const COPY_MAX_AXES = 6;
 const WORKGROUP = 256;
+/** Consecutive innermost points per invocation. */
+const RUN = 8;
 
 export interface CopyAxis {
   size: number;
@@ -61,7 +63,9 @@ export function stridedCopy(q: CommandQueue, op: string, x: GPUBuffer, out: GPUB
     throw new Error(`${op}: this copy needs ${axes.length} axes of sizes ${fmt(axes.map((a) => a.size))} after merging contiguous ones; at most ${COPY_MAX_AXES} are supported`);
   }
   const all = [...new Array<CopyAxis>(COPY_MAX_AXES - axes.length).fill(plainAxis(1, 0, 0)), ...axes];
-  const uniforms: Record<string, number> = { len, in_offset: plan.inOffset, out_offset: plan.outOffset };
+  const innermost = all[COPY_MAX_AXES - 1]!.size;
+  const rows = len / innermost;
+  const uniforms: Record<string, number> = { rows, in_offset: plan.inOffset, out_offset: plan.outOffset };
   all.forEach((a, d) => {
     uniforms[`size${d}`] = a.size;
     uniforms[`in_stride${d}`] = a.inStride;
@@ -71,9 +75,9 @@ export function stridedCopy(q: CommandQueue, op: string, x: GPUBuffer, out: GPUB
   });
   q.dispatch({
     kernel: 'copy.strided_copy',
-    overrides: { workgroup_size: WORKGROUP },
+    overrides: { workgroup_size: WORKGROUP, axes: Math.max(1, axes.length), run: RUN },
     uniforms,
     bindings: { x, out },
-    workgroups: grid1d(len, WORKGROUP),
+    workgroups: grid1d(rows * Math.ceil(innermost / RUN), WORKGROUP),
   });
 }
