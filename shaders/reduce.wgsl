@@ -8,6 +8,8 @@
 //                     chunks = 1 this is the whole axis. A long axis with few outputs is reduced
 //                     in two passes (chunks > 1, then the partials), so many workgroups share it.
 //   reduce_sum4:      the same for inner = 1 and len, chunk multiples of 4, through vec4 loads.
+//   reduce_sum_cols4: the same for inner a multiple of 4 and chunks = 1, four neighbouring
+//                     outputs per invocation through vec4 loads (one lane each).
 //   reduce_max:       out[o, i] = max_k x[o, k, i] (min_k with `minimum`); aux_out[o, i] = the
 //                     first k attaining it (as f32); a NaN is the extremum (the first NaN), as
 //                     in PyTorch and the CPU reference
@@ -28,7 +30,8 @@
 //
 // Bindings (group 0): dims uniform; x/dy/aux/x4 read-only storage; out/aux_out read_write.
 // Dispatch: reduce_*: ceil(outputs / (workgroup_size / lanes)) workgroups (outputs =
-// outer*chunks*inner), folded into (x, y) past 65535; broadcast, max_grad, centered_grad: ceil(outer*len*inner / workgroup_size) workgroups,
+// outer*chunks*inner; reduce_sum_cols4: ceil(outer*inner/4 / workgroup_size)), folded into
+// (x, y) past 65535; broadcast, max_grad, centered_grad: ceil(outer*len*inner / workgroup_size) workgroups,
 // folded likewise.
 
 struct Dims {
@@ -42,6 +45,8 @@ struct Dims {
 
 override workgroup_size: u32 = 64;
 override lanes: u32 = 64;         // reduce_*: invocations per output (a power of two <= workgroup_size)
+override outputs_adjacent: bool = false;  // reduce_*: neighbouring invocations take neighbouring
+                                          // outputs (else neighbouring lanes of one output)
 override minimum: bool = false;   // reduce_max: the minimum instead
 override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 
@@ -61,9 +66,19 @@ override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
 
-// The output an invocation of a reduce_* kernel works on: workgroup_size / lanes per workgroup.
+// The output an invocation of a reduce_* kernel works on (workgroup_size / lanes per
+// workgroup), its lane, and the distance in the workgroup between two lanes of one output.
 fn output_index(wid: vec3u, groups: vec3u, t: u32) -> u32 {
-  return group_index(wid, groups) * (workgroup_size / lanes) + t / lanes;
+  let outs = workgroup_size / lanes;
+  return group_index(wid, groups) * outs + select(t / lanes, t % outs, outputs_adjacent);
+}
+
+fn lane_of(t: u32) -> u32 {
+  return select(t % lanes, t / (workgroup_size / lanes), outputs_adjacent);
+}
+
+fn lane_stride() -> u32 {
+  return select(1u, workgroup_size / lanes, outputs_adjacent);
 }
 
 // Σ over the output's lanes in a fixed tree (call from uniform control flow; every lane gets it).
@@ -72,10 +87,10 @@ fn lane_sum(t: u32, val: f32) -> f32 {
   partial[t] = val;
   workgroupBarrier();
   for (var s = lanes / 2u; s > 0u; s >>= 1u) {
-    if (t % lanes < s) { partial[t] += partial[t + s]; }
+    if (lane_of(t) < s) { partial[t] += partial[t + s * lane_stride()]; }
     workgroupBarrier();
   }
-  let r = partial[t - t % lanes];
+  let r = partial[t - lane_of(t) * lane_stride()];
   workgroupBarrier();
   return r;
 }
@@ -103,13 +118,14 @@ fn lane_best(t: u32, b: Best) -> Best {
   partial_arg[t] = b.k;
   workgroupBarrier();
   for (var s = lanes / 2u; s > 0u; s >>= 1u) {
-    if (t % lanes < s && beats(partial[t + s], partial_arg[t + s], partial[t], partial_arg[t])) {
-      partial[t] = partial[t + s];
-      partial_arg[t] = partial_arg[t + s];
+    let other = t + s * lane_stride();
+    if (lane_of(t) < s && beats(partial[other], partial_arg[other], partial[t], partial_arg[t])) {
+      partial[t] = partial[other];
+      partial_arg[t] = partial_arg[other];
     }
     workgroupBarrier();
   }
-  let head = t - t % lanes;
+  let head = t - lane_of(t) * lane_stride();
   let r = Best(partial[head], partial_arg[head]);
   workgroupBarrier();
   return r;
@@ -135,7 +151,7 @@ fn strided_best(o: u32, i: u32, lane: u32, valid: bool) -> Best {
 fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
               @builtin(local_invocation_index) t: u32) {
   let g = output_index(wid, groups, t);
-  let lane = t % lanes;
+  let lane = lane_of(t);
   let inner = max(dims.inner, 1u);
   let valid = g < dims.outer * dims.chunks * inner;
   let o = g / (dims.chunks * inner);
@@ -154,7 +170,7 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
 // The lanes' fixed tree over their partial sums; the first lane writes.
 fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
   let total = lane_sum(t, acc);
-  if (t % lanes == 0u && valid) { out[g] = total * dims.scale; }
+  if (lane_of(t) == 0u && valid) { out[g] = total * dims.scale; }
 }
 
 // reduce_sum for contiguous rows (inner = 1) with len and chunk multiples of 4: four elements
@@ -170,11 +186,29 @@ fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) group
   var acc = vec4f(0.0);
   if (valid) {
     let base = o * dims.len / 4u;
-    for (var k = c * dims.chunk / 4u + t % lanes; k < end; k += lanes) {
+    for (var k = c * dims.chunk / 4u + lane_of(t); k < end; k += lanes) {
       acc += x4[base + k];
     }
   }
   write_sum(g, t, valid, (acc.x + acc.y) + (acc.z + acc.w));
+}
+
+// reduce_sum for four neighbouring outputs per invocation, through vec4 loads: inner a multiple
+// of 4, one lane per output, chunks = 1 (column sums of a matrix: the bias gradient).
+//   out[o, i + c] = scale * Σ_k x4[((o·len + k)·inner + i) / 4][c],  i a multiple of 4, c < 4
+@compute @workgroup_size(workgroup_size)
+fn reduce_sum_cols4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let g = flat_index(gid, groups);   // outputs 4g .. 4g + 3
+  let quads = dims.inner / 4u;
+  if (g >= dims.outer * quads) { return; }
+  let o = g / quads;
+  let q = g % quads;
+  var acc = vec4f(0.0);
+  for (var k = 0u; k < dims.len; k++) {
+    acc += x4[(o * dims.len + k) * quads + q];
+  }
+  let first = o * dims.inner + q * 4u;
+  for (var c = 0u; c < 4u; c++) { out[first + c] = acc[c] * dims.scale; }
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -183,8 +217,8 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   let g = output_index(wid, groups, t);
   let valid = g < dims.outer * dims.inner;
   let inner = max(dims.inner, 1u);
-  let best = lane_best(t, strided_best(g / inner, g % inner, t % lanes, valid));
-  if (t % lanes == 0u && valid) {
+  let best = lane_best(t, strided_best(g / inner, g % inner, lane_of(t), valid));
+  if (lane_of(t) == 0u && valid) {
     out[g] = best.val;
     aux_out[g] = f32(best.k);
   }
@@ -194,7 +228,7 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
 fn reduce_logsumexp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                     @builtin(local_invocation_index) t: u32) {
   let g = output_index(wid, groups, t);
-  let lane = t % lanes;
+  let lane = lane_of(t);
   let valid = g < dims.outer * dims.inner;
   let inner = max(dims.inner, 1u);
   let o = g / inner;
@@ -221,7 +255,7 @@ fn reduce_logsumexp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
 fn reduce_variance(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                    @builtin(local_invocation_index) t: u32) {
   let g = output_index(wid, groups, t);
-  let lane = t % lanes;
+  let lane = lane_of(t);
   let valid = g < dims.outer * dims.inner;
   let inner = max(dims.inner, 1u);
   let o = g / inner;

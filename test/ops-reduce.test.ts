@@ -15,9 +15,10 @@ const sumTol = (n: number) => 4 * Math.sqrt(n) * 2 ** -24 * n + 1e-7;
 
 // [20011, 3] over axis 0 and [2, 40009, 3] over axis 1 take the two-pass (chunked) path (len > 16384).
 // [13, 8] (last axis) and [49152] (two passes) take the vec4 path (contiguous rows, lengths multiples of 4).
-// [3, 37] and [1000, 65] over the last axis put several outputs with 2 and 4 lanes each in one
-// workgroup (reduceLayout below); short axes get one lane each.
-const shapes: number[][] = [[1], [7], [13, 1], [1, 13], [127, 3], [3, 127], [3, 37], [5, 7, 11], [1000, 65], [20011, 3], [2, 40009, 3], [13, 8], [49152]];
+// [3, 37] over the last axis puts several outputs with 2 lanes each in one workgroup
+// (reduceLayout below); short axes and 64 or more outputs get one lane each; [37, 128] over
+// axis 0 and [3, 5, 64] over axis 1 sum four neighbouring columns per invocation (cols4).
+const shapes: number[][] = [[1], [7], [13, 1], [1, 13], [127, 3], [3, 127], [3, 37], [5, 7, 11], [1000, 65], [20011, 3], [2, 40009, 3], [13, 8], [49152], [37, 128], [3, 5, 64]];
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 async function reduceAll(e: Engine, data: Float32Array, shape: number[]) {
@@ -267,15 +268,23 @@ describe('reduceLayout', () => {
       const widest = software ? 8 : 64;
       let prev = 0;
       for (const len of [0, 1, 31, 32, 64, 100, 1000, 5000, 1e6]) {
-        const { workgroup, lanes } = reduceLayout(len, software);
+        const { workgroup, lanes, outputsAdjacent } = reduceLayout(len, 1, 1, software);
         expect(lanes).toBeGreaterThanOrEqual(prev);
         expect(Number.isInteger(Math.log2(lanes)) && lanes <= workgroup && workgroup % lanes === 0).toBe(true);
         expect(lanes === 1 || len >= 16 * lanes).toBe(true); // each lane folds at least 16 elements
         expect(workgroup).toBe(lanes === 1 ? 64 : widest);
+        expect(outputsAdjacent).toBe(false);
         prev = lanes;
       }
-      expect(reduceLayout(1e6, software).lanes).toBe(widest);
+      expect(reduceLayout(1e6, 1, 1, software).lanes).toBe(widest);
+      // columns (inner > 1): neighbouring invocations take neighbouring outputs; enough of them
+      // to fill the device fold serially
+      expect(reduceLayout(1e6, 8, 8, software)).toEqual({ workgroup: widest, lanes: widest, outputsAdjacent: true });
+      expect(reduceLayout(1e6, 1 << 14, 1 << 14, software)).toEqual({ workgroup: 64, lanes: 1, outputsAdjacent: true });
     }
+    // SwiftShader folds rows serially too once there are 64 of them
+    expect(reduceLayout(1024, 64, 1, true).lanes).toBe(1);
+    expect(reduceLayout(1024, 64, 1, false).lanes).toBe(64);
   });
 });
 

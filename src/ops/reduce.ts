@@ -20,26 +20,46 @@ const WORKGROUP = REDUCE_WORKGROUP;
 const SOFTWARE_WORKGROUP = 8;
 /** Elements each lane folds before another lane joins an output's tree. */
 const ELEMENTS_PER_LANE = 16;
+/** Outputs that keep a device busy with one invocation each (a workgroup on SwiftShader, which
+ *  runs workgroups on CPU threads; ~256 workgroups of 64 on a GPU). */
+const SOFTWARE_FILL = 64;
+const HARDWARE_FILL = 16384;
 
-/**
- * How the reduce_* kernels split an axis of `len` elements: `lanes` invocations per output,
- * doubling while each would still fold ELEMENTS_PER_LANE elements, up to the tree width
- * (narrow on a software adapter). One lane needs no tree and no barrier, so its workgroup
- * holds many outputs: a [2, 120027] sum over axis 0 took 3.6 s on SwiftShader with one
- * 8-invocation workgroup per output, and takes milliseconds this way.
- */
-export function reduceLayout(len: number, software: boolean): { workgroup: number; lanes: number } {
-  const widest = software ? SOFTWARE_WORKGROUP : WORKGROUP;
-  let lanes = 1;
-  while (lanes < widest && lanes * 2 * ELEMENTS_PER_LANE <= len) lanes *= 2;
-  return { workgroup: lanes === 1 ? WORKGROUP : widest, lanes };
+/** How the reduce_* kernels lay out outputs and lanes (see reduceLayout). */
+export interface ReduceLayout {
+  workgroup: number;
+  /** Invocations per output (a power of two dividing workgroup). */
+  lanes: number;
+  /** Neighbouring invocations take neighbouring outputs (else neighbouring lanes of one). */
+  outputsAdjacent: boolean;
 }
 
-function reduceDispatch(q: CommandQueue, kernel: KernelName, perOutput: number, outputs: number, uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides: Overrides = {}): void {
-  const { workgroup, lanes } = reduceLayout(perOutput, q.softwareAdapter);
+/**
+ * How the reduce_* kernels split `outputs` reductions of `len` elements each, `inner` apart in
+ * memory (1: each output's elements are contiguous). Lanes double while each would still fold
+ * ELEMENTS_PER_LANE elements, up to the tree width (narrow on a software adapter, whose
+ * barriers cost per invocation). When the elements of neighbouring outputs are neighbours in
+ * memory (inner > 1), neighbouring invocations take neighbouring outputs (coalesced loads), and
+ * with enough outputs to fill the device each folds its own serially. One lane needs no tree
+ * and no barrier, so its workgroup holds many outputs. (A [2, 120027] sum over axis 0 took 3.6 s on
+ * SwiftShader with one 8-invocation workgroup per output; it takes milliseconds this way.)
+ */
+export function reduceLayout(len: number, outputs: number, inner: number, software: boolean): ReduceLayout {
+  const widest = software ? SOFTWARE_WORKGROUP : WORKGROUP;
+  const outputsAdjacent = inner > 1;
+  // SwiftShader: serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one
+  // lane per output, 20 ms with 8), so any 64 outputs go serial there.
+  const serial = software ? outputs >= SOFTWARE_FILL : outputsAdjacent && outputs >= HARDWARE_FILL;
+  let lanes = 1;
+  while (!serial && lanes < widest && lanes * 2 * ELEMENTS_PER_LANE <= len) lanes *= 2;
+  return { workgroup: lanes === 1 ? WORKGROUP : widest, lanes, outputsAdjacent };
+}
+
+function reduceDispatch(q: CommandQueue, kernel: KernelName, perOutput: number, outputs: number, inner: number, uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides: Overrides = {}): void {
+  const { workgroup, lanes, outputsAdjacent } = reduceLayout(perOutput, outputs, inner, q.softwareAdapter);
   q.dispatch({
     kernel,
-    overrides: { workgroup_size: workgroup, lanes, ...overrides },
+    overrides: { workgroup_size: workgroup, lanes, outputs_adjacent: outputsAdjacent, ...overrides },
     uniforms,
     bindings,
     workgroups: grid1d(outputs, workgroup / lanes),
@@ -105,7 +125,7 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
       const v = viewOf(kind, s!, axes);
       if (kind === 'sum' || kind === 'mean') return sumGpu(q, x!, out!, v, kind === 'mean' ? 1 / v.len : 1);
       const entry = kind === 'logSumExp' ? 'reduce.reduce_logsumexp' : kind === 'variance' ? 'reduce.reduce_variance' : 'reduce.reduce_max';
-      reduceDispatch(q, entry, v.len, v.outer * v.inner, { ...v, scale: 1 / v.len, chunks: 1, chunk: v.len },
+      reduceDispatch(q, entry, v.len, v.outer * v.inner, v.inner, { ...v, scale: 1 / v.len, chunks: 1, chunk: v.len },
         kind === 'logSumExp' ? { x: x!, out: out! } : { x: x!, out: out!, aux_out: auxOut! },
         entry === 'reduce.reduce_max' ? { minimum: kind === 'min' } : {});
     },
@@ -124,9 +144,19 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
 function sumGpu(q: CommandQueue, x: GPUBuffer, out: GPUBuffer, { outer, len, inner }: View, scale: number): void {
   const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) => {
     const chunk = chunks === 1 ? n : Math.ceil(n / chunks / 4) * 4;
+    if (chunks === 1 && inner % 4 === 0 && reduceLayout(n, outer * inner, inner, q.softwareAdapter).lanes === 1) {
+      q.dispatch({
+        kernel: 'reduce.reduce_sum_cols4',
+        overrides: { workgroup_size: WORKGROUP },
+        uniforms: { outer, len: n, inner, scale: passScale, chunks, chunk },
+        bindings: { x4: src, out: dst },
+        workgroups: grid1d(outer * inner / 4, WORKGROUP),
+      });
+      return;
+    }
     const vec4 = inner === 1 && n % 4 === 0 && chunk % 4 === 0; // contiguous, aligned rows
     // a vec4 lane folds 4 elements per load
-    reduceDispatch(q, vec4 ? 'reduce.reduce_sum4' : 'reduce.reduce_sum', vec4 ? chunk / 4 : chunk, outer * chunks * inner,
+    reduceDispatch(q, vec4 ? 'reduce.reduce_sum4' : 'reduce.reduce_sum', vec4 ? chunk / 4 : chunk, outer * chunks * inner, inner,
       { outer, len: n, inner, scale: passScale, chunks, chunk }, vec4 ? { x4: src, out: dst } : { x: src, out: dst });
   };
   // Few outputs over a long axis: one workgroup each would leave the GPU mostly idle, so
