@@ -6,7 +6,7 @@
 import type { OpDef, OpRunner } from '../ops/op';
 import type { Tensor } from '../ops/tensor';
 import { fmt } from '../ops/tensor';
-import { add } from '../ops/elementwise';
+import { add } from '../ops/broadcast';
 
 interface TapeNode {
   op: OpDef<unknown>;

@@ -3,7 +3,10 @@
 
 import activationLib from '../../shaders/lib/activation.wgsl';
 import rowsLib from '../../shaders/lib/rows.wgsl';
+import ieeeLib from '../../shaders/lib/ieee.wgsl';
+import unaryLib from '../../shaders/lib/unary.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
+import broadcast from '../../shaders/broadcast.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
@@ -17,9 +20,12 @@ export interface ShaderPart {
 
 const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
 const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
+const ieee: ShaderPart = { file: 'lib/ieee.wgsl', code: ieeeLib };
+const unary: ShaderPart = { file: 'lib/unary.wgsl', code: unaryLib };
 
 export const shaderFamilies = {
-  elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
+  elementwise: [ieee, activation, unary, { file: 'elementwise.wgsl', code: elementwise }],
+  broadcast: [ieee, { file: 'broadcast.wgsl', code: broadcast }],
   reduce: [{ file: 'reduce.wgsl', code: reduce }],
   optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
   matmul: [activation, { file: 'matmul.wgsl', code: matmul }],

@@ -17,7 +17,7 @@ import { softmaxCpu } from '../cpu/softmax';
 import type { Vec } from '../cpu/types';
 import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName, Overrides } from '../gpu/kernels';
-import { mul } from './elementwise';
+import { mul } from './broadcast';
 import type { OpDef, OpRunner } from './op';
 import { run1 } from './op';
 import { dispatchRows, rowView } from './softmax';

@@ -156,14 +156,32 @@ export const maxGrad: OpDef<SpreadAttrs> = {
   },
 };
 
-/** Sums a broadcast gradient back to `shape` (a trailing suffix of g's shape, or a scalar). */
+/**
+ * Sums a broadcast gradient g back to `shape`, which broadcasts to g's shape (NumPy): over
+ * g's leading dims that `shape` lacks and over the dims where `shape` has a 1 that g
+ * stretched. Neighbouring dims of one kind are merged first, so each run of summed dims is
+ * one single-axis sum ([M, N] -> [N] is one column sum).
+ */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
-  const n = shapeSize(shape);
-  if (shapeSize(g.shape) === n) return run1(ops, reshape, [g], { shape });
-  const rows = shapeSize(g.shape) / n;
-  const flat = run1(ops, reshape, [g], { shape: [rows, n] });
-  return run1(ops, reshape, [run1(ops, sum, [flat], { axis: 0 })], { shape });
+  if (shapeSize(g.shape) === shapeSize(shape)) return run1(ops, reshape, [g], { shape });
+  const lead = g.shape.length - shape.length;
+  const runs: { size: number; summed: boolean }[] = [];
+  g.shape.forEach((n, k) => {
+    if (n === 1) return;
+    const summed = k < lead || shape[k - lead] === 1;
+    const last = runs.at(-1);
+    if (last && last.summed === summed) last.size *= n;
+    else runs.push({ size: n, summed });
+  });
+  const reshaped = (t: Tensor, to: Shape) => (sameShape(t.shape, to) ? t : run1(ops, reshape, [t], { shape: to }));
+  let x = reshaped(g, runs.map((r) => r.size));
+  for (let k = runs.length - 1; k >= 0; k--) {
+    if (runs[k]!.summed) x = run1(ops, sum, [x], { axis: k }); // innermost first: outer axes keep their index
+  }
+  return reshaped(x, shape); // x is a new tensor: at least one run was summed
 }
+
+const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** A copy with a new shape of the same size. */
 export const reshape: OpDef<{ shape: Shape }> = {

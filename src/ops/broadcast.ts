@@ -1,0 +1,178 @@
+// Binary ops (arithmetic, minimum/maximum, comparisons) and where(), with NumPy
+// broadcasting on every operand (shape rule and index plan in src/cpu/broadcast.ts), on the
+// GPU by shaders/broadcast.wgsl and on the CPU by src/cpu/elementwise.ts.
+//
+// Backward: each operand's gradient is formed at the result's shape (one binary_grad or
+// where_grad dispatch, add/sub need none) and summed back over the dims it was stretched
+// along (sumToShape). Where the upstream gradient is 0 the contribution is an exact 0, even
+// where the local derivative is inf or NaN: where(x > 0, log(x), 0) has a finite gradient at
+// x = 0 (JAX and PyTorch give NaN there and need a second where on the input).
+
+import { binaryCpu, binaryGradCpu, isComparison, whereCpu, whereGradCpu, type BinaryOp } from '../cpu/elementwise';
+import { broadcastPlan, broadcastShape, MAX_RANK, type BroadcastPlan } from '../cpu/broadcast';
+import type { CommandQueue } from '../gpu/queue';
+import type { KernelName } from '../gpu/kernels';
+import { grid1d } from '../gpu/queue';
+import type { OpDef } from './op';
+import { run1 } from './op';
+import { scale } from './elementwise';
+import { sumToShape } from './reduce';
+import { shapeSize } from './tensor';
+
+export type { BinaryOp } from '../cpu/elementwise';
+
+const WORKGROUP = 256;
+/** Lanes of each array<vec4u, 2> field of the broadcast Dims uniform. */
+const LANES = 8;
+
+/** The `op` override of shaders/broadcast.wgsl. */
+const binaryCode: Record<BinaryOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, minimum: 5, maximum: 6,
+  greater: 7, greaterEqual: 8, less: 9, lessEqual: 10, equal: 11,
+};
+
+/** Innermost-first lanes of the Dims uniform, padded with `fill`. */
+function lanes(v: readonly number[], fill: number): number[] {
+  const out = [...v].reverse();
+  while (out.length < LANES) out.push(fill);
+  return out;
+}
+
+/** One broadcast dispatch; `strides` maps each operand's Dims field to its plan index. */
+function dispatchBroadcast(
+  q: CommandQueue,
+  kernel: KernelName,
+  plan: BroadcastPlan,
+  operands: { a?: number; b?: number; cond?: number },
+  overrides: Record<string, number>,
+  bindings: Record<string, GPUBuffer>,
+): void {
+  const len = shapeSize(plan.dims);
+  if (len === 0) return;
+  if (plan.dims.length > MAX_RANK) throw new Error(`${kernel}: ${plan.dims.length} dims after collapsing; the kernel takes ${MAX_RANK}`);
+  const strides = (k: number | undefined) => lanes(k === undefined ? [] : plan.strides[k]!, 0);
+  q.dispatch({
+    kernel,
+    overrides: { workgroup_size: WORKGROUP, ...overrides },
+    uniforms: {
+      len,
+      rank: plan.dims.length,
+      shape: lanes(plan.dims, 1),
+      a_strides: strides(operands.a),
+      b_strides: strides(operands.b),
+      cond_strides: strides(operands.cond),
+    },
+    bindings,
+    workgroups: grid1d(len, WORKGROUP),
+  });
+}
+
+/** Whether every operand walks the result contiguously (no stretching): the vec4 path. */
+const contiguous = (plan: BroadcastPlan) => plan.dims.length === 1 && plan.strides.every((s) => s[0] === 1);
+
+function binaryOp(kind: BinaryOp): OpDef<Record<string, never>> {
+  return {
+    name: kind,
+    outputs: ([a, b]) => [broadcastShape(kind, [a!, b!])],
+    cpu: ([a, b], [sa, sb]) => [binaryCpu(kind, a!, sa!, b!, sb!)],
+    gpu(q, [a, b], [out], [sa, sb]) {
+      const plan = broadcastPlan(broadcastShape(kind, [sa!, sb!]), [sa!, sb!]);
+      if (contiguous(plan)) {
+        const len = plan.dims[0]!;
+        q.dispatch({
+          kernel: 'broadcast.binary4',
+          overrides: { workgroup_size: WORKGROUP, op: binaryCode[kind] },
+          uniforms: { len, rank: 1, shape: lanes([len], 1), a_strides: lanes([1], 0), b_strides: lanes([1], 0), cond_strides: lanes([], 0) },
+          bindings: { a4: a!, b4: b!, out4: out! },
+          workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
+        });
+        return;
+      }
+      dispatchBroadcast(q, 'broadcast.binary', plan, { a: 0, b: 1 }, { op: binaryCode[kind] }, { a: a!, b: b!, out: out! });
+    },
+    // Comparisons are piecewise constant: no backward (a 0/1 mask). Otherwise
+    // d(a ⊕ b) = ∂a·da + ∂b·db at the result's shape, each summed back to its operand's shape.
+    backward: isComparison(kind) ? undefined : ({ ops, inputs: [a, b], outputs: [y], dy, needsGrad }) =>
+      ([0, 1] as const).map((k) => {
+        if (!needsGrad[k]) return null;
+        const self = k === 0 ? a! : b!;
+        if (kind === 'add' || kind === 'sub') {
+          const g = sumToShape(ops, dy, self.shape);
+          return kind === 'sub' && k === 1 ? run1(ops, scale, [g], { factor: -1 }) : g;
+        }
+        return sumToShape(ops, run1(ops, binaryGrad, [a!, b!, y!, dy], { kind, operand: k }), self.shape);
+      }),
+  };
+}
+
+export const add = binaryOp('add');
+export const sub = binaryOp('sub');
+export const mul = binaryOp('mul');
+export const div = binaryOp('div');
+export const pow = binaryOp('pow');
+export const minimum = binaryOp('minimum');
+export const maximum = binaryOp('maximum');
+export const greater = binaryOp('greater');
+export const greaterEqual = binaryOp('greaterEqual');
+export const less = binaryOp('less');
+export const lessEqual = binaryOp('lessEqual');
+export const equal = binaryOp('equal');
+
+interface BinaryGradAttrs {
+  kind: BinaryOp;
+  operand: 0 | 1;
+}
+
+/** dy ⊙ ∂(a ⊕ b)/∂(a or b) at the result's shape (0 where dy is 0); inputs a, b, y, dy. */
+export const binaryGrad: OpDef<BinaryGradAttrs> = {
+  name: 'binaryGrad',
+  outputs([a, b, y, dy], { kind }) {
+    const shape = broadcastShape(`${kind} gradient`, [a!, b!]);
+    if (shapeSize(y!) !== shapeSize(shape) || shapeSize(dy!) !== shapeSize(shape)) {
+      throw new Error(`${kind} gradient: y [${y!.join(', ')}] and dy [${dy!.join(', ')}] must have the result's shape [${shape.join(', ')}]`);
+    }
+    return [shape];
+  },
+  cpu: ([a, b, y, dy], [sa, sb], { kind, operand }) => [binaryGradCpu(kind, operand, a!, sa!, b!, sb!, y!, dy!)],
+  gpu(q, [a, b, y, dy], [out], [sa, sb], { kind, operand }) {
+    const plan = broadcastPlan(broadcastShape(kind, [sa!, sb!]), [sa!, sb!]);
+    dispatchBroadcast(q, 'broadcast.binary_grad', plan, { a: 0, b: 1 }, { op: binaryCode[kind], operand }, { a: a!, b: b!, y: y!, dy: dy!, out: out! });
+  },
+};
+
+/** cond != 0 ? a : b, broadcasting all three (NaN in cond counts as nonzero). */
+export const where: OpDef<Record<string, never>> = {
+  name: 'where',
+  outputs: ([c, a, b]) => [broadcastShape('where', [c!, a!, b!])],
+  cpu: ([c, a, b], [sc, sa, sb]) => [whereCpu(c!, sc!, a!, sa!, b!, sb!)],
+  gpu(q, [c, a, b], [out], shapes) {
+    const plan = broadcastPlan(broadcastShape('where', shapes), shapes);
+    dispatchBroadcast(q, 'broadcast.where_pick', plan, { cond: 0, a: 1, b: 2 }, {}, { cond: c!, a: a!, b: b!, out: out! });
+  },
+  // d where(c, a, b) = [c] da + [!c] db, by selection (exact zeros, never a product with the
+  // mask); the mask itself is piecewise constant and gets no gradient.
+  backward: ({ ops, inputs: [c, a, b], dy, needsGrad }) => [
+    null,
+    ...([0, 1] as const).map((k) => {
+      if (!needsGrad[k + 1]) return null;
+      const picked = run1(ops, whereGrad, [c!, dy], { operand: k });
+      return sumToShape(ops, picked, (k === 0 ? a! : b!).shape);
+    }),
+  ],
+};
+
+/** dy where `operand` (0: a, 1: b) was picked by cond, else 0; inputs cond, dy. */
+export const whereGrad: OpDef<{ operand: 0 | 1 }> = {
+  name: 'whereGrad',
+  outputs([c, dy]) {
+    const shape = broadcastShape('where gradient', [c!, dy!]);
+    if (shape.length !== dy!.length || shape.some((d, i) => d !== dy![i])) {
+      throw new Error(`where gradient: cond [${c!.join(', ')}] must broadcast to dy's shape [${dy!.join(', ')}]`);
+    }
+    return [dy!];
+  },
+  cpu: ([c, dy], [sc, sdy], { operand }) => [whereGradCpu(operand, c!, sc!, sdy!, dy!)],
+  gpu(q, [c, dy], [out], [sc, sdy], { operand }) {
+    dispatchBroadcast(q, 'broadcast.where_grad', broadcastPlan(sdy!, [sc!]), { cond: 0 }, { operand }, { cond: c!, dy: dy!, out: out! });
+  },
+};
