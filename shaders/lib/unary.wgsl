@@ -60,6 +60,24 @@ fn gelu_tanh_inner(z: f32) -> f32 {
   return GELU_TANH_C * (z + GELU_TANH_K * z * z * z);
 }
 
+// sin(z + quadrant·π/2), to ~1 ulp for |z| up to ~1e4 (WGSL promises only 2^-11 absolute
+// on [-π, π], and SwiftShader's sin(-3) is off by 2e-5): z − n·π/2 with π/2 split in three
+// (Cody-Waite; n·PIO2_1 is exact), then Cephes' sinf/cosf polynomials on [-π/4, π/4].
+fn sin_quadrant(z: f32, quadrant: i32) -> f32 {
+  if (is_nan(z) || is_inf(z)) { return nan_f32(); }
+  let n = round(z * 0.63661977236758134);
+  let r = ((z - n * 1.5703125) - n * 4.837512969970703125e-4) - n * 7.54978995489188216e-8;
+  let r2 = r * r;
+  let s = r + r * r2 * (-1.6666654611e-1 + r2 * (8.3321608736e-3 + r2 * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * r2 + r2 * r2 * (4.166664568298827e-2 + r2 * (-1.388731625493765e-3 + r2 * 2.443315711809948e-5));
+  switch ((i32(n) + quadrant) & 3) {
+    case 0: { return s; }
+    case 1: { return c; }
+    case 2: { return -s; }
+    default: { return -c; }
+  }
+}
+
 fn sign_ieee(z: f32) -> f32 {
   return select(sign(z), z, is_nan(z));
 }
@@ -80,8 +98,8 @@ fn unary_math(z: f32, math_fn: u32, lo: f32, hi: f32) -> f32 {
     case 8u: { return -z; }
     case 9u: { return z * z; }
     case 10u: { return div_ieee(1.0, z); }
-    case 11u: { return select(sin(z), nan_f32(), is_nan(z) || is_inf(z)); }
-    case 12u: { return select(cos(z), nan_f32(), is_nan(z) || is_inf(z)); }
+    case 11u: { return sin_quadrant(z, 0); }
+    case 12u: { return sin_quadrant(z, 1); }
     case 13u: { return sign_ieee(z); }
     case 14u: { return z * sigmoid_stable(z); }
     case 15u: { return z * gauss_cdf(z); }
@@ -104,8 +122,8 @@ fn unary_math_derivative(z: f32, fz: f32, math_fn: u32, lo: f32, hi: f32) -> f32
     case 8u: { return -1.0; }                                // d(−z) = −1
     case 9u: { return 2.0 * z; }                             // d z² = 2z
     case 10u: { return -fz * fz; }                           // d (1/z) = −1/z²
-    case 11u: { return select(cos(z), nan_f32(), is_nan(z) || is_inf(z)); }   // d sin = cos
-    case 12u: { return select(-sin(z), nan_f32(), is_nan(z) || is_inf(z)); }  // d cos = −sin
+    case 11u: { return sin_quadrant(z, 1); }                 // d sin = cos
+    case 12u: { return sin_quadrant(z, 2); }                 // d cos = −sin
     case 13u: { return 0.0; }                                // sign is flat (0 at the jump, as PyTorch)
     case 14u: {                                              // d zσ(z) = σ(1 + z(1 − σ))
       let s = sigmoid_stable(z);
