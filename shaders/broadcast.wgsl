@@ -1,4 +1,4 @@
-// Binary and ternary elementwise ops with NumPy broadcasting (links lib/ieee.wgsl).
+// Binary and ternary elementwise ops with NumPy broadcasting (links lib/float, lib/index).
 //
 //   binary4:      out[i] = a[i] ⊕ b[i]                     (no stretching: equal layouts)
 //   binary:       out[i] = a[ia] ⊕ b[ib]                   (broadcast)
@@ -11,7 +11,7 @@
 // ⊕ is the override `op`: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 minimum, 6 maximum,
 // 7 greater, 8 greater_equal, 9 less, 10 less_equal, 11 equal (comparisons give 1.0 or 0.0,
 // and 0.0 when either side is NaN; minimum and maximum propagate NaN; pow and div follow
-// NumPy at the edges, see pow_real and lib/ieee.wgsl). The CPU twin is src/cpu/elementwise.ts.
+// NumPy at the edges, see pow_real and div_ieee in lib/float.wgsl). The CPU twin is src/cpu/elementwise.ts.
 //
 // Broadcast indexing: the result is walked row-major over `rank` collapsed dims
 // (src/cpu/broadcast.ts merges dims that every operand steps through alike, so [M, N] + [N]
@@ -164,10 +164,6 @@ fn offsets(i: u32) -> vec3u {
     off += c * vec3u(lane(dims.a_strides, d), lane(dims.b_strides, d), lane(dims.cond_strides, d));
   }
   return off;
-}
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
 }
 
 @compute @workgroup_size(workgroup_size)

@@ -1,5 +1,5 @@
-// Elementwise kernels over flat f32 arrays (links lib/ieee.wgsl, lib/activation.wgsl and
-// lib/unary.wgsl). Binary and ternary ops, which broadcast, live in broadcast.wgsl.
+// Elementwise kernels over flat f32 arrays (links lib/float, lib/index, lib/activation and
+// lib/unary). Binary and ternary ops, which broadcast, live in broadcast.wgsl.
 //
 //   unary4:      out[i] = f(x[i])          f = math function `math_fn` (lib/unary.wgsl) when
 //                                          nonzero, else activation `kind` (lib/activation.wgsl)
@@ -48,10 +48,6 @@ fn apply(z: f32) -> f32 {
 fn apply_derivative(z: f32, fz: f32) -> f32 {
   if (math_fn != 0u) { return unary_math_derivative(z, fz, math_fn, dims.alpha, dims.beta); }
   return activation_derivative(z, fz, kind, dims.alpha, dims.grad_at_zero);
-}
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
 }
 
 fn vec4_count() -> u32 {

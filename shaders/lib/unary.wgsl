@@ -1,6 +1,6 @@
 // Elementwise math functions and their derivatives: a function library for the elementwise
 // family's unary4 / unary_grad (selected by the override `math_fn`), linked after
-// lib/ieee.wgsl and lib/activation.wgsl (it uses their helpers). It declares no bindings.
+// lib/float.wgsl and lib/activation.wgsl (it uses their helpers). It declares no bindings.
 // The CPU twin is src/cpu/unary.ts; the values at the edges (log(0) = -inf, sqrt(-1) = NaN,
 // sign(0) = 0, NaN through clip, ...) are NumPy's, made explicit because WGSL leaves them
 // undefined.
@@ -15,13 +15,11 @@ const INV_SQRT_2PI: f32 = 0.39894228040143268;
 const GELU_TANH_C: f32 = 0.79788456080286536;  // √(2/π)
 const GELU_TANH_K: f32 = 0.044715;
 
-// log(1 + z): WGSL's log has only an absolute error bound near 1, so |z| < 1/16 uses the
-// series z − z²/2 + … + z⁶/6 (relative error < 1e-8 there).
+// log(1 + z) for every z: log1p (lib/float.wgsl, accurate for small |z|) inside its domain,
+// and -inf at -1, NaN below it, inf at inf.
 fn log1p_ieee(z: f32) -> f32 {
-  if (abs(z) < 0.0625) {
-    return z * (1.0 + z * (-1.0 / 2.0 + z * (1.0 / 3.0 + z * (-1.0 / 4.0 + z * (0.2 - z / 6.0)))));
-  }
-  return log_ieee(1.0 + z);
+  if (z <= -1.0 || !is_finite(z)) { return log_ieee(1.0 + z); }
+  return log1p(z);
 }
 
 // e^z − 1: |z| < 1/2 uses the series to z⁸ (relative error < 2e-8) instead of cancelling.

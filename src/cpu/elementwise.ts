@@ -109,3 +109,13 @@ export function whereGradCpu(operand: 0 | 1, cond: Vec, condShape: Shape, outSha
   for (let i = 0; i < cv.length; i++) cv[i] = (cv[i] !== 0) === (operand === 0) ? dy[i]! : 0;
   return cv;
 }
+
+// out[i] = factor · x[i]
+export function scaleCpu(x: Vec, factor: number): Vec {
+  return x.map((v) => factor * v);
+}
+
+// acc[i] += x[i], in place
+export function accumulateCpu(acc: Vec, x: Vec): void {
+  for (let i = 0; i < acc.length; i++) acc[i]! += x[i]!;
+}

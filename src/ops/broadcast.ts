@@ -13,9 +13,7 @@ import { broadcastPlan, broadcastShape, MAX_RANK, type BroadcastPlan } from '../
 import type { CommandQueue } from '../gpu/queue';
 import type { KernelName } from '../gpu/kernels';
 import { grid1d } from '../gpu/queue';
-import type { OpDef } from './op';
-import { run1 } from './op';
-import { scale } from './elementwise';
+import { nonDifferentiable, type NoAttrs, type OpDef } from './op';
 import { sumToShape } from './reduce';
 import { shapeSize } from './tensor';
 
@@ -70,7 +68,9 @@ function dispatchBroadcast(
 /** Whether every operand walks the result contiguously (no stretching): the vec4 path. */
 const contiguous = (plan: BroadcastPlan) => plan.dims.length === 1 && plan.strides.every((s) => s[0] === 1);
 
-function binaryOp(kind: BinaryOp): OpDef<Record<string, never>> {
+const COMPARISON = nonDifferentiable('a comparison is piecewise constant: its 0/1 mask has no gradient (use it as where()\'s condition)');
+
+function binaryOp(kind: BinaryOp): OpDef<NoAttrs> {
   return {
     name: kind,
     outputs: ([a, b]) => [broadcastShape(kind, [a!, b!])],
@@ -90,17 +90,16 @@ function binaryOp(kind: BinaryOp): OpDef<Record<string, never>> {
       }
       dispatchBroadcast(q, 'broadcast.binary', plan, { a: 0, b: 1 }, { op: binaryCode[kind] }, { a: a!, b: b!, out: out! });
     },
-    // Comparisons are piecewise constant: no backward (a 0/1 mask). Otherwise
-    // d(a ⊕ b) = ∂a·da + ∂b·db at the result's shape, each summed back to its operand's shape.
-    backward: isComparison(kind) ? undefined : ({ ops, inputs: [a, b], outputs: [y], dy, needsGrad }) =>
+    // d(a ⊕ b) = ∂a·da + ∂b·db at the result's shape, each summed back to its operand's shape
+    backward: isComparison(kind) ? COMPARISON : ({ ops, inputs: [a, b], outputs: [y], dy, needsGrad }) =>
       ([0, 1] as const).map((k) => {
         if (!needsGrad[k]) return null;
         const self = k === 0 ? a! : b!;
         if (kind === 'add' || kind === 'sub') {
           const g = sumToShape(ops, dy, self.shape);
-          return kind === 'sub' && k === 1 ? run1(ops, scale, [g], { factor: -1 }) : g;
+          return kind === 'sub' && k === 1 ? ops.run1('scale', [g], { factor: -1 }) : g;
         }
-        return sumToShape(ops, run1(ops, binaryGrad, [a!, b!, y!, dy], { kind, operand: k }), self.shape);
+        return sumToShape(ops, ops.run1('binaryGrad', [a!, b!, y!, dy], { kind, operand: k }), self.shape);
       }),
   };
 }
@@ -138,10 +137,11 @@ export const binaryGrad: OpDef<BinaryGradAttrs> = {
     const plan = broadcastPlan(broadcastShape(kind, [sa!, sb!]), [sa!, sb!]);
     dispatchBroadcast(q, 'broadcast.binary_grad', plan, { a: 0, b: 1 }, { op: binaryCode[kind], operand }, { a: a!, b: b!, y: y!, dy: dy!, out: out! });
   },
+  backward: nonDifferentiable('binaryGrad is a backward kernel; second derivatives are not supported'),
 };
 
 /** cond != 0 ? a : b, broadcasting all three (NaN in cond counts as nonzero). */
-export const where: OpDef<Record<string, never>> = {
+export const where: OpDef<NoAttrs> = {
   name: 'where',
   outputs: ([c, a, b]) => [broadcastShape('where', [c!, a!, b!])],
   cpu: ([c, a, b], [sc, sa, sb]) => [whereCpu(c!, sc!, a!, sa!, b!, sb!)],
@@ -155,7 +155,7 @@ export const where: OpDef<Record<string, never>> = {
     null,
     ...([0, 1] as const).map((k) => {
       if (!needsGrad[k + 1]) return null;
-      const picked = run1(ops, whereGrad, [c!, dy], { operand: k });
+      const picked = ops.run1('whereGrad', [c!, dy], { operand: k });
       return sumToShape(ops, picked, (k === 0 ? a! : b!).shape);
     }),
   ],
@@ -175,4 +175,5 @@ export const whereGrad: OpDef<{ operand: 0 | 1 }> = {
   gpu(q, [c, dy], [out], [sc, sdy], { operand }) {
     dispatchBroadcast(q, 'broadcast.where_grad', broadcastPlan(sdy!, [sc!]), { cond: 0 }, { operand }, { cond: c!, dy: dy!, out: out! });
   },
+  backward: nonDifferentiable('whereGrad is a backward kernel; second derivatives are not supported'),
 };

@@ -3,11 +3,11 @@
 // derivative (a diagonal Jacobian); scale; and an in-place accumulate. Binary ops, which
 // broadcast, are in ./broadcast.
 
+import { accumulateCpu, scaleCpu } from '../cpu/elementwise';
 import { activationCpu, activationGradCpu, type ActivationKind } from '../cpu/activation';
 import { unaryCpu, unaryGradCpu, type UnaryKind } from '../cpu/unary';
 import { grid1d } from '../gpu/queue';
-import type { OpDef, UpdateDef } from './op';
-import { run1 } from './op';
+import { nonDifferentiable, type NoAttrs, type OpDef, type UpdateDef } from './op';
 import { fmt, shapeSize } from './tensor';
 
 const WORKGROUP = 256;
@@ -47,7 +47,7 @@ export const activation: OpDef<ActivationAttrs> = {
     });
   },
   // dx = dy ⊙ f'(x)  (diagonal Jacobian)
-  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [run1(ops, activationGrad, [x!, y!, dy], attrs)],
+  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [ops.run1('activationGrad', [x!, y!, dy], attrs)],
 };
 
 /** The shape rule of a diagonal-Jacobian gradient: x, y and dy of one size. */
@@ -73,6 +73,7 @@ export const activationGrad: OpDef<ActivationAttrs> = {
       workgroups: grid1d(len, WORKGROUP),
     });
   },
+  backward: nonDifferentiable('activationGrad is a backward kernel; second derivatives of activations are not supported'),
 };
 
 /** The `math_fn` override of shaders/elementwise.wgsl (lib/unary.wgsl); 0 is "none". */
@@ -114,7 +115,7 @@ export const unary: OpDef<UnaryAttrs> = {
     });
   },
   // dx = dy ⊙ f'(x) (diagonal Jacobian), exactly 0 where dy is 0
-  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [run1(ops, unaryGrad, [x!, y!, dy], attrs)],
+  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [ops.run1('unaryGrad', [x!, y!, dy], attrs)],
 };
 
 /** dx = dy ⊙ f'(x, y) for a math function, exactly 0 where dy is 0. */
@@ -132,6 +133,7 @@ export const unaryGrad: OpDef<UnaryAttrs> = {
       workgroups: grid1d(len, WORKGROUP),
     });
   },
+  backward: nonDifferentiable('unaryGrad is a backward kernel; second derivatives are not supported'),
 };
 
 /** out = factor · x */
@@ -141,7 +143,7 @@ export const scale: OpDef<{ factor: number }> = {
     if (typeof factor !== 'number' || Number.isNaN(factor)) throw new Error(`scale: factor must be a number, got ${String(factor)}`);
     return [x!];
   },
-  cpu: ([x], _s, { factor }) => [x!.map((v) => factor * v)],
+  cpu: ([x], _s, { factor }) => [scaleCpu(x!, factor)],
   gpu(q, [x], [out], [sx], { factor }) {
     const len = shapeSize(sx!);
     q.dispatch({
@@ -153,18 +155,16 @@ export const scale: OpDef<{ factor: number }> = {
     });
   },
   // d(cx) = c dx
-  backward: ({ ops, dy, attrs }) => [run1(ops, scale, [dy], attrs)],
+  backward: ({ ops, dy, attrs }) => [ops.run1('scale', [dy], attrs)],
 };
 
 /** acc += x, in place (a running sum on the device, e.g. of a training loss). */
-export const addInPlace: UpdateDef<Record<string, never>> = {
+export const addInPlace: UpdateDef<NoAttrs> = {
   name: 'addInPlace',
   check([acc], [x]) {
     if (shapeSize(acc!) !== shapeSize(x!)) throw new Error(`addInPlace: accumulator ${fmt(acc!)} and value ${fmt(x!)} differ in size`);
   },
-  cpu([acc], [x]) {
-    for (let i = 0; i < acc!.length; i++) acc![i]! += x![i]!;
-  },
+  cpu: ([acc], [x]) => accumulateCpu(acc!, x!),
   gpu(q, [acc], [x], [s]) {
     const len = shapeSize(s!);
     q.dispatch({
