@@ -2,6 +2,8 @@
 //
 //   binary4:      out[i] = a[i] ⊕ b[i]                     (no stretching: equal layouts)
 //   binary:       out[i] = a[ia] ⊕ b[ib]                   (broadcast)
+//   binary_rows4: the same, four results per invocation, when the innermost dim is a
+//                 multiple of 4 that each operand reads contiguously or splats
 //   binary_grad:  out[i] = dy[i] * ∂(a ⊕ b)/∂(a or b) at (a[ia], b[ib], y[i]); exactly 0
 //                 where dy[i] = 0 (so 0 * inf or 0 * NaN from a branch that where() masked
 //                 out is 0, not NaN)
@@ -15,24 +17,25 @@
 //
 // Broadcast indexing: the result is walked row-major over `rank` collapsed dims
 // (src/cpu/broadcast.ts merges dims that every operand steps through alike, so [M, N] + [N]
-// has rank 2 and equal shapes rank 1). The uniform stores them innermost first, four per
-// vec4u; an operand's stride is 0 along a dim it stretches over, so
-// ia = Σ_d coord_d(i) · a_strides[d], and likewise ib, ic.
+// has rank 2 and equal shapes rank 1). The uniform holds one vec4u per dim, innermost first:
+// its size and the three operands' strides (0 along a dim the operand stretches over), so
+// ia = Σ_d coord_d(i) · stride_a[d], and likewise ib, ic.
 //
 // Bindings (group 0): dims uniform; inputs read-only storage, out read_write.
 //   binary4: a4, b4, out4 [ceil(len/4)]            binary: a, b, out [len]
+//   binary_rows4: a and a4, b and b4 (each pair one buffer, two views), out4 [len/4]
 //   binary_grad: a, b, y [len], dy [len], out [len]
 //   where_pick: cond, a, b, out [len]               where_grad: cond, dy [len], out [len]
-// Dispatch: ceil(n / workgroup_size) workgroups, n = len (ceil(len/4) for binary4), folded
+// Dispatch: ceil(n / workgroup_size) workgroups, n = len (len/4 for the *4 entries), folded
 // into (x, y) past 65535; index = gid.x + gid.y * num_workgroups.x * workgroup_size.
 
 struct Dims {
-  len: u32,                       // result elements
-  rank: u32,                      // collapsed dims in use, 1..6
-  shape: array<vec4u, 2>,         // collapsed result dims, innermost first
-  a_strides: array<vec4u, 2>,     // element strides of a per dim (0: stretched)
-  b_strides: array<vec4u, 2>,
-  cond_strides: array<vec4u, 2>,
+  len: u32,                  // result elements
+  rank: u32,                 // collapsed dims in use, 1..6
+  // per collapsed dim, innermost first: (size, stride of a, stride of b, stride of cond);
+  // a stride is 0 along a dim that operand stretches over
+  axes: array<vec4u, 6>,
+  outer: vec4u,              // axes[rank - 1], the outermost dim (read without an index)
 }
 
 override workgroup_size: u32 = 256;
@@ -149,21 +152,28 @@ fn partial(u: f32, v: f32, fy: f32) -> f32 {
   }
 }
 
-fn lane(v: array<vec4u, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
+// (ia, ib, ic) for result element i: peel the coordinates off i, innermost dim first.
+// The coordinate of dim `axis` (size, strides) in `rest`, times the strides; rest becomes
+// the index over the outer dims.
+fn peel(rest: ptr<function, u32>, axis: vec4u) -> vec3u {
+  let q = *rest / axis.x;
+  let c = *rest - q * axis.x;
+  *rest = q;
+  return c * axis.yzw;
 }
 
-// (ia, ib, ic) for result element i: peel the coordinates off i, innermost dim first.
+// (ia, ib, ic) for result element i: peel the coordinates off i, innermost dim first. The
+// dims are indexed by constants (SwiftShader turns a loop over a uniform array into gathers
+// that cost more than the arithmetic), and the outermost needs no division.
 fn offsets(i: u32) -> vec3u {
   var rest = i;
   var off = vec3u(0u);
-  for (var d = 0u; d < dims.rank; d++) {
-    let n = lane(dims.shape, d);
-    let c = rest % n;
-    rest = rest / n;
-    off += c * vec3u(lane(dims.a_strides, d), lane(dims.b_strides, d), lane(dims.cond_strides, d));
-  }
-  return off;
+  if (dims.rank > 1u) { off += peel(&rest, dims.axes[0]); }
+  if (dims.rank > 2u) { off += peel(&rest, dims.axes[1]); }
+  if (dims.rank > 3u) { off += peel(&rest, dims.axes[2]); }
+  if (dims.rank > 4u) { off += peel(&rest, dims.axes[3]); }
+  if (dims.rank > 5u) { off += peel(&rest, dims.axes[4]); }
+  return off + rest * dims.outer.yzw;
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -171,6 +181,22 @@ fn binary4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
   let i = flat_index(gid, groups);
   if (i >= (dims.len + 3u) / 4u) { return; }
   out4[i] = combine4(a4[i], b4[i]);
+}
+
+// Four results per invocation when the innermost dim is a multiple of 4 and each operand
+// walks it with stride 1 (a vec4 load: its other strides are multiples of 4 too) or 0 (one
+// value, splat): a bias row, a column, a scalar. One offsets() per four elements.
+@compute @workgroup_size(workgroup_size)
+fn binary_rows4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = flat_index(gid, groups);
+  if (i >= dims.len / 4u) { return; }
+  let o = offsets(4u * i);
+  let inner = dims.axes[0];
+  var u: vec4f;
+  var v: vec4f;
+  if (inner.y == 0u) { u = vec4f(a[o.x]); } else { u = a4[o.x / 4u]; }
+  if (inner.z == 0u) { v = vec4f(b[o.y]); } else { v = b4[o.y / 4u]; }
+  out4[i] = combine4(u, v);
 }
 
 @compute @workgroup_size(workgroup_size)

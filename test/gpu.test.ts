@@ -10,8 +10,7 @@ import { grid1d } from '../src/gpu/queue';
 import { KernelRegistry } from '../src/gpu/kernels';
 
 /** An op whose GPU side dispatches with whatever `spec` says, to provoke the checks. */
-const lanes = (...v: number[]) => [...v, ...new Array<number>(8 - v.length).fill(0)];
-const dims = { len: 4, rank: 1, shape: lanes(4), a_strides: lanes(1), b_strides: lanes(1), cond_strides: lanes() };
+const dims = { len: 4, rank: 1, axes: [4, 1, 1, 0, ...new Array<number>(20).fill(0)], outer: [4, 1, 1, 0] };
 
 function probe(bindings: (ins: GPUBuffer[], outs: GPUBuffer[]) => Record<string, GPUBuffer>, overrides: Record<string, number> = {}, uniforms: Record<string, number | number[]> = dims): OpDef<Record<string, never>> {
   return {
@@ -42,8 +41,8 @@ describe('kernel reflection', () => {
     expect(() => e.run(probe(bind, { tile: 4 }), [a, a], {})).toThrow(/unknown override constant 'tile' \(the shader declares: .*workgroup_size/);
     expect(() => e.run(probe(bind, {}, { len: 4 }), [a, a], {})).toThrow(/uniform field 'dims\.rank' was not given/);
     expect(() => e.run(probe(bind, {}, { ...dims, extra: 1 }), [a, a], {})).toThrow(/'extra' is not a field of uniform dims/);
-    // vector and array fields (array<vec4u, 2>: 8 lanes) take exactly their lanes
-    expect(() => e.run(probe(bind, {}, { ...dims, shape: [4] }), [a, a], {})).toThrow(/'dims\.shape' takes 8 numbers, got 1 numbers/);
+    // vector and array fields (array<vec4u, 6>: 24 lanes) take exactly their lanes
+    expect(() => e.run(probe(bind, {}, { ...dims, axes: [4] }), [a, a], {})).toThrow(/'dims\.axes' takes 24 numbers, got 1 numbers/);
     expect(() => e.run(probe(bind, {}, { ...dims, rank: [1] }), [a, a], {})).toThrow(/'dims\.rank' takes a number, got 1 numbers/);
   });
 

@@ -41,11 +41,13 @@ const BINARY_RTOL: Record<Binary, number> = {
 };
 
 // Shape pairs: both sides stretching, a scalar [] on either side, ranks 4 and 6, primes, a
-// size-0 dim, and rows longer than a workgroup.
+// size-0 dim, and rows longer than a workgroup. Rows of a multiple of 4 read contiguously or
+// splat ([4, 3] with [], [6, 8] with [8], [5, 4] with [5, 1], [2, 3, 4, 8] with [3, 1, 8])
+// take the four-per-invocation path (binary_rows4); [7, 5] twice the equal-shape one.
 const PAIRS: [number[], number[]][] = [
   [[2, 3], [2, 1]], [[2, 1], [2, 3]], [[5, 1, 7], [1, 3, 1]], [[1], [13]], [[], [4, 3]], [[4, 3], []],
   [[3, 1, 4, 1], [2, 1, 5]], [[2, 1, 3, 1, 2, 1], [1, 3, 1, 2, 1, 5]], [[127, 3], [3]], [[7, 5], [7, 5]],
-  [[0, 3], [1, 3]], [[300, 67], [300, 1]],
+  [[0, 3], [1, 3]], [[300, 67], [300, 1]], [[6, 8], [8]], [[5, 4], [5, 1]], [[2, 3, 4, 8], [3, 1, 8]],
 ];
 
 async function binaryAll(e: Engine, a: Float32Array, sa: number[], b: Float32Array, sb: number[]) {

@@ -20,23 +20,25 @@ import { shapeSize } from './tensor';
 export type { BinaryOp } from '../cpu/elementwise';
 
 const WORKGROUP = 256;
-/** Lanes of each array<vec4u, 2> field of the broadcast Dims uniform. */
-const LANES = 8;
-
 /** The `op` override of shaders/broadcast.wgsl. */
 const binaryCode: Record<BinaryOp, number> = {
   add: 0, sub: 1, mul: 2, div: 3, pow: 4, minimum: 5, maximum: 6,
   greater: 7, greaterEqual: 8, less: 9, lessEqual: 10, equal: 11,
 };
 
-/** Innermost-first lanes of the Dims uniform, padded with `fill`. */
-function lanes(v: readonly number[], fill: number): number[] {
-  const out = [...v].reverse();
-  while (out.length < LANES) out.push(fill);
-  return out;
+/** The Dims uniform: per collapsed dim, innermost first, (size, stride of a, of b, of cond). */
+function dimsUniform(plan: BroadcastPlan, operands: { a?: number; b?: number; cond?: number }) {
+  const axes: number[] = [];
+  for (let d = plan.dims.length - 1; d >= 0; d--) {
+    const stride = (k: number | undefined) => (k === undefined ? 0 : plan.strides[k]![d]!);
+    axes.push(plan.dims[d]!, stride(operands.a), stride(operands.b), stride(operands.cond));
+  }
+  while (axes.length < 4 * MAX_RANK) axes.push(1, 0, 0, 0);
+  const rank = plan.dims.length;
+  return { len: shapeSize(plan.dims), rank, axes, outer: axes.slice(4 * (rank - 1), 4 * rank) };
 }
 
-/** One broadcast dispatch; `strides` maps each operand's Dims field to its plan index. */
+/** One broadcast dispatch: operand k of the plan is read through the binding named by `operands`. */
 function dispatchBroadcast(
   q: CommandQueue,
   kernel: KernelName,
@@ -45,23 +47,14 @@ function dispatchBroadcast(
   overrides: Record<string, number>,
   bindings: Record<string, GPUBuffer>,
 ): void {
-  const len = shapeSize(plan.dims);
-  if (len === 0) return;
-  if (plan.dims.length > MAX_RANK) throw new Error(`${kernel}: ${plan.dims.length} dims after collapsing; the kernel takes ${MAX_RANK}`);
-  const strides = (k: number | undefined) => lanes(k === undefined ? [] : plan.strides[k]!, 0);
+  const uniforms = dimsUniform(plan, operands);
+  if (uniforms.len === 0) return;
   q.dispatch({
     kernel,
     overrides: { workgroup_size: WORKGROUP, ...overrides },
-    uniforms: {
-      len,
-      rank: plan.dims.length,
-      shape: lanes(plan.dims, 1),
-      a_strides: strides(operands.a),
-      b_strides: strides(operands.b),
-      cond_strides: strides(operands.cond),
-    },
+    uniforms,
     bindings,
-    workgroups: grid1d(len, WORKGROUP),
+    workgroups: grid1d(uniforms.len, WORKGROUP),
   });
 }
 
@@ -82,9 +75,22 @@ function binaryOp(kind: BinaryOp): OpDef<NoAttrs> {
         q.dispatch({
           kernel: 'broadcast.binary4',
           overrides: { workgroup_size: WORKGROUP, op: binaryCode[kind] },
-          uniforms: { len, rank: 1, shape: lanes([len], 1), a_strides: lanes([1], 0), b_strides: lanes([1], 0), cond_strides: lanes([], 0) },
+          uniforms: dimsUniform(plan, { a: 0, b: 1 }),
           bindings: { a4: a!, b4: b!, out4: out! },
           workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
+        });
+        return;
+      }
+      const inner = plan.dims.length - 1;
+      if (plan.dims[inner]! % 4 === 0 && plan.strides.every((st) => st[inner]! <= 1)) {
+        // a bias row, a column or a scalar over rows of a multiple of 4: vec4 loads or splats
+        const uniforms = dimsUniform(plan, { a: 0, b: 1 });
+        q.dispatch({
+          kernel: 'broadcast.binary_rows4',
+          overrides: { workgroup_size: WORKGROUP, op: binaryCode[kind] },
+          uniforms,
+          bindings: { a: a!, a4: a!, b: b!, b4: b!, out4: out! },
+          workgroups: grid1d(uniforms.len / 4, WORKGROUP),
         });
         return;
       }
