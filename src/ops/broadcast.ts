@@ -38,7 +38,8 @@ function dimsUniform(plan: BroadcastPlan, operands: { a?: number; b?: number; co
   return { len: shapeSize(plan.dims), rank, axes, outer: axes.slice(4 * (rank - 1), 4 * rank) };
 }
 
-/** One broadcast dispatch: operand k of the plan is read through the binding named by `operands`. */
+/** One broadcast dispatch over the plan, `per` results per invocation; `operands` names the
+ *  Dims strides each plan operand fills. An empty result dispatches nothing. */
 function dispatchBroadcast(
   q: CommandQueue,
   kernel: KernelName,
@@ -46,6 +47,7 @@ function dispatchBroadcast(
   operands: { a?: number; b?: number; cond?: number },
   overrides: Record<string, number>,
   bindings: Record<string, GPUBuffer>,
+  per: 1 | 4 = 1,
 ): void {
   const uniforms = dimsUniform(plan, operands);
   if (uniforms.len === 0) return;
@@ -54,12 +56,19 @@ function dispatchBroadcast(
     overrides: { workgroup_size: WORKGROUP, ...overrides },
     uniforms,
     bindings,
-    workgroups: grid1d(uniforms.len, WORKGROUP),
+    workgroups: grid1d(Math.ceil(uniforms.len / per), WORKGROUP),
   });
 }
 
-/** Whether every operand walks the result contiguously (no stretching): the vec4 path. */
+/** No operand stretches: one contiguous dim (equal shapes, or ones that differ by 1s). */
 const contiguous = (plan: BroadcastPlan) => plan.dims.length === 1 && plan.strides.every((s) => s[0] === 1);
+
+/** Rows of a multiple of 4 that each operand reads contiguously or splats (a bias row, a
+ *  column, a scalar): four results per invocation. */
+function rowsOf4(plan: BroadcastPlan): boolean {
+  const inner = plan.dims.length - 1;
+  return plan.dims[inner]! % 4 === 0 && plan.strides.every((st) => st[inner]! <= 1);
+}
 
 const COMPARISON = nonDifferentiable('a comparison is piecewise constant: its 0/1 mask has no gradient (use it as where()\'s condition)');
 
@@ -70,31 +79,10 @@ function binaryOp(kind: BinaryOp): OpDef<NoAttrs> {
     cpu: ([a, b], [sa, sb]) => [binaryCpu(kind, a!, sa!, b!, sb!)],
     gpu(q, [a, b], [out], [sa, sb]) {
       const plan = broadcastPlan(broadcastShape(kind, [sa!, sb!]), [sa!, sb!]);
-      if (contiguous(plan)) {
-        const len = plan.dims[0]!;
-        q.dispatch({
-          kernel: 'broadcast.binary4',
-          overrides: { workgroup_size: WORKGROUP, op: binaryCode[kind] },
-          uniforms: dimsUniform(plan, { a: 0, b: 1 }),
-          bindings: { a4: a!, b4: b!, out4: out! },
-          workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
-        });
-        return;
-      }
-      const inner = plan.dims.length - 1;
-      if (plan.dims[inner]! % 4 === 0 && plan.strides.every((st) => st[inner]! <= 1)) {
-        // a bias row, a column or a scalar over rows of a multiple of 4: vec4 loads or splats
-        const uniforms = dimsUniform(plan, { a: 0, b: 1 });
-        q.dispatch({
-          kernel: 'broadcast.binary_rows4',
-          overrides: { workgroup_size: WORKGROUP, op: binaryCode[kind] },
-          uniforms,
-          bindings: { a: a!, a4: a!, b: b!, b4: b!, out4: out! },
-          workgroups: grid1d(uniforms.len / 4, WORKGROUP),
-        });
-        return;
-      }
-      dispatchBroadcast(q, 'broadcast.binary', plan, { a: 0, b: 1 }, { op: binaryCode[kind] }, { a: a!, b: b!, out: out! });
+      const overrides = { op: binaryCode[kind] };
+      if (contiguous(plan)) dispatchBroadcast(q, 'broadcast.binary4', plan, { a: 0, b: 1 }, overrides, { a4: a!, b4: b!, out4: out! }, 4);
+      else if (rowsOf4(plan)) dispatchBroadcast(q, 'broadcast.binary_rows4', plan, { a: 0, b: 1 }, overrides, { a: a!, a4: a!, b: b!, b4: b!, out4: out! }, 4);
+      else dispatchBroadcast(q, 'broadcast.binary', plan, { a: 0, b: 1 }, overrides, { a: a!, b: b!, out: out! });
     },
     // d(a ⊕ b) = ∂a·da + ∂b·db at the result's shape, each summed back to its operand's shape
     backward: isComparison(kind) ? COMPARISON : ({ ops, inputs: [a, b], outputs: [y], dy, needsGrad }) =>
