@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { cpu, f64, gpu, randomArray } from './backends';
 import { checkGradients } from './gradcheck';
 import type { Engine, Tensor } from '../src/index';
-import type { BinaryOp } from '../src/cpu/elementwise';
-import type { UnaryKind } from '../src/cpu/unary';
+import { powScalar, type BinaryOp } from '../src/cpu/elementwise';
+import { erf, type UnaryKind } from '../src/cpu/unary';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -141,6 +141,21 @@ function applyUnary(e: Engine, kind: UnaryKind, x: Tensor): Tensor {
   if (kind === 'geluTanh') return e.gelu(x, { approximate: 'tanh' });
   return e[kind](x);
 }
+
+describe('CPU reference functions that JS lacks', () => {
+  it('erf matches tabulated values on both sides of the series / continued-fraction switch at 3', () => {
+    // erf to 16 digits (3 and up take the continued fraction); erf(6) = 1 − 2e-17 rounds to 1
+    const table: [number, number][] = [[0.5, 0.5204998778130465], [1, 0.8427007929497149], [2, 0.9953222650189527],
+      [3, 0.9999779095030014], [4, 0.9999999845827421], [6, 1]];
+    for (const [x, want] of table) {
+      expect(Math.abs(erf(x) - want)).toBeLessThan(5e-16); // a few f64 ulps
+      expect(erf(-x)).toBe(-erf(x));
+    }
+  });
+  it("powScalar follows NumPy where JS's ** differs", () => {
+    expect([powScalar(1, NaN), powScalar(NaN, 0), powScalar(-1, Infinity), powScalar(-8, 1 / 3), powScalar(-2, 3)]).toEqual([1, 1, 1, NaN, -8]);
+  });
+});
 
 describe('math functions: GPU vs CPU', () => {
   const shape = [3, 67]; // 201 elements: not a multiple of the vec4 width
