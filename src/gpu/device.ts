@@ -52,7 +52,8 @@ export function formatAdapter(r: AdapterReport): string {
   return r.isSoftware ? `${name} (software)` : name;
 }
 
-interface NodeWebGpu {
+/** The parts of Dawn's Node bindings (npm `webgpu`) that webgrad uses. */
+export interface NodeWebGpu {
   create(flags: string[]): GPU;
   globals: Record<string, unknown>;
 }
@@ -78,7 +79,13 @@ async function useSwiftShaderWithoutGpu(): Promise<void> {
   }
 }
 
-async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
+/**
+ * In Node, loads Dawn (npm `webgpu`) with the environment set up first (SwiftShader when there
+ * is no GPU, a private XDG_RUNTIME_DIR), mirrors its constants (GPUBufferUsage, ...) as
+ * globals, and creates one instance. Null outside Node. The caller must keep both `gpu` and
+ * `module` referenced while any device made from them lives. The benchmarks share this.
+ */
+export async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
   const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
   if (!isNode) return null;
   await useSwiftShaderWithoutGpu();
