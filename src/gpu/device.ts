@@ -3,18 +3,27 @@
 // as the device lives: if they are garbage-collected Dawn tears down under the live device
 // and the process crashes at random. GpuDevice holds them for exactly that reason.
 
+/** The WebGPU adapter an engine runs on, as the adapter describes itself. */
 export interface AdapterReport {
+  /** e.g. 'nvidia', 'google'; may be empty. */
   vendor: string;
+  /** e.g. 'ampere', 'swiftshader'; may be empty. */
   architecture: string;
+  /** The device name; may be empty. */
   device: string;
+  /** A free-form description; may be empty. */
   description: string;
   /** True for CPU implementations of WebGPU such as SwiftShader. */
   isSoftware: boolean;
 }
 
+/** A device and what must stay referenced while it lives. */
 export interface GpuDevice {
+  /** The device kernels run on. */
   device: GPUDevice;
+  /** Its adapter; null for a device the caller passed in. */
   adapter: GPUAdapter | null;
+  /** The adapter's description. */
   report: AdapterReport;
   /** Objects that must outlive the device (Dawn's instance in Node). */
   keepAlive: unknown[];
