@@ -1,5 +1,5 @@
-// Builds dist/: the library (dist/index.js, one bundled dist/index.d.ts) and the command-line
-// tools (dist/cli/*.js, dist/bench/*.js), ESM for Node and bundlers, WGSL sources inlined as
+// Builds dist/: the library (dist/index.js, one bundled dist/index.d.ts), the command-line
+// tools (dist/cli/*.js, dist/bench/*.js) and the examples (dist/examples/*.js), ESM for Node and bundlers, WGSL sources inlined as
 // text. Only the library files are packed (package.json "files"); the tools stay in the repo.
 // Usage: node scripts/build.mjs [--lib-only] [--if-stale]
 //   --if-stale  does nothing when dist/ is newer than every source (what `npm run train` and
@@ -13,7 +13,7 @@ const libOnly = process.argv.includes('--lib-only');
 const STAMP = 'dist/.built';
 // Everything the outputs are made from. Directories count too: their mtime changes when a
 // file is added or removed.
-const SOURCE_DIRS = ['src', 'shaders', 'cli', 'bench'];
+const SOURCE_DIRS = ['src', 'shaders', 'cli', 'bench', 'examples'];
 const SOURCE_FILES = ['scripts/build.mjs', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 function newestMtime(path) {
@@ -46,7 +46,10 @@ if (!libOnly) rmSync('dist', { recursive: true, force: true });
 // file, and leaving the map out keeps the package a third of the size.
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral', sourcemap: false });
 if (!libOnly) {
-  const tools = ['cli/train.ts', 'bench/run.ts', 'bench/train-peer.ts'].filter((f) => existsSync(f));
+  // examples/*.ts keep `import ... from 'webgrad'`, which Node resolves to dist/index.js
+  // through the package's self-reference: `node dist/examples/quadratic.js` runs one.
+  const examples = readdirSync('examples').filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
+  const tools = ['cli/train.ts', 'bench/run.ts', 'bench/train-peer.ts', ...examples].filter((f) => existsSync(f));
   if (tools.length > 0) {
     await build({
       ...common,
