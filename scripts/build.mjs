@@ -1,7 +1,8 @@
 // Builds dist/: the library (dist/index.js, one bundled dist/index.d.ts), the command-line
-// tools (dist/cli/*.js, dist/bench/*.js) and the examples (dist/examples/*.js), ESM for Node and bundlers, WGSL sources inlined as
-// text. Only the library files are packed (package.json "files"); the tools stay in the repo.
-// Usage: node scripts/build.mjs [--lib-only] [--if-stale]
+// tools (dist/cli/*.js, dist/bench/*.js) and the examples (dist/examples/*.js); ESM for Node
+// and bundlers, WGSL sources inlined as text. Only the library files are packed (package.json
+// "files"); tools and examples stay in the repository.
+// Usage: node scripts/build.mjs [--if-stale]
 //   --if-stale  does nothing when dist/ is newer than every source (what `npm run train` and
 //               `npm run bench` use, so `--help` does not wait for a build).
 import { execFileSync } from 'node:child_process';
@@ -9,7 +10,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
-const libOnly = process.argv.includes('--lib-only');
 const STAMP = 'dist/.built';
 // Everything the outputs are made from. Directories count too: their mtime changes when a
 // file is added or removed.
@@ -41,28 +41,23 @@ const common = {
   logLevel: 'warning',
 };
 
-if (!libOnly) rmSync('dist', { recursive: true, force: true });
+rmSync('dist', { recursive: true, force: true });
 // No source map for the library: the bundle is not minified and keeps a `// src/...` line per
 // file, and leaving the map out keeps the package a third of the size.
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral', sourcemap: false });
-if (!libOnly) {
-  // examples/*.ts keep `import ... from 'webgrad'`, which Node resolves to dist/index.js
-  // through the package's self-reference: `node dist/examples/quadratic.js` runs one.
-  const examples = readdirSync('examples').filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
-  const tools = ['cli/train.ts', 'bench/run.ts', 'bench/train-peer.ts', ...examples].filter((f) => existsSync(f));
-  if (tools.length > 0) {
-    await build({
-      ...common,
-      entryPoints: tools,
-      outdir: 'dist',
-      outbase: '.',
-      // CommonJS dependencies (e.g. commander) call require(); give ESM bundles one.
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
-  }
-  await bundleDeclarations();
-  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
-}
+// examples/*.ts keep `import ... from 'webgrad'`, which Node resolves to dist/index.js through
+// the package's self-reference: `node dist/examples/quadratic.js` runs one.
+const examples = readdirSync('examples').filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
+await build({
+  ...common,
+  entryPoints: ['cli/train.ts', 'bench/run.ts', 'bench/train-peer.ts', ...examples].filter((f) => existsSync(f)),
+  outdir: 'dist',
+  outbase: '.',
+  // CommonJS dependencies (e.g. commander) call require(); give ESM bundles one.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+await bundleDeclarations();
+writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 
 /**
  * tsc emits one .d.ts per source file with extensionless relative imports, which Node's
