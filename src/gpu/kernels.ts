@@ -37,6 +37,8 @@ export class Kernel {
   private readonly pipelineLayout: GPUPipelineLayout;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
+  /** @internal Made by KernelRegistry; left out of the published types, which would otherwise
+   *  need wgsl_reflect's. */
   constructor(
     readonly name: KernelName,
     private readonly device: GPUDevice,

@@ -15,9 +15,13 @@ export interface DispatchSpec {
   workgroups: readonly [number, number?, number?];
 }
 
+/** Work the engine has issued so far. */
 export interface QueueCounters {
+  /** Compute dispatches recorded. */
   dispatches: number;
+  /** queue.submit calls. */
   submits: number;
+  /** Buffers mapped for reading (mapAsync). */
   readbacks: number;
 }
 

@@ -104,7 +104,7 @@ export const sum = reduceOp('sum');
 export const mean = reduceOp('mean');
 export const max = reduceOp('max');
 
-interface SpreadAttrs {
+export interface SpreadAttrs {
   shape: Shape;
   axis?: number;
 }
