@@ -111,7 +111,7 @@ export const less = binaryOp('less');
 export const lessEqual = binaryOp('lessEqual');
 export const equal = binaryOp('equal');
 
-interface BinaryGradAttrs {
+export interface BinaryGradAttrs {
   kind: BinaryOp;
   operand: 0 | 1;
 }
