@@ -13,7 +13,8 @@
 // ⊕ is the override `op`: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 minimum, 6 maximum,
 // 7 greater, 8 greater_equal, 9 less, 10 less_equal, 11 equal (comparisons give 1.0 or 0.0,
 // and 0.0 when either side is NaN; minimum and maximum propagate NaN; pow and div follow
-// NumPy at the edges, see pow_real and div_ieee in lib/float.wgsl). The CPU twin is src/cpu/elementwise.ts.
+// NumPy at the edges, see pow_real and div_ieee in lib/float.wgsl). The CPU twin is
+// src/cpu/elementwise.ts.
 //
 // Broadcast indexing: the result is walked row-major over `rank` collapsed dims
 // (src/cpu/broadcast.ts merges dims that every operand steps through alike, so [M, N] + [N]
@@ -26,7 +27,7 @@
 //   binary_rows4: a and a4, b and b4 (each pair one buffer, two views), out4 [len/4]
 //   binary_grad: a, b, y [len], dy [len], out [len]
 //   where_pick: cond, a, b, out [len]               where_grad: cond, dy [len], out [len]
-// Dispatch: ceil(n / workgroup_size) workgroups, n = len (len/4 for the *4 entries), folded
+// Dispatch: ceil(n / workgroup_size) workgroups, n = len (ceil(len/4) for the *4 entries), folded
 // into (x, y) past 65535; index = gid.x + gid.y * num_workgroups.x * workgroup_size.
 
 struct Dims {
