@@ -284,17 +284,30 @@ export function runArgExtremum(ops: OpRunner, op: 'max' | 'min', x: Tensor, axis
 }
 
 /**
- * The backward of NumPy broadcasting: sums g over the axes that broadcasting stretched so that
- * the result has `shape` (leading axes g has and shape lacks, and axes where shape has 1).
- * Returns g itself when the shapes already match. A one-element shape also accepts any g.
+ * The backward of NumPy broadcasting: sums g back to `shape`, which broadcasts to g's shape,
+ * over g's leading dims that `shape` lacks and over the dims where `shape` has a 1 that g
+ * stretched. g itself when the shapes already match, a view when only the shape differs.
+ * Neighbouring dims of one kind are merged first (views), so each run of summed dims is one
+ * adjacent sum, innermost first, and no transpose is needed ([M, N] -> [N] is one column sum).
  */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
-  const gs = g.shape;
-  if (sameShape(gs, shape)) return g;
-  const lead = gs.length - shape.length;
-  const stretched = lead >= 0 && shape.every((d, k) => d === 1 || d === gs[lead + k]);
-  if (!stretched && shapeSize(shape) !== 1) throw new Error(`sumToShape: a gradient of shape ${fmt(gs)} does not sum to ${fmt(shape)} under NumPy broadcasting`);
-  const axes = gs.map((_, k) => k).filter((k) => !stretched || k < lead || (shape[k - lead] === 1 && gs[k] !== 1));
-  const summed = axes.length === 0 ? g : runReduce(ops, 'sum', g, axes);
-  return ops.run1('reshape', [summed], { shape });
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  if (lead < 0 ? shapeSize(shape) !== 1 : !shape.every((d, k) => d === 1 || d === g.shape[lead + k])) {
+    throw new Error(`sumToShape: a gradient of shape ${fmt(g.shape)} does not sum to ${fmt(shape)} under NumPy broadcasting`);
+  }
+  if (shapeSize(g.shape) === shapeSize(shape)) return ops.run1('reshape', [g], { shape });
+  const runs: { size: number; summed: boolean }[] = [];
+  g.shape.forEach((n, k) => {
+    if (n === 1) return;
+    const summed = k < lead || shape[k - lead] === 1;
+    const last = runs.at(-1);
+    if (last && last.summed === summed) last.size *= n;
+    else runs.push({ size: n, summed });
+  });
+  let x = ops.run1('reshape', [g], { shape: runs.map((r) => r.size) });
+  for (let k = runs.length - 1; k >= 0; k--) {
+    if (runs[k]!.summed) x = ops.run1('sum', [x], { axes: [k], keepDims: false }); // innermost first: outer axes keep their index
+  }
+  return ops.run1('reshape', [x], { shape });
 }
