@@ -98,6 +98,7 @@ export interface SliceAttrs {
   size: readonly number[];
 }
 
+/** pad's argument: one [before, after] pair of zero counts per axis. */
 export type Paddings = readonly (readonly [number, number])[];
 
 /** out[c] = x[begin + c], out.shape = size. */
