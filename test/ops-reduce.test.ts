@@ -192,6 +192,19 @@ describe('reductions over sets of axes, with keepDims', () => {
     }
   });
 
+  it('an empty axis list reduces nothing; a scalar reduces to itself (NumPy)', async () => {
+    for (const e of [await gpu(), await cpu()]) {
+      const x = e.tensor([1, -2, 3, 4, 5, 6], [2, 3]);
+      const none = e.variance(x, []);
+      expect(none.shape).toEqual([2, 3]);
+      expect(Array.from(await none.read())).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(Array.from(await e.max(x, [], { keepDims: true }).read())).toEqual([1, -2, 3, 4, 5, 6]);
+      const s = e.logSumExp(e.tensor([2], []));
+      expect(s.shape).toEqual([]);
+      expect(Array.from(await s.read())).toEqual([2]);
+    }
+  });
+
   it('rejects repeated or out-of-range axes and a bad keepDims', async () => {
     const e = await cpu();
     const x = e.tensor(new Float32Array(6), [2, 3]);
