@@ -74,6 +74,7 @@ export interface ReduceAttrs {
   keepDims: boolean;
 }
 
+/** Options of the reductions (sum, mean, max, min, logSumExp, variance). */
 export interface ReduceOptions {
   /** Keep each reduced axis as a dimension of size 1 (default false). */
   keepDims?: boolean;
