@@ -448,12 +448,14 @@ export class Engine implements OpRunner {
     return t;
   }
 
-  /** A tensor larger than one storage binding can hold cannot be used by any kernel. */
+  /** A tensor must fit one storage binding and one buffer (see maxTensorBytes): checked
+   *  before any GPU work, so an oversized tensor is an error, not a dead engine. */
   private checkBindable(op: string, shape: Shape): void {
-    const limit = this.gpuState!.gpu.device.limits.maxStorageBufferBindingSize;
+    const { pool, gpu } = this.gpuState!;
     const bytes = shapeSize(shape) * 4;
-    if (bytes > limit) {
-      throw new Error(`${op}: a tensor of shape ${fmt(shape)} needs ${bytes} bytes; this adapter binds at most ${limit} bytes per buffer (maxStorageBufferBindingSize)`);
+    if (bytes > pool.maxBytes) {
+      const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = gpu.device.limits;
+      throw new Error(`${op}: a tensor of shape ${fmt(shape)} needs ${bytes} bytes; this device holds at most ${pool.maxBytes} bytes per tensor (maxStorageBufferBindingSize ${binding}, maxBufferSize ${buffer}, rounded down to 16)`);
     }
   }
 

@@ -4,7 +4,6 @@
 // buffers (immutable, keyed by content, so a repeated step reuses them) and bind groups.
 
 import type { BufferPool } from './pool';
-import { sizeClass } from './pool';
 import type { KernelName, KernelRegistry, Overrides } from './kernels';
 
 export interface DispatchSpec {
@@ -23,7 +22,8 @@ export interface QueueCounters {
 
 const MAX_UNIFORMS = 2048;
 const MAX_BIND_GROUPS = 8192;
-const MAX_WORKGROUPS_PER_DIM = 65535;
+/** WebGPU's default maxComputeWorkgroupsPerDimension (what every adapter offers). */
+export const MAX_WORKGROUPS_PER_DIM = 65535;
 /** Released-but-unsubmitted bytes that trigger an early submit: a long run of ops with no
  *  read would otherwise allocate fresh buffers for every one of them. */
 const PARKED_FLUSH_BYTES = 64 * 1024 * 1024;
@@ -52,6 +52,7 @@ export class CommandQueue {
   /** Buffers bound by recorded, unsubmitted commands (see `isPending`). */
   private readonly pendingBuffers = new Set<GPUBuffer>();
   readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
+  private readonly maxBindingBytes: number;
 
   constructor(
     private readonly device: GPUDevice,
@@ -61,7 +62,9 @@ export class CommandQueue {
     private readonly debug: boolean,
     /** A CPU implementation of WebGPU (SwiftShader): ops pick barrier-light shapes for it. */
     readonly softwareAdapter = false,
-  ) {}
+  ) {
+    this.maxBindingBytes = Math.floor(device.limits.maxStorageBufferBindingSize / 16) * 16;
+  }
 
   dispatch(spec: DispatchSpec): void {
     const kernel = this.kernels.get(spec.kernel);
@@ -83,7 +86,9 @@ export class CommandQueue {
       group = this.device.createBindGroup({
         label: spec.kernel,
         layout: kernel.bindGroupLayout,
-        entries: bufs.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+        // Explicit sizes: a storage binding may not exceed maxStorageBufferBindingSize even
+        // where the buffer is larger (pool buffers never are; this keeps any buffer bindable).
+        entries: bufs.map(([binding, buffer]) => ({ binding, resource: { buffer, size: Math.min(buffer.size, this.maxBindingBytes) } })),
       });
       this.bindGroups.set(key, group);
     }
@@ -152,7 +157,7 @@ export class CommandQueue {
   /** Copies `bytes` of `src` to the CPU, in the same submit as the pending work.
    *  `beforeSubmit` runs once the copy is recorded (e.g. to release `src` to the pool). */
   async read(src: GPUBuffer, bytes: number, beforeSubmit?: () => void): Promise<Float32Array> {
-    const size = sizeClass(Math.max(bytes, 4));
+    const size = this.pool.sizeClass(Math.max(bytes, 4));
     const staging = this.staging.get(size)?.pop() ??
       this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     if (bytes > 0) this.copy(src, staging, Math.ceil(bytes / 4) * 4);
