@@ -14,6 +14,20 @@ fn poisons(a: f32) -> bool {
   return (b & 0x7f800000u) == 0x7f800000u && b != 0xff800000u;
 }
 
+fn is_nan(a: f32) -> bool {
+  return (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// Whether a is exactly ±0 or exactly 1, on the bits: `a != 0.0` is false for a NaN once
+// compiled with finite-math assumptions, which would skip (and so drop) a NaN term.
+fn is_zero(a: f32) -> bool {
+  return (bitcast<u32>(a) & 0x7fffffffu) == 0u;
+}
+
+fn is_one(a: f32) -> bool {
+  return bitcast<u32>(a) == 0x3f800000u;
+}
+
 // A quiet NaN (from a runtime value: a NaN constant expression is a shader-creation error).
 fn nan_f32() -> f32 {
   var bits = 0x7fc00000u;
