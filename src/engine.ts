@@ -399,8 +399,8 @@ export class Engine implements OpRunner {
     for (const t of [...this.live]) t.dispose();
     this.fatal = new Error('engine was destroyed');
     if (this.gpuState) {
-      this.gpuState.queue.flush();
-      this.gpuState.pool.trim();
+      this.gpuState.queue.destroy();
+      this.gpuState.pool.destroy();
       if (this.gpuState.gpu.adapter) this.gpuState.gpu.device.destroy();
     }
   }

@@ -108,6 +108,17 @@ export class BufferPool {
     this.free.clear();
   }
 
+  /** Destroys every buffer the pool created, live and parked ones included: for an engine
+   *  being destroyed (its tensors are gone), on a device that may outlive it. */
+  destroy(): void {
+    for (const buf of [...this.live, ...this.parked, ...[...this.free.values()].flat()]) buf.destroy();
+    this.live.clear();
+    this.parked = [];
+    this.parkedBytes = 0;
+    this.free.clear();
+    this.stats.allocatedBytes = 0;
+  }
+
   get counters(): PoolStats {
     let freeBuffers = 0;
     for (const l of this.free.values()) freeBuffers += l.length;

@@ -53,6 +53,7 @@ export class CommandQueue {
   private readonly pendingBuffers = new Set<GPUBuffer>();
   readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
   private readonly maxBindingBytes: number;
+  private destroyed = false;
 
   constructor(
     private readonly device: GPUDevice,
@@ -165,14 +166,54 @@ export class CommandQueue {
     this.flush();
     this.counters.readbacks++;
     await this.check();
-    await staging.mapAsync(GPUMapMode.READ, 0, size);
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    } catch (err) {
+      staging.destroy();
+      throw await this.mapFailure(err);
+    }
     const out = new Float32Array(bytes / 4);
     out.set(new Float32Array(staging.getMappedRange(0, out.byteLength === 0 ? 0 : Math.ceil(bytes / 4) * 4), 0, out.length));
     staging.unmap();
+    if (this.destroyed) {
+      staging.destroy(); // the engine was destroyed while this read was in flight
+      return out;
+    }
     const list = this.staging.get(size);
     if (list) list.push(staging);
     else this.staging.set(size, [staging]);
     return out;
+  }
+
+  /** The error for a failed mapAsync: it fails (with an AbortError and no message in Dawn)
+   *  when the device is lost, which `device.lost` reports within a turn of the event loop. */
+  private async mapFailure(err: unknown): Promise<Error> {
+    const lost = await Promise.race([
+      this.device.lost,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 0)),
+    ]);
+    if (lost) return new Error(`WebGPU device lost (${lost.reason}): ${lost.message || 'no details'}. Create a new engine.`);
+    return new Error(`reading a result back failed (mapAsync): ${String(err)}`);
+  }
+
+  /** Objects the queue keeps between calls (all freed by destroy). */
+  get cached(): { uniformBuffers: number; stagingBuffers: number; bindGroups: number } {
+    let staging = 0;
+    for (const list of this.staging.values()) staging += list.length;
+    return { uniformBuffers: this.uniforms.size + this.retiredUniforms.length, stagingBuffers: staging, bindGroups: this.bindGroups.size };
+  }
+
+  /** Frees what the queue created: uniform and staging buffers, and its bind groups. For an
+   *  engine on a caller's device, which outlives the engine. Pending work is submitted first. */
+  destroy(): void {
+    this.destroyed = true;
+    this.flush();
+    for (const u of [...this.uniforms.values(), ...this.retiredUniforms]) u.destroy();
+    for (const list of this.staging.values()) for (const b of list) b.destroy();
+    this.uniforms.clear();
+    this.retiredUniforms = [];
+    this.staging.clear();
+    this.bindGroups.clear();
   }
 
   /** Rejects with the first compile or validation error since the last check. */
