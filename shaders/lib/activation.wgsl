@@ -1,19 +1,16 @@
 // Scalar activations and their derivatives: a function library, linked (prepended) into the
-// kernels that need it (elementwise.wgsl, matmul.wgsl). It declares no bindings.
+// kernels that need it (elementwise.wgsl, matmul.wgsl), after lib/float.wgsl. It declares no
+// bindings.
 //
 // Parameter names (z, fz, t) differ from every binding name on purpose: wgsl_reflect finds
 // the bindings an entry point uses by name and does not see shadowing.
 //
 // kind: 0 identity, 1 sigmoid, 2 tanh, 3 relu, 4 leaky_relu (slope alpha), 5 softplus.
 // NaN in, NaN out, for every kind and derivative, as in src/cpu/activation.ts: tested first,
-// on the bits, because WGSL lets compilers assume floats are finite (max(NaN, 0) gave 0 on
+// on the bits (is_nan: lib/float.wgsl), because WGSL lets compilers assume floats are finite (max(NaN, 0) gave 0 on
 // SwiftShader, comparisons with NaN are false, and its exp(NaN) is not always NaN).
 // Every form is stable for |z| up to f32 max: exp only ever sees -|z| (WGSL's tanh and a
 // naive 1/(1+exp(-x)) overflow to NaN/inf on some drivers for |x| > ~88).
-
-fn is_nan(z: f32) -> bool {
-  return (bitcast<u32>(z) & 0x7fffffffu) > 0x7f800000u;
-}
 
 // For z < 0, e/(1+e) keeps full relative precision (1 − sigmoid(|x|) would round to 0).
 fn sigmoid_stable(z: f32) -> f32 {
@@ -31,18 +28,9 @@ fn tanh_stable(z: f32) -> f32 {
   return sign(z) * (1.0 - e) / (1.0 + e);
 }
 
-// log(1 + t) for 0 <= t <= 1. WGSL only promises log an absolute error of 2^-21 near 1,
-// so small t use the series t − t²/2 + … (relative error < 1e-8 for t < 1/16).
-fn log1p_small(t: f32) -> f32 {
-  if (t < 0.0625) {
-    return t * (1.0 + t * (-1.0 / 2.0 + t * (1.0 / 3.0 + t * (-1.0 / 4.0 + t * (0.2 - t / 6.0)))));
-  }
-  return log(1.0 + t);
-}
-
 // softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^-|z|)
 fn softplus_stable(z: f32) -> f32 {
-  return max(z, 0.0) + log1p_small(exp(-abs(z)));
+  return max(z, 0.0) + log1p(exp(-abs(z)));   // log1p: lib/float.wgsl
 }
 
 fn activate(z: f32, kind: u32, alpha: f32) -> f32 {

@@ -3,7 +3,7 @@
 // rounds their results to f32 to mimic the GPU; gradient checks call them in f64.
 
 export { assertDims, assertLength, type Vec } from './types';
-export { binaryCpu, type BinaryOp } from './elementwise';
+export { accumulateCpu, binaryCpu, scaleCpu, type BinaryOp } from './elementwise';
 export {
   activationCpu,
   activationGradCpu,
@@ -13,12 +13,17 @@ export {
   type ActivationKind,
 } from './activation';
 export { matmulCpu, type MatmulEpilogue, type MatmulParams } from './matmul';
-export { softmaxCpu, softmaxJvpCpu } from './softmax';
+export { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from './softmax';
 export { reduceCpu, reduceGradCpu, type ReduceKind, type ReduceResult } from './reduce';
 export {
+  bceTargetGradCpu,
   binaryCrossEntropyCpu,
+  ceTargetGradCpu,
   mseLossCpu,
+  mseTargetGradCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
+  withRowLosses,
   type LossResult,
 } from './loss';
+export { lossCheckCpu, optimizerUpdateCpu, type OptimizerMethod } from './optimizer';
