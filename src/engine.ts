@@ -35,6 +35,10 @@ export interface EngineStats {
   pool: PoolStats | null;
   queue: QueueCounters;
   liveTensors: number;
+  /** Bytes of tensor data alive now (4 per element; a view shares its tensor's bytes). */
+  liveBytes: number;
+  /** The most liveBytes reached since the engine started or resetPeakBytes(). */
+  peakBytes: number;
 }
 
 export class Engine implements OpRunner {
@@ -47,6 +51,8 @@ export class Engine implements OpRunner {
   /** Tensors disposed while the tape held them: freed when gradients() finishes. */
   private deferred = new Set<Tensor>();
   private fatal: Error | null = null;
+  private liveBytes = 0;
+  private peakBytes = 0;
 
   constructor(compute: ComputeBackend, options: EngineOptions) {
     this.compute = compute;
@@ -81,7 +87,7 @@ export class Engine implements OpRunner {
     }
     const handle = this.compute.alloc('tensor', shape);
     this.compute.write(handle, data);
-    return this.adopt(new Storage(handle), [...shape]);
+    return this.adopt(this.newStorage(handle, shape), [...shape]);
   }
 
   zeros(shape: Shape): Tensor {
@@ -105,7 +111,7 @@ export class Engine implements OpRunner {
       outputs = [this.adopt(storages[0]!, outShapes[0]!)];
     } else {
       const handles = this.compute.run(def, storages.map((s) => s.handle), shapes, outShapes, attrs);
-      outputs = handles.map((h, i) => this.adopt(new Storage(h), outShapes[i]!));
+      outputs = handles.map((h, i) => this.adopt(this.newStorage(h, outShapes[i]!), outShapes[i]!));
     }
     for (const aux of outputs.slice(1)) outputs[0]!.owned.push(aux);
     this.tape?.record(def, inputs, outputs, attrs);
@@ -331,7 +337,12 @@ export class Engine implements OpRunner {
   }
 
   stats(): EngineStats {
-    return { ...this.compute.stats(), liveTensors: this.live.size };
+    return { ...this.compute.stats(), liveTensors: this.live.size, liveBytes: this.liveBytes, peakBytes: this.peakBytes };
+  }
+
+  /** Starts a new peak: stats().peakBytes is then the most bytes alive from now on. */
+  resetPeakBytes(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   /** Frees every tensor, and the device if the engine acquired it (not one passed in). */
@@ -370,8 +381,18 @@ export class Engine implements OpRunner {
     for (const s of this.scopes) s.delete(t);
     const s = t.storage('dispose');
     s.refs--;
-    if (s.refs === 0 && !this.fatal) this.compute.free(s.handle);
+    if (s.refs === 0) {
+      this.liveBytes -= s.bytes;
+      if (!this.fatal) this.compute.free(s.handle);
+    }
     return true;
+  }
+
+  private newStorage(handle: unknown, shape: Shape): Storage {
+    const storage = new Storage(handle, shapeSize(shape) * 4);
+    this.liveBytes += storage.bytes;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
+    return storage;
   }
 
   private adopt(storage: Storage, shape: Shape): Tensor {

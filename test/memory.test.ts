@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { dense, losses, Optimizer, sequential, TrainingStep, type Engine } from '../src/index';
+import { dense, losses, Optimizer, sequential, TrainingStep, type Engine, type Tensor } from '../src/index';
 import { createRng } from '../src/data/batches';
 import { cpu, gpu } from './backends';
 
@@ -112,6 +112,46 @@ describe('losses built from class indices do not leak their targets', () => {
       expect(counts(e).liveTensors).toBe(before);
       y.dispose();
       p.dispose();
+    });
+  }
+});
+
+describe('backward frees each gradient once it is consumed', () => {
+  // A deep chain of dense tanh layers, differentiated with respect to its input only. The
+  // forward pass keeps two [B, H] tensors per layer for the backward rules; the backward pass
+  // must add only a constant on top (the gradients in flight), however deep the net.
+  const B = 8;
+  const H = 16;
+  const TENSOR = B * H * 4;
+  for (const [name, make] of backends) {
+    it(`${name}: the peak above the forward pass does not grow with depth`, async () => {
+      const e = await make();
+      const rng = createRng(8);
+      const excess = async (depth: number) => {
+        const ws = Array.from({ length: depth }, () => e.tensor(Float32Array.from({ length: H * H }, () => rng.normal() / 4), [H, H]));
+        const bs = Array.from({ length: depth }, () => e.tensor(Float32Array.from({ length: H }, () => rng.normal() / 4), [H]));
+        const x = e.tensor(Float32Array.from({ length: B * H }, () => rng.normal()), [B, H]);
+        // tanh as its own op: forward-only and recorded passes then keep the same tensors.
+        const f = (input: Tensor) => e.sum(ws.reduce((h, w, l) => e.tanh(e.matmul(h, w, { transposeB: true, bias: bs[l] })), input));
+        e.resetPeakBytes();
+        const base = e.stats().liveBytes;
+        e.tidy(() => f(x));
+        const forward = e.stats().peakBytes - base;
+        e.resetPeakBytes();
+        const { grads } = await e.valueAndGrad(f)(x);
+        const both = e.stats().peakBytes - base;
+        expect(Array.from(await grads[0]!.read()).every(Number.isFinite)).toBe(true);
+        grads[0]!.dispose();
+        [...ws, ...bs, x].forEach((t) => t.dispose());
+        expect(forward).toBeGreaterThanOrEqual(2 * depth * TENSOR); // Z and tanh(Z) per layer
+        return both - forward;
+      };
+      const shallow = await excess(4);
+      const deep = await excess(32);
+      // Backward's own live tensors: dy, the rule's result and its input gradient, the
+      // returned gradient and the seed: a handful of [B, H] tensors at any depth.
+      expect(deep).toBeLessThanOrEqual(6 * TENSOR);
+      expect(deep - shallow).toBeLessThanOrEqual(TENSOR);
     });
   }
 });
