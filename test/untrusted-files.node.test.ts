@@ -4,7 +4,8 @@
 // file's name: no other exception, no hang, and no allocation that the file's size cannot
 // justify (a header claiming 2^40 bytes allocates nothing; a gzip bomb is cut off at the
 // size its header declares). Seeded: a failure prints the case's seed and mutation.
-// WEBGRAD_FUZZ_LONG=1 (npm run fuzz -- --long) runs ten times as many cases.
+// WEBGRAD_FUZZ_LONG=1 (npm run fuzz -- --long) runs ten times as many cases. Node only
+// (files on disk, zlib).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

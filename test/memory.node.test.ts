@@ -1,7 +1,8 @@
 // Memory over long runs: 10,000 training steps with nothing growing after warm-up (live
 // tensors, live buffers, bytes allocated, buffers created), a model and its optimizer that
 // give back everything they took when disposed, and losses that do not leak the targets
-// they build from class indices.
+// they build from class indices. Node only: the counters are the engine's, the same in a
+// page, and 10,000 steps are more than a browser-suite page should take.
 
 import { describe, expect, it } from 'vitest';
 
