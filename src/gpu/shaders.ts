@@ -12,6 +12,7 @@ import optimizer from '../../shaders/optimizer.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
 import softmax from '../../shaders/softmax.wgsl';
 import loss from '../../shaders/loss.wgsl';
+import finite from '../../shaders/finite.wgsl';
 
 export interface ShaderPart {
   file: string;
@@ -37,6 +38,7 @@ export const shaderFamilies = {
   matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
   softmax: [float, index, tree, rows, { file: 'softmax.wgsl', code: softmax }],
   loss: [float, index, tree, rows, { file: 'loss.wgsl', code: loss }],
+  finite: [float, index, { file: 'finite.wgsl', code: finite }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;
