@@ -206,5 +206,5 @@ export const fuzzOps: readonly FuzzOp[] = [
 export const notOps = new Set([
   'constructor', 'tensor', 'zeros', 'run', 'run1', 'update', 'write', 'tidy', 'valueAndGrad', 'gradients',
   'flush', 'sync', 'stats', 'resetPeakBytes', 'destroy', 'readTensor', 'readTensorF64', 'readAndDispose',
-  'releaseTensor', 'markFatal', 'act', 'adopt', 'newStorage', 'storagesOf', 'checkAlive',
+  'releaseTensor', 'markFatal', 'act', 'adopt', 'newStorage', 'storagesOf', 'checkAlive', 'checkOutputs', 'reportNonFinite',
 ]);
