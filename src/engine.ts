@@ -12,7 +12,7 @@ import { backward, Tape } from './autograd/tape';
 import { isView, type OpDef, type OpRunner, type UpdateDef } from './ops/op';
 import { opTable, updateTable, type AttrsOf, type OpName, type UpdateAttrsOf, type UpdateName } from './ops/table';
 import { Storage, Tensor, checkShape, fmt, shapeSize, type Shape } from './ops/tensor';
-import type { ActivationAttrs } from './ops/elementwise';
+import type { ActivationAttrs, UnaryAttrs } from './ops/elementwise';
 import { runMatmul, type MatmulOptions } from './ops/matmul';
 import { softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
 
@@ -173,18 +173,127 @@ export class Engine implements OpRunner {
     return runMatmul(this, this.tape !== null, a, b, opts, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
   }
 
+  /** a + b, NumPy broadcasting (as every binary op below). */
   add(a: Tensor, b: Tensor): Tensor {
     return this.run1('add', [a, b], {});
   }
+  /** a − b */
   sub(a: Tensor, b: Tensor): Tensor {
     return this.run1('sub', [a, b], {});
+  }
+  /** a · b, elementwise */
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.run1('mul', [a, b], {});
+  }
+  /** a / b (x/0 = ±inf, 0/0 = NaN) */
+  div(a: Tensor, b: Tensor): Tensor {
+    return this.run1('div', [a, b], {});
+  }
+  /** a^b as NumPy: a negative base needs an integer exponent (else NaN) */
+  pow(a: Tensor, b: Tensor): Tensor {
+    return this.run1('pow', [a, b], {});
+  }
+  /** The smaller of a and b, elementwise; NaN if either is NaN */
+  minimum(a: Tensor, b: Tensor): Tensor {
+    return this.run1('minimum', [a, b], {});
+  }
+  /** The larger of a and b, elementwise; NaN if either is NaN */
+  maximum(a: Tensor, b: Tensor): Tensor {
+    return this.run1('maximum', [a, b], {});
+  }
+  /** 1 where a > b, else 0 (0 where either is NaN); no gradient */
+  greater(a: Tensor, b: Tensor): Tensor {
+    return this.run1('greater', [a, b], {});
+  }
+  /** 1 where a ≥ b, else 0; no gradient */
+  greaterEqual(a: Tensor, b: Tensor): Tensor {
+    return this.run1('greaterEqual', [a, b], {});
+  }
+  /** 1 where a < b, else 0; no gradient */
+  less(a: Tensor, b: Tensor): Tensor {
+    return this.run1('less', [a, b], {});
+  }
+  /** 1 where a ≤ b, else 0; no gradient */
+  lessEqual(a: Tensor, b: Tensor): Tensor {
+    return this.run1('lessEqual', [a, b], {});
+  }
+  /** 1 where a = b, else 0; no gradient */
+  equal(a: Tensor, b: Tensor): Tensor {
+    return this.run1('equal', [a, b], {});
+  }
+  /** cond != 0 ? a : b, broadcasting all three; no NaN leaks from the branch not taken */
+  where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+    return this.run1('where', [cond, a, b], {});
   }
   /** factor · x for a number factor. */
   scale(x: Tensor, factor: number): Tensor {
     return this.run1('scale', [x], { factor });
   }
-  mul(a: Tensor, b: Tensor): Tensor {
-    return this.run1('mul', [a, b], {});
+  /** eˣ (inf past 88.72 in f32) */
+  exp(x: Tensor): Tensor {
+    return this.math(x, 'exp');
+  }
+  /** Natural log: −inf at 0, NaN below 0 */
+  log(x: Tensor): Tensor {
+    return this.math(x, 'log');
+  }
+  /** log(1 + x), accurate for small x */
+  log1p(x: Tensor): Tensor {
+    return this.math(x, 'log1p');
+  }
+  /** eˣ − 1, accurate for small x */
+  expm1(x: Tensor): Tensor {
+    return this.math(x, 'expm1');
+  }
+  /** √x (NaN below 0) */
+  sqrt(x: Tensor): Tensor {
+    return this.math(x, 'sqrt');
+  }
+  /** 1/√x */
+  rsqrt(x: Tensor): Tensor {
+    return this.math(x, 'rsqrt');
+  }
+  /** |x| (subgradient 0 at 0) */
+  abs(x: Tensor): Tensor {
+    return this.math(x, 'abs');
+  }
+  /** −x */
+  neg(x: Tensor): Tensor {
+    return this.math(x, 'neg');
+  }
+  /** x² */
+  square(x: Tensor): Tensor {
+    return this.math(x, 'square');
+  }
+  /** 1/x */
+  reciprocal(x: Tensor): Tensor {
+    return this.math(x, 'reciprocal');
+  }
+  /** sin x (radians) */
+  sin(x: Tensor): Tensor {
+    return this.math(x, 'sin');
+  }
+  /** cos x (radians) */
+  cos(x: Tensor): Tensor {
+    return this.math(x, 'cos');
+  }
+  /** −1, 0 or 1 (NaN for NaN); zero gradient */
+  sign(x: Tensor): Tensor {
+    return this.math(x, 'sign');
+  }
+  /** x · sigmoid(x) */
+  silu(x: Tensor): Tensor {
+    return this.math(x, 'silu');
+  }
+  /** x · Φ(x) (exact, erf-based) or its tanh approximation, as PyTorch's `approximate` */
+  gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+    const approximate = opts.approximate ?? 'none';
+    if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
+    return this.math(x, approximate === 'tanh' ? 'geluTanh' : 'gelu');
+  }
+  /** min(max(x, lo), hi), NaN stays NaN; gradient 1 inside [lo, hi] */
+  clip(x: Tensor, lo: number, hi: number): Tensor {
+    return this.run1('unary', [x], { kind: 'clip', lo, hi });
   }
   sigmoid(x: Tensor): Tensor {
     return this.act(x, 'sigmoid');
@@ -248,6 +357,10 @@ export class Engine implements OpRunner {
    *  or target rows of the logits' shape; labelSmoothing α in [0, 1). */
   softmaxCrossEntropy(logits: Tensor, labels: Int32Array | Tensor, opts?: SoftmaxCrossEntropyOptions): Tensor {
     return softmaxCrossEntropyWith(this, logits, labels, opts);
+  }
+
+  private math(x: Tensor, kind: UnaryAttrs['kind']): Tensor {
+    return this.run1('unary', [x], { kind, lo: 0, hi: 0 });
   }
 
   private act(x: Tensor, kind: ActivationAttrs['kind'], alpha = 0): Tensor {

@@ -3,7 +3,9 @@
 // rounds their results to f32 to mimic the GPU; gradient checks call them in f64.
 
 export { assertDims, assertLength, type Vec } from './types';
-export { accumulateCpu, binaryCpu, scaleCpu, type BinaryOp } from './elementwise';
+export { accumulateCpu, binaryCpu, binaryGradCpu, powScalar, scaleCpu, whereCpu, whereGradCpu, type BinaryOp } from './elementwise';
+export { broadcastShape, broadcastPlan, MAX_RANK, type BroadcastPlan } from './broadcast';
+export { unaryCpu, unaryGradCpu, erf, type UnaryKind, type UnaryParams } from './unary';
 export {
   activationCpu,
   activationGradCpu,

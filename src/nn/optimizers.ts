@@ -13,12 +13,38 @@ import { fmt, type Tensor } from '../ops/tensor';
 const NEVER_BITS = 0x7f7fffff;
 const FLT_MAX = 3.4028234663852886e38;
 
+/** A learning rate: fixed, or a function of the step (0, 1, ...) such as
+ *  {@link inverseTimeDecay}. */
 export type Schedule = number | ((step: number) => number);
 
+/** Which optimizer and its settings. */
 export type OptimizerConfig =
-  | { kind: 'sgd'; lr: Schedule }
-  | { kind: 'momentum'; lr: Schedule; momentum?: number }
-  | { kind: 'adam'; lr?: Schedule; beta1?: number; beta2?: number; eps?: number };
+  | {
+      /** Gradient descent: W ← W − η∇W. */
+      kind: 'sgd';
+      /** η. */
+      lr: Schedule;
+    }
+  | {
+      /** Heavy-ball momentum: v ← μv + ∇W, W ← W − ηv. */
+      kind: 'momentum';
+      /** η. */
+      lr: Schedule;
+      /** μ (default 0.9). */
+      momentum?: number;
+    }
+  | {
+      /** Adam (Kingma & Ba), bias-corrected. */
+      kind: 'adam';
+      /** η (default 1e-3). */
+      lr?: Schedule;
+      /** Decay of the gradient's running mean (default 0.9). */
+      beta1?: number;
+      /** Decay of the squared gradient's running mean (default 0.999). */
+      beta2?: number;
+      /** Added to the denominator (default 1e-8). */
+      eps?: number;
+    };
 
 /** η_k = η0 / (1 + decay·k): the lectures' decaying step size (Σ η = ∞, η → 0). */
 export function inverseTimeDecay(lr0: number, decay: number): (step: number) => number {
@@ -30,13 +56,19 @@ export function exponentialDecay(lr0: number, rate: number, steps: number): (ste
   return (k) => lr0 * Math.pow(rate, k / steps);
 }
 
+/** Where training first went non-finite (see {@link Optimizer.firstNonFinite}). */
 export interface NonFinite {
+  /** The optimizer step (1, 2, ...). */
   step: number;
   /** Index into the parameter list, or -1 for the loss itself. */
   param: number;
 }
 
+/** Updates parameters in place from their gradients, one kernel per parameter, and flags
+ *  non-finite gradients on the device. {@link fit} makes one; custom loops call
+ *  {@link Optimizer.step} after {@link Engine.valueAndGrad}. */
 export class Optimizer {
+  /** Which update rule. */
   readonly kind: OptimizerConfig['kind'];
   private readonly lr: Schedule;
   private readonly b1: number;
@@ -53,6 +85,7 @@ export class Optimizer {
 
   constructor(
     private readonly e: Engine,
+    /** The parameters it updates, in the order {@link Optimizer.step} takes gradients. */
     readonly params: Tensor[],
     config: OptimizerConfig,
   ) {
@@ -111,6 +144,7 @@ export class Optimizer {
     return best;
   }
 
+  /** Frees the optimizer's state (moments, flags); the parameters stay. */
   dispose(): void {
     for (const t of this.state.flat()) t.dispose();
     for (const t of this.dummies) t.dispose();

@@ -156,13 +156,28 @@ export const maxGrad: OpDef<SpreadAttrs> = {
   backward: nonDifferentiable('maxGrad is the backward kernel of max; second derivatives are not supported'),
 };
 
-/** Sums a broadcast gradient back to `shape` (a trailing suffix of g's shape, or a scalar);
- *  g itself when the shapes already match, a view when only the shape differs. */
+/**
+ * Sums a broadcast gradient g back to `shape`, which broadcasts to g's shape (NumPy): over
+ * g's leading dims that `shape` lacks and over the dims where `shape` has a 1 that g
+ * stretched; g itself when the shapes already match, a view when only the shape differs.
+ * Neighbouring dims of one kind are merged first (views), so each run of summed dims is one
+ * single-axis sum ([M, N] -> [N] is one column sum).
+ */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const n = shapeSize(shape);
-  if (shapeSize(g.shape) === n) return ops.run1('reshape', [g], { shape });
-  const rows = shapeSize(g.shape) / n;
-  const flat = ops.run1('reshape', [g], { shape: [rows, n] });
-  return ops.run1('reshape', [ops.run1('sum', [flat], { axis: 0 })], { shape });
+  if (shapeSize(g.shape) === shapeSize(shape)) return ops.run1('reshape', [g], { shape });
+  const lead = g.shape.length - shape.length;
+  const runs: { size: number; summed: boolean }[] = [];
+  g.shape.forEach((n, k) => {
+    if (n === 1) return;
+    const summed = k < lead || shape[k - lead] === 1;
+    const last = runs.at(-1);
+    if (last && last.summed === summed) last.size *= n;
+    else runs.push({ size: n, summed });
+  });
+  let x = ops.run1('reshape', [g], { shape: runs.map((r) => r.size) });
+  for (let k = runs.length - 1; k >= 0; k--) {
+    if (runs[k]!.summed) x = ops.run1('sum', [x], { axis: k }); // innermost first: outer axes keep their index
+  }
+  return ops.run1('reshape', [x], { shape });
 }

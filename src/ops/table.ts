@@ -4,7 +4,10 @@
 // not compile, and every entry is a full OpDef (shape rule, CPU, GPU, backward).
 
 import type { OpDef, UpdateDef } from './op';
-import { activation, activationGrad, add, addInPlace, mul, scale, sub } from './elementwise';
+import { activation, activationGrad, addInPlace, scale, unary, unaryGrad } from './elementwise';
+import {
+  add, binaryGrad, div, equal, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, pow, sub, where, whereGrad,
+} from './broadcast';
 import { matmul } from './matmul';
 import { broadcastAxis, max, maxGrad, mean, sum } from './reduce';
 import { copy, reshape } from './shape';
@@ -13,8 +16,10 @@ import { bceTargetGrad, binaryCrossEntropy, ceTargetGrad, mseLoss, mseTargetGrad
 import { lossCheck, optimizerUpdate } from './optimizer';
 
 export const opTable = {
-  // elementwise
-  add, sub, mul, scale, activation, activationGrad,
+  // elementwise (binary ops broadcast)
+  add, sub, mul, div, pow, minimum, maximum, binaryGrad,
+  greater, greaterEqual, less, lessEqual, equal, where, whereGrad,
+  scale, activation, activationGrad, unary, unaryGrad,
   // shapes
   reshape, copy,
   // linear algebra
