@@ -7,15 +7,20 @@ import type { Engine, Tensor } from '../../src/index';
 import { createRng, type Rng } from '../../src/data/batches';
 import { fuzzOps } from './ops';
 
-/** Leaf values: 'any' uniform in [-2, 2), 'unit' in [0.05, 0.95) (probabilities, targets). */
-export type Domain = 'any' | 'unit';
+/** Leaf values: 'any' uniform in [-2, 2), 'unit' in [0.05, 0.95) (probabilities, targets),
+ *  'positive' in [0.25, 2) (log, sqrt, a power's base), 'away' ±[0.25, 2) (a divisor). */
+export type Domain = 'any' | 'unit' | 'positive' | 'away';
+
+const DOMAINS: Record<Domain, [number, number]> = { any: [-2, 2], unit: [0.05, 0.95], positive: [0.25, 2], away: [0.25, 2] };
 
 /** Which node's values decide a kink, and the decision: the sign (relu, leaky relu), the
  *  first arg-max along an axis (max, argMax), or the side of the BCE clamp. */
 export type KinkRule =
   | { node: number; rule: 'sign' }
   | { node: number; rule: 'argmax'; axis: number | undefined }
-  | { node: number; rule: 'bceClamp' };
+  | { node: number; rule: 'bceClamp' }
+  | { node: number; rule: 'clip'; lo: number; hi: number }
+  | { node: number; rule: 'order'; other: number };
 
 interface LeafNode {
   kind: 'leaf';
@@ -31,7 +36,8 @@ interface OpNode {
   shape: number[];
   apply: (e: Engine, xs: Tensor[]) => Tensor;
   kink?: KinkRule;
-  /** A node computed only to decide a kink (not part of the objective). */
+  /** A node computed only to decide a kink, or one without a gradient (a comparison: only
+   *  where() may use it): not part of the objective, not picked as an input. */
   probe: boolean;
 }
 
@@ -78,34 +84,42 @@ export class GraphBuilder {
     return this.shape(i).reduce((a, b) => a * b, 1);
   }
 
-  /** A random existing node (whose shape satisfies `ok`, if given; null when none does). */
+  /** The node's values on the CPU engine (f32 results), for inputs that need a domain. */
+  values(i: number): Float64Array {
+    return this.tensors[i]!.storage('fuzz').handle as Float64Array;
+  }
+
+  /** A random existing node (whose shape and values satisfy `ok`, if given; null when none
+   *  does). Probes are never picked. */
   pick(): number;
-  pick(ok: (shape: number[]) => boolean): number | null;
-  pick(ok?: (shape: number[]) => boolean): number | null {
-    const fits = this.nodes.map((n, i) => (ok === undefined || ok(n.shape) ? i : -1)).filter((i) => i >= 0);
+  pick(ok: (shape: number[], values: Float64Array) => boolean): number | null;
+  pick(ok?: (shape: number[], values: Float64Array) => boolean): number | null {
+    const fits = this.nodes
+      .map((n, i) => (!(n.kind === 'op' && n.probe) && (ok === undefined || ok(n.shape, this.values(i))) ? i : -1))
+      .filter((i) => i >= 0);
     return fits.length === 0 ? null : this.choose(fits);
+  }
+
+  /** An existing node whose values all satisfy `ok` (half the time), else a new leaf. */
+  pickValued(ok: (v: number) => boolean, domain: Domain, shape?: number[]): number {
+    const fit = this.rng.next() < 0.5 ? null : this.pick((s, v) => (shape === undefined || sameShape(s, shape)) && v.every(ok));
+    return fit ?? this.leaf(shape ?? this.randomShape(1 + this.rng.nextInt(3)), domain);
   }
 
   /** Half the time an existing node of exactly this shape (reuse makes gradients add up). */
   pickShaped(shape: readonly number[]): number | null {
     if (this.rng.next() < 0.5) return null;
-    return this.pick((s) => s.length === shape.length && s.every((d, k) => d === shape[k]));
+    return this.pick((s) => sameShape(s, shape));
   }
 
-  /** A shape that broadcasts against `shape`: the same, a trailing suffix (down to a scalar
-   *  []), [1], or the suffix behind leading 1s. Widen this when NumPy broadcasting lands. */
+  /** A shape that broadcasts against `shape` as NumPy does: the same shape a third of the time;
+   *  else its last k dims (k random, down to a scalar []), each kept or set to 1 (a 1 in
+   *  `shape` may become any size, stretching `shape` instead), maybe behind a new leading dim. */
   broadcastPartner(shape: readonly number[]): number[] {
+    if (this.rng.next() < 0.33) return [...shape];
     const r = shape.length;
-    switch (this.rng.nextInt(4)) {
-      case 0:
-        return [...shape];
-      case 1:
-        return shape.slice(this.rng.nextInt(r + 1));
-      case 2:
-        return [1];
-      default:
-        return [1, ...shape.slice(this.rng.nextInt(r + 1))];
-    }
+    const tail = shape.slice(r - this.rng.nextInt(r + 1)).map((d) => (d === 1 ? (this.rng.next() < 0.5 ? this.dim() : 1) : this.rng.next() < 0.3 ? 1 : d));
+    return this.rng.next() < 0.2 && tail.length === r && r < 4 ? [this.dim(), ...tail] : tail;
   }
 
   /** A random shape of rank 1 to 3 with `size` elements. */
@@ -124,8 +138,9 @@ export class GraphBuilder {
 
   leaf(shape: number[], domain: Domain = 'any'): number {
     const size = shape.reduce((a, b) => a * b, 1);
-    const [lo, hi] = domain === 'unit' ? [0.05, 0.95] : [-2, 2];
-    const data = Float32Array.from({ length: size }, () => lo + (hi - lo) * this.rng.next());
+    const [lo, hi] = DOMAINS[domain];
+    const sign = () => (domain === 'away' && this.rng.next() < 0.5 ? -1 : 1);
+    const data = Float32Array.from({ length: size }, () => sign() * (lo + (hi - lo) * this.rng.next()));
     this.nodes.push({ kind: 'leaf', label: `leaf [${shape}] ${domain}`, shape, data });
     this.tensors.push(this.cpu.tensor(data, shape));
     return this.nodes.length - 1;
@@ -149,6 +164,23 @@ export class GraphBuilder {
 }
 
 /** The graph of a seed: 1-2 leaves of rank 1-3, then 1-6 ops drawn from the table. */
+/** NumPy's broadcast of two shapes, or null when they do not broadcast. */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | null {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let k = 0; k < r; k++) {
+    const x = a[a.length - r + k] ?? 1;
+    const y = b[b.length - r + k] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return null;
+    out.push(Math.max(x, y));
+  }
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, k) => d === b[k]);
+}
+
 export function generate(seed: number, cpu: Engine): Graph {
   const rng = createRng(seed);
   const g = new GraphBuilder(rng, cpu);
@@ -222,10 +254,41 @@ export async function evaluate(e: Engine, graph: Graph): Promise<Evaluation> {
 
 // ---- comparison ---------------------------------------------------------------------------
 
-/** The decision a kink takes at every element (or output slice) of its deciding node. */
-function decisions(rule: KinkRule, values: Float64Array, shape: number[]): number[] {
-  if (rule.rule === 'sign') return Array.from(values, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0));
+/** NumPy broadcasting of two shapes: for each element of the result, the index into each. */
+function broadcastPairs(sa: readonly number[], sb: readonly number[]): [number, number][] {
+  const r = Math.max(sa.length, sb.length);
+  const pad = (s: readonly number[]) => [...new Array<number>(r - s.length).fill(1), ...s];
+  const [pa, pb] = [pad(sa), pad(sb)];
+  const out = pa.map((d, k) => Math.max(d, pb[k]!));
+  const strides = (p: number[]) => p.map((d, k) => (d === 1 ? 0 : p.slice(k + 1).reduce((x, y) => x * y, 1)));
+  const [ta, tb] = [strides(pa), strides(pb)];
+  const pairs: [number, number][] = [];
+  const size = out.reduce((x, y) => x * y, 1);
+  for (let i = 0; i < size; i++) {
+    let [ia, ib, rest] = [0, 0, i];
+    for (let k = r - 1; k >= 0; k--) {
+      const c = rest % out[k]!;
+      rest = Math.floor(rest / out[k]!);
+      ia += c * ta[k]!;
+      ib += c * tb[k]!;
+    }
+    pairs.push([ia, ib]);
+  }
+  return pairs;
+}
+
+/** The decision a kink takes at every element (or output slice) of its deciding node(s). */
+function decisions(rule: KinkRule, ev: Evaluation, graph: Graph): number[] {
+  const values = ev.values[rule.node]!;
+  const shape = graph.nodes[rule.node]!.shape;
+  const side = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
+  if (rule.rule === 'sign') return Array.from(values, side);
   if (rule.rule === 'bceClamp') return Array.from(values, (v) => (v < 1e-7 ? -1 : v > 1 - 1e-7 ? 1 : 0));
+  if (rule.rule === 'clip') return Array.from(values, (v) => (v < rule.lo ? -1 : v > rule.hi ? 1 : 0));
+  if (rule.rule === 'order') {
+    const other = ev.values[rule.other]!;
+    return broadcastPairs(shape, graph.nodes[rule.other]!.shape).map(([i, j]) => side(values[i]! - other[j]!));
+  }
   const r = shape.length;
   const a = rule.axis === undefined ? -1 : rule.axis < 0 ? rule.axis + r : rule.axis;
   const len = a < 0 ? values.length : shape[a]!;
@@ -250,8 +313,7 @@ function decisions(rule: KinkRule, values: Float64Array, shape: number[]): numbe
 export function ambiguity(graph: Graph, evals: Evaluation[]): string | null {
   for (const n of graph.nodes) {
     if (n.kind !== 'op' || !n.kink) continue;
-    const shape = graph.nodes[n.kink.node]!.shape;
-    const [first, ...rest] = evals.map((ev) => decisions(n.kink!, ev.values[n.kink!.node]!, shape));
+    const [first, ...rest] = evals.map((ev) => decisions(n.kink!, ev, graph));
     if (rest.some((d) => d.some((v, i) => v !== first![i]))) return `${n.label}: n${n.kink.node} is within rounding of a kink`;
   }
   return null;

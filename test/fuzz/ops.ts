@@ -14,7 +14,7 @@
 // a case whose backends decide differently is counted as ambiguous, not compared.
 
 import type { Engine, Tensor } from '../../src/index';
-import type { GraphBuilder, KinkRule } from './graph';
+import { broadcastShapes, type Domain, type GraphBuilder, type KinkRule } from './graph';
 
 export interface FuzzOp {
   /** The Engine methods it exercises (for the coverage test). */
@@ -51,16 +51,98 @@ const scale: FuzzOp = {
   },
 };
 
-/** add, sub, mul with equal shapes, a trailing-suffix operand, or a scalar, either way round. */
+/** add, sub, mul, div, pow, minimum, maximum with NumPy broadcasting, either way round. A
+ *  divisor stays away from 0 and a power's base positive, exponents in [-3, 3]: singular
+ *  points amplify rounding past any tolerance. minimum and maximum are kinked at a = b. */
 const binary: FuzzOp = {
-  covers: ['add', 'sub', 'mul'],
+  covers: ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum'],
   add(g) {
-    const name = g.choose(['add', 'sub', 'mul'] as const);
+    const name = g.choose(['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum'] as const);
+    let [x, y]: number[] = [];
+    if (name === 'div' || name === 'pow') {
+      x = name === 'pow' ? g.pickValued((v) => v >= 0.25, 'positive') : g.pick();
+      const partner = g.broadcastPartner(g.shape(x));
+      y = name === 'pow' ? g.pickValued((v) => Math.abs(v) <= 3, 'any', partner) : g.pickValued((v) => Math.abs(v) >= 0.25, 'away', partner);
+    } else {
+      const a = g.pick();
+      const partner = g.broadcastPartner(g.shape(a));
+      const b = g.pickShaped(partner) ?? g.leaf(partner);
+      [x, y] = g.rng.next() < 0.5 ? [a, b] : [b, a];
+    }
+    const kink: KinkRule | undefined = name === 'minimum' || name === 'maximum' ? { node: x!, rule: 'order', other: y! } : undefined;
+    g.op(name, [x!, y!], (e, [p, q]) => e[name](p!, q!), kink);
+    return true;
+  },
+};
+
+/** where(a ⋚ b, x, y): a comparison (which has no gradient, so only where() may use it) as
+ *  the condition; all three broadcast. Kinked where a = b. */
+const where: FuzzOp = {
+  covers: ['where', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal'],
+  add(g) {
+    const cmp = g.choose(['greater', 'greaterEqual', 'less', 'lessEqual', 'equal'] as const);
     const a = g.pick();
-    const partner = g.broadcastPartner(g.shape(a));
-    const b = g.pickShaped(partner) ?? g.leaf(partner);
-    const [x, y] = g.rng.next() < 0.5 ? [a, b] : [b, a];
-    g.op(name, [x, y], (e, [p, q]) => e[name](p!, q!));
+    const b = g.pickShaped(g.broadcastPartner(g.shape(a))) ?? g.leaf(g.broadcastPartner(g.shape(a)));
+    // equal() is 1 only where both sides are the very same values: compare a with itself then.
+    const [l, r] = cmp === 'equal' && g.rng.next() < 0.5 ? [a, a] : [a, b];
+    const cond = g.op(cmp, [l, r], (e, [p, q]) => e[cmp](p!, q!), { node: l, rule: 'order', other: r }, true);
+    // x broadcasts with cond; y with both (a partner of their broadcast shape is).
+    const x = g.pick((s) => g.rng.next() < 0.5 && broadcastShapes(s, g.shape(cond)) !== null) ?? g.leaf(g.broadcastPartner(g.shape(cond)));
+    const both = broadcastShapes(g.shape(cond), g.shape(x))!;
+    const y = g.pickShaped(g.broadcastPartner(both)) ?? g.leaf(g.broadcastPartner(both));
+    g.op('where', [cond, x, y], (e, [c, p, q]) => e.where(c!, p!, q!));
+    return true;
+  },
+};
+
+type MathName = 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'neg' | 'square' | 'reciprocal' | 'sin' | 'cos' | 'silu';
+/** Where each math function's input must lie (and the leaf domain that satisfies it): clear of
+ *  poles and overflow, and sin/cos within [-π, π], where WGSL bounds their error. */
+const mathDomains: Record<MathName, [(v: number) => boolean, Domain]> = {
+  exp: [(v) => v <= 15, 'any'],
+  expm1: [(v) => v <= 15, 'any'],
+  log: [(v) => v >= 0.25, 'positive'],
+  log1p: [(v) => v >= -0.75, 'positive'],
+  sqrt: [(v) => v >= 0.25, 'positive'],
+  rsqrt: [(v) => v >= 0.25, 'positive'],
+  reciprocal: [(v) => Math.abs(v) >= 0.25, 'away'],
+  sin: [(v) => Math.abs(v) <= Math.PI, 'any'],
+  cos: [(v) => Math.abs(v) <= Math.PI, 'any'],
+  neg: [() => true, 'any'],
+  square: [() => true, 'any'],
+  silu: [() => true, 'any'],
+};
+
+const math: FuzzOp = {
+  covers: Object.keys(mathDomains),
+  add(g) {
+    const name = g.choose(Object.keys(mathDomains) as MathName[]);
+    const [ok, domain] = mathDomains[name];
+    g.op(name, [g.pickValued(ok, domain)], (e, [x]) => e[name](x!));
+    return true;
+  },
+};
+
+/** gelu, exact or tanh-approximated (smooth). */
+const gelu: FuzzOp = {
+  covers: ['gelu'],
+  add(g) {
+    const approximate = g.choose(['none', 'tanh'] as const);
+    g.op(`gelu(${approximate})`, [g.pick()], (e, [x]) => e.gelu(x!, { approximate }));
+    return true;
+  },
+};
+
+/** abs and sign (kinked at 0; sign's gradient is 0) and clip (kinked at its bounds). */
+const piecewise: FuzzOp = {
+  covers: ['abs', 'sign', 'clip'],
+  add(g) {
+    const x = g.pick();
+    const name = g.choose(['abs', 'sign', 'clip'] as const);
+    if (name === 'clip') {
+      const [lo, hi] = g.choose([[-1, 1], [0, 0.5], [-0.25, 2]] as const);
+      g.op(`clip(${lo}, ${hi})`, [x], (e, [t]) => e.clip(t!, lo, hi), { node: x, rule: 'clip', lo, hi });
+    } else g.op(name, [x], (e, [t]) => e[name](t!), { node: x, rule: 'sign' });
     return true;
   },
 };
@@ -198,13 +280,14 @@ const bce: FuzzOp = {
 };
 
 export const fuzzOps: readonly FuzzOp[] = [
-  unary('sigmoid'), unary('tanh'), unary('softplus'), rectifier, scale, binary, reduction, argMax,
-  reshape, softmaxRows, softmaxJvp, matmul, loss, bce,
+  unary('sigmoid'), unary('tanh'), unary('softplus'), rectifier, scale, binary, where, math, gelu,
+  piecewise, reduction, argMax, reshape, softmaxRows, softmaxJvp, matmul, loss, bce,
 ];
 
 /** Engine methods that are not ops on tensors, so the fuzzer has nothing to draw for them. */
 export const notOps = new Set([
   'constructor', 'tensor', 'zeros', 'run', 'run1', 'update', 'write', 'tidy', 'valueAndGrad', 'gradients',
   'flush', 'sync', 'stats', 'resetPeakBytes', 'destroy', 'readTensor', 'readTensorF64', 'readAndDispose',
-  'releaseTensor', 'markFatal', 'act', 'adopt', 'newStorage', 'storagesOf', 'checkAlive', 'checkOutputs', 'reportNonFinite',
+  'releaseTensor', 'markFatal', 'act', 'math', 'adopt', 'newStorage', 'storagesOf', 'checkAlive', 'checkOutputs',
+  'reportNonFinite',
 ]);
