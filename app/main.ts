@@ -293,13 +293,14 @@ function finish(o: Outcome, s: Settings, t0: number, run: Interrupted): void {
       current!.epochs = o.restored.epoch;
       lastGood = o.restored;
       view.setStatus(
-        `Training stopped at step ${o.step}: ${o.where} became NaN or infinite (learning rate ${s.lr} is too high for ${s.optimizer}?). ` +
+        `Training stopped at step ${o.step}: ${o.where} became NaN or infinite (is learning rate ${s.lr >= 1e4 ? s.lr.toExponential() : s.lr} too high for ${s.optimizer}?). ` +
           `The model keeps the last good weights, from step ${o.restored.step}.`,
         'diverged',
       );
       view.addLogNote(`stopped: NaN at step ${o.step}; weights of step ${o.restored.step} kept`);
       break;
     case 'lost':
+      lastGood = o.lastGood ?? lastGood;
       deviceLost(o.message, run);
       return;
     case 'failed':
@@ -313,7 +314,8 @@ function finish(o: Outcome, s: Settings, t0: number, run: Interrupted): void {
 function deviceLost(message: string, resume: Interrupted | null): void {
   if (current) lostEngines.add(current.engine);
   const from = lastGood ? `the last good weights (step ${lastGood.step})` : 'fresh weights';
-  view.setStatus(`The GPU device was lost (${message}). Training stopped; nothing is lost but the steps since step ${lastGood?.step ?? 0}.`, 'lost');
+  const at = resume ? ` at step ${current?.steps ?? 0}` : '';
+  view.setStatus(`The GPU device was lost (${message})${at}. ${lastGood ? `The last good weights, from step ${lastGood.step}, are kept on the CPU.` : ''}`, 'lost');
   view.setBackendNotice(`The GPU device was lost (${message}).`, 'lost', {
     label: `Restart from ${from}`,
     run: () => void restart(resume),

@@ -125,6 +125,7 @@ export function showProbabilities(p: Float32Array | null, names: string[], model
   const best = p ? p.indexOf(Math.max(...p)) : -1;
   box.dataset.values = p ? Array.from(p, (v) => v.toFixed(6)).join(',') : '';
   box.dataset.predicted = String(best);
+  box.dataset.updates = String(Number(box.dataset.updates ?? 0) + 1);
   const rows = names.map((name, k) => {
     const row = document.createElement('div');
     row.className = k === best ? 'prob best' : 'prob';

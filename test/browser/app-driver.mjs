@@ -42,13 +42,17 @@ export const ONE = [[[0.42, 0.28], [0.55, 0.15], [0.55, 0.85]]];
 /** A "7": the bar and the stem. */
 export const SEVEN = [[[0.25, 0.2], [0.75, 0.2], [0.45, 0.85]]];
 
-/** The ten probabilities shown for the drawing, once they differ from `before` (a string). */
-export async function probabilities(page, before = '', timeout = 30_000) {
-  await page.waitForFunction((b) => {
-    const v = document.getElementById('probabilities').dataset.values ?? '';
-    return v !== '' && v !== b;
-  }, { timeout }, before);
-  return page.$eval('#probabilities', (el) => ({ raw: el.dataset.values, values: el.dataset.values.split(',').map(Number), predicted: Number(el.dataset.predicted) }));
+/** How many times the page has shown probabilities so far. */
+export const updates = (page) => page.$eval('#probabilities', (el) => Number(el.dataset.updates ?? 0));
+
+/** The ten probabilities shown for the drawing, from a prediction made after the page had
+ *  made `since` of them (see `updates`). */
+export async function probabilities(page, since = 0, timeout = 30_000) {
+  await page.waitForFunction((n) => {
+    const el = document.getElementById('probabilities');
+    return Number(el.dataset.updates ?? 0) > n && (el.dataset.values ?? '') !== '';
+  }, { timeout }, since);
+  return page.$eval('#probabilities', (el) => ({ raw: el.dataset.values, values: el.dataset.values.split(',').map(Number), predicted: Number(el.dataset.predicted), updates: Number(el.dataset.updates) }));
 }
 
 /** Trains `epochs` epochs with the given fields and waits for the end. */
