@@ -41,6 +41,8 @@ const WORKGROUP = 256;
  *  threads at once) while staying one dispatch. */
 const FMA_INVOCATIONS = 1024 * WORKGROUP;
 const CHAINS = 8; // independent vec4 chains per invocation, as in the shader
+/** vec4s each stream_copy invocation copies (the shader's `copies` override). */
+const COPIES = 4;
 /** Copy buffer sizes: the cases' 1M-float operands, and source + destination (128 MiB) beyond
  *  the largest GPU caches (an H100/H200 has 50 MB of L2). */
 const CASE_COPY_BYTES = 4 * 1024 * 1024;
@@ -62,7 +64,7 @@ interface Microkernel {
   uniformSize: number;
 }
 
-function compile(device: GPUDevice, entry: 'peak_fma' | 'stream_copy'): Microkernel {
+function compile(device: GPUDevice, entry: 'peak_fma' | 'stream_copy', constants: Record<string, number>): Microkernel {
   const reflect = new WgslReflect(source);
   const fn = reflect.entry.compute.find((f) => f.name === entry);
   if (!fn) throw new Error(`roofline: shaders/roofline.wgsl has no entry point '${entry}'`);
@@ -86,7 +88,7 @@ function compile(device: GPUDevice, entry: 'peak_fma' | 'stream_copy'): Microker
   const pipeline = device.createComputePipeline({
     label: `roofline.${entry}`,
     layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint: entry, constants: { workgroup_size: WORKGROUP } },
+    compute: { module, entryPoint: entry, constants },
   });
   return { pipeline, layout, slots, uniformOffsets, uniformSize };
 }
@@ -168,7 +170,7 @@ async function measureBoth(device: GPUDevice, targetMs: number, trials: number, 
   };
 
   // ---- peak FMA rate ----
-  const fma = compile(device, 'peak_fma');
+  const fma = compile(device, 'peak_fma', { workgroup_size: WORKGROUP });
   const out = storage(FMA_INVOCATIONS * 16);
   const fmaRun = async (iterations: number, repeats: number) => {
     const u = uniform(device, fma, { iterations, count: FMA_INVOCATIONS, a: 0.999, b: 0.001 });
@@ -186,9 +188,10 @@ async function measureBoth(device: GPUDevice, targetMs: number, trials: number, 
   const gflops = (FMA_INVOCATIONS * CHAINS * 4 * 2) / (f.msPerUnit * 1e6);
 
   // ---- copy bandwidth ----
-  const copy = compile(device, 'stream_copy');
+  const copy = compile(device, 'stream_copy', { workgroup_size: WORKGROUP, copies: COPIES });
   const copyRoof = async (bytes: number) => {
-    const count = Math.min(Math.floor(Math.min(bytes, device.limits.maxStorageBufferBindingSize) / 16), 65535 * WORKGROUP);
+    const vec4s = Math.min(Math.floor(Math.min(bytes, device.limits.maxStorageBufferBindingSize) / 16), 65535 * WORKGROUP * COPIES);
+    const count = vec4s - (vec4s % COPIES);
     const src = storage(count * 16);
     const dst = storage(count * 16);
     const u = uniform(device, copy, { iterations: 0, count, a: 0, b: 0 });
@@ -201,7 +204,8 @@ async function measureBoth(device: GPUDevice, targetMs: number, trials: number, 
         { binding: copy.slots.get('dst')!, resource: { buffer: dst } },
       ],
     });
-    const c = await measure(targetMs, trials, 'repeats', (_i, repeats) => timeSubmit(device, copy, group, Math.ceil(count / WORKGROUP), repeats));
+    const groups = Math.ceil(count / COPIES / WORKGROUP);
+    const c = await measure(targetMs, trials, 'repeats', (_i, repeats) => timeSubmit(device, copy, group, groups, repeats));
     return { gbps: (2 * 16 * count) / (c.msPerUnit * 1e6), repeats: c.repeats };
   };
   const cached = await copyRoof(CASE_COPY_BYTES);

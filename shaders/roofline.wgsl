@@ -10,13 +10,17 @@
 //                throughput); a and b come from the uniform so nothing folds at compile
 //                time, and the store keeps the chains alive. With a = 0.999, b = 0.001 the
 //                accumulators stay near 1 (no overflow, no denormals).
-//   stream_copy: dst[i] = src[i] over `count` vec4s: 32 bytes read + written per invocation,
-//                the streaming bandwidth a memory-bound kernel can reach.
+//   stream_copy: dst[i] = src[i] over `count` vec4s, `copies` per invocation at a stride of
+//                count / copies (neighbouring invocations touch neighbouring vec4s: coalesced);
+//                32 bytes read + written per vec4: the streaming bandwidth a memory-bound
+//                kernel can reach. Several copies per invocation keep the per-invocation cost
+//                (large on SwiftShader) from standing in for the bandwidth.
 //
 // Bindings (group 0): dims uniform { iterations, count, a, b }
 //   peak_fma:    out: array<vec4<f32>> read_write [count]
 //   stream_copy: src: array<vec4<f32>> read [count], dst: array<vec4<f32>> read_write [count]
-// Dispatch: ceil(count / workgroup_size) workgroups along x (count ≤ 65535 · workgroup_size).
+// Dispatch: peak_fma: ceil(count / workgroup_size) workgroups along x; stream_copy:
+// ceil(count / copies / workgroup_size) (count a multiple of copies); ≤ 65535 workgroups.
 // Workgroup size: `workgroup_size` override, default 256 (a multiple of every vendor's warp).
 
 struct Dims {
@@ -27,6 +31,7 @@ struct Dims {
 }
 
 override workgroup_size: u32 = 256;
+override copies: u32 = 4;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
@@ -67,8 +72,12 @@ fn peak_fma(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(workgroup_size)
 fn stream_copy(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i < dims.count) {
+  let stride = dims.count / copies;
+  if (gid.x >= stride) {
+    return;
+  }
+  for (var k = 0u; k < copies; k++) {
+    let i = gid.x + k * stride;
     dst[i] = src[i];
   }
 }

@@ -124,10 +124,16 @@ export class TfjsWebgpu implements Library {
     labelData.forEach((l, i) => (onehot[i * classes + l] = 1));
     const X = tf.tensor2d(xData, c.shapes[0] as [number, number]);
     const Y = tf.tensor2d(onehot, [labelData.length, classes]);
-    const W1 = tf.variable(tf.tensor2d(w1, c.shapes[1] as [number, number]));
-    const B1 = tf.variable(tf.tensor1d(b1));
-    const W2 = tf.variable(tf.tensor2d(w2, c.shapes[3] as [number, number]));
-    const B2 = tf.variable(tf.tensor1d(b2));
+    // tf.variable copies its initial value: the initial tensor is disposed (else it leaks).
+    const variable = (t: TF.Tensor) => {
+      const v = tf.variable(t);
+      t.dispose();
+      return v;
+    };
+    const W1 = variable(tf.tensor2d(w1, c.shapes[1] as [number, number]));
+    const B1 = variable(tf.tensor1d(b1));
+    const W2 = variable(tf.tensor2d(w2, c.shapes[3] as [number, number]));
+    const B2 = variable(tf.tensor1d(b2));
     const vars = [W1, B1, W2, B2];
     const opt = tf.train.sgd(c.spec.lr);
     const loss = (): TF.Scalar => {
