@@ -14,9 +14,9 @@ import type { Sequential } from '../src/nn/layers';
 import { TrainingCharts } from './charts';
 import { CLASS_NAMES, fashionAvailable, firstExamples, loadDataset, type DatasetId } from './data';
 import { DrawPad } from './draw';
-import { buildMlp, decodeWeights, describeArchitecture, encodeWeights, sameArchitecture, type Architecture } from './model';
+import { buildModel, cnnLayers, decodeWeights, describeArchitecture, encodeWeights, exampleShape, sameArchitecture, type Architecture } from './model';
 import { TrainingSession, readWeights, type Checkpoint, type Outcome } from './session';
-import { DEFAULT_LR, optimizerConfig, readSettings, type OptimizerKind, type Settings } from './settings';
+import { DEFAULT_LR, architectureOf, optimizerConfig, readSettings, type OptimizerKind, type Settings } from './settings';
 import * as view from './view';
 
 const SEED = 1;
@@ -86,7 +86,7 @@ function retire(c: Current | null): void {
 async function install(backend: Backend, arch: Architecture, weights: Checkpoint['weights'] | null, origin: string, keep?: Pick<Current, 'dataset' | 'steps' | 'epochs'>): Promise<void> {
   const reuse = current && current.engine.backend === backend && !isLost(current.engine) ? current.engine : null;
   const e = reuse ?? (await newEngine(backend));
-  const model = buildMlp(e, arch, SEED);
+  const model = buildModel(e, arch, SEED);
   if (weights) model.loadStateDict(weights, origin);
   if (current && current.engine !== e) retire(current);
   else current?.model.dispose();
@@ -116,7 +116,7 @@ async function predict(input: Float32Array | null): Promise<void> {
   predicting = true;
   try {
     const e = c.engine;
-    const y = e.tidy(() => e.softmax(c.model.forward(e.tensor(input, [1, FEATURES]))));
+    const y = e.tidy(() => e.softmax(c.model.forward(e.tensor(input, [1, ...exampleShape(c.arch)]))));
     view.showProbabilities(await e.readAndDispose(y), names(), caption());
   } catch (err) {
     console.warn('prediction skipped:', (err as Error).message);
@@ -144,7 +144,7 @@ async function showGrid(test: Split, title: string): Promise<void> {
   const n = Math.min(GRID_DIGITS, test.count);
   const images = test.images.slice(0, n * test.features);
   const e = c.engine;
-  const predicted = e.tidy(() => e.argMax(c.model.forward(e.tensor(images, [n, test.features]))));
+  const predicted = e.tidy(() => e.argMax(c.model.forward(e.tensor(images, [n, ...exampleShape(c.arch)]))));
   const labels = await e.readAndDispose(predicted);
   const truth = test.labels.slice(0, n);
   const right = truth.filter((l, i) => labels[i] === l).length;
@@ -164,6 +164,7 @@ async function refreshPredictions(): Promise<void> {
 function setRunning(state: 'idle' | 'running' | 'paused'): void {
   const busy = state !== 'idle';
   form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select').forEach((el) => (el.disabled = busy));
+  if (!busy) field('hidden').disabled = field('model').value === 'cnn'; // the CNN's layers are fixed
   button('start').disabled = busy;
   button('pause').disabled = !busy;
   button('pause').textContent = state === 'paused' ? 'Resume' : 'Pause';
@@ -197,7 +198,7 @@ async function start(): Promise<void> {
     view.setStatus('Fix the marked fields: nothing was started.', 'error');
     return;
   }
-  const arch: Architecture = { inputs: FEATURES, hidden: s.hidden, outputs: CLASSES, activation: s.activation };
+  const arch = architectureOf(s);
   try {
     if (!current || current.engine.backend !== s.backend || isLost(current.engine) || !sameArchitecture(current.arch, arch)) {
       await install(s.backend, arch, null, 'untrained');
@@ -244,7 +245,7 @@ async function train(s: Settings, data: Dataset): Promise<void> {
   const stepsPerEpoch = Math.ceil(data.train.count / s.batchSize);
   let progressFrame: number | null = null;
   const t0 = performance.now();
-  session = new TrainingSession(c.model, data, { epochs: s.epochs, batchSize: s.batchSize, optimizer: optimizerConfig(s), labelSmoothing: s.labelSmoothing, seed: SEED + c.epochs, startStep: c.steps, startEpoch: c.epochs }, {
+  session = new TrainingSession(c.model, data, { epochs: s.epochs, batchSize: s.batchSize, optimizer: optimizerConfig(s), labelSmoothing: s.labelSmoothing, seed: SEED + c.epochs, exampleShape: exampleShape(c.arch), startStep: c.steps, startEpoch: c.epochs }, {
     onLoss: (_step, x, l) => charts.addTrainLoss(x, l),
     onNorms: (_step, x, n) => charts.addNorms(x, n, layers),
     onSpeed: (v) => view.setSpeed(v),
@@ -350,7 +351,7 @@ async function reset(): Promise<void> {
     await running;
   }
   const s = readSettings(form);
-  const arch = s ? { inputs: FEATURES, hidden: s.hidden, outputs: CLASSES, activation: s.activation } : current?.arch;
+  const arch = s ? architectureOf(s) : current?.arch;
   lastGood = null;
   resetHistory();
   if (!arch) return;
@@ -381,6 +382,7 @@ async function loadWeights(file: File): Promise<void> {
       throw new Error(`${file.name}: a ${describeArchitecture(architecture)} network; this page trains 784 inputs → 10 classes`);
     }
     await install(field('backend').value as Backend, architecture, weights, `loaded from ${file.name}`);
+    field('model').value = 'mlp';
     field('hidden').value = architecture.hidden.join(', ');
     field('activation').value = architecture.activation;
     resetHistory();
@@ -407,7 +409,7 @@ async function switchBackend(): Promise<void> {
   try {
     if (!current) {
       const s = readSettings(form);
-      await install(backend, { inputs: FEATURES, hidden: s?.hidden ?? [128], outputs: CLASSES, activation: s?.activation ?? 'relu' }, null, 'untrained');
+      await install(backend, architectureOf(s ?? { model: 'mlp', hidden: [128], activation: 'relu' }), null, 'untrained');
       return;
     }
     const c = current;
@@ -459,6 +461,9 @@ view.byId<HTMLInputElement>('weights-file').addEventListener('change', (ev) => {
   (ev.target as HTMLInputElement).value = '';
 });
 field('backend').addEventListener('change', () => void switchBackend());
+field('model').addEventListener('change', () => {
+  field('hidden').disabled = field('model').value === 'cnn';
+});
 field('optimizer').addEventListener('change', () => {
   // A default learning rate follows the optimizer; one the person typed stays.
   const lr = field('lr');
@@ -476,6 +481,11 @@ form.addEventListener('input', (ev) => {
 };
 
 setRunning('idle');
+if (!cnnLayers()) {
+  const cnn = form.querySelector<HTMLOptionElement>('option[value="cnn"]')!;
+  cnn.disabled = true;
+  cnn.textContent = 'CNN (needs conv2d, maxPool2d, flatten: not in this build yet)';
+}
 view.showProbabilities(null, names(), 'starting…');
 view.setStatus(limit === null ? 'Ready: draw a digit, or Start training.' : `Ready (training on the first ${limit} examples: ?limit=${limit}).`, 'idle');
 void fashionAvailable().then((ok) => {

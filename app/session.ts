@@ -7,16 +7,17 @@
 // check), the gradient norm of each layer every `normsEvery` steps (computed on the device
 // inside the step, from the gradients the optimizer applies), and the weights every
 // `checkpointEvery` steps (a copy on the CPU: the "last good weights" a diverging run falls
-// back to, and what a lost device restarts from). The CPU runs at most two loss reads ahead of
-// the GPU, and yields to the browser every few milliseconds, so the page never stalls.
+// back to, and what a lost device restarts from). The CPU runs at most a few reads (about 30
+// steps) ahead of the GPU, and yields to the browser every few milliseconds, so the page never
+// stalls.
 
 import type { Engine } from '../src/engine';
-import type { Dataset } from '../src/data/dataset';
+import type { Dataset, Split } from '../src/data/dataset';
 import { batchCount, batches, createRng } from '../src/data/batches';
 import type { Sequential } from '../src/nn/layers';
 import { softmaxCrossEntropy } from '../src/nn/losses';
 import { Optimizer, type OptimizerConfig } from '../src/nn/optimizers';
-import { evaluate } from '../src/nn/train';
+import type { Loss } from '../src/nn/losses';
 import type { Tensor } from '../src/ops/tensor';
 import { TrainingStep, type Updater } from '../src/schedule/step';
 
@@ -41,6 +42,8 @@ export interface SessionConfig {
   normsEvery?: number;
   /** Read the weights every this many steps (default 100; rounded to a multiple of lossEvery). */
   checkpointEvery?: number;
+  /** One example's shape as the model takes it (default [features]; [1, 28, 28] for a CNN). */
+  exampleShape?: number[];
   /** Where this run starts, when it continues an earlier one (for the reported numbers). */
   startStep?: number;
   startEpoch?: number;
@@ -90,6 +93,29 @@ export function readWeights(model: Sequential): Promise<Weights> {
 
 const finite = (w: Weights) => Object.values(w).every((t) => t.data.every(Number.isFinite));
 
+/** Mean loss and accuracy (arg-max, first maximum wins) over a split, in batches of 500, each
+ *  batch shaped [n, ...example]: src/nn/train.ts `evaluate` with the example shape. */
+export async function evaluateSplit(model: Sequential, split: Split, loss: Loss, example: number[]): Promise<{ loss: number; accuracy: number }> {
+  const e = model.engine;
+  let lossSum = 0;
+  let correct = 0;
+  for (const batch of batches(split, 500)) {
+    const { l, y } = e.tidy(() => {
+      const y = model.forward(e.tensor(batch.x, [batch.size, ...example]));
+      return { l: loss.compute(e, y, batch.labels), y };
+    });
+    const [lv, out] = await Promise.all([e.readAndDispose(l), e.readAndDispose(y)]);
+    lossSum += lv[0]! * batch.size;
+    const k = out.length / batch.size;
+    for (let r = 0; r < batch.size; r++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (out[r * k + j]! > out[r * k + best]!) best = j;
+      if (best === batch.labels[r]) correct++;
+    }
+  }
+  return { loss: lossSum / split.count, accuracy: correct / split.count };
+}
+
 /** Resolves on the next turn of the event loop without setTimeout's clamping (which
  *  background tabs stretch to a second). */
 function yieldToBrowser(): Promise<void> {
@@ -102,6 +128,8 @@ function yieldToBrowser(): Promise<void> {
 
 /** How long the loop may run before it yields: a frame at 60 Hz keeps clicks and drawing live. */
 const YIELD_MS = 12;
+/** Reads in flight before the loop waits for the oldest (loss and norm reads: ~30 steps). */
+const MAX_PENDING_READS = 6;
 /** Samples/s is measured over loss reads at most this far apart. */
 const SPEED_WINDOW_MS = 3000;
 
@@ -176,6 +204,7 @@ export class TrainingSession {
     const optimizer = new Optimizer(e, model.params, cfg.optimizer);
     const loss = softmaxCrossEntropy({ labelSmoothing: cfg.labelSmoothing });
     const stepsPerEpoch = batchCount(data.train.count, cfg.batchSize);
+    const example = cfg.exampleShape ?? [data.train.features];
     const rng = createRng(cfg.seed);
     let step = cfg.startStep ?? 0;
     let epoch = cfg.startEpoch ?? 0;
@@ -243,7 +272,7 @@ export class TrainingSession {
             speedMarks = [];
           }
           if (this.stopRequested || firstBad) break;
-          x = e.tensor(batch.x, [batch.size, data.train.features]);
+          x = e.tensor(batch.x, [batch.size, ...example]);
           labels = batch.labels;
           step++;
           inEpoch++;
@@ -274,7 +303,7 @@ export class TrainingSession {
           x = null;
           hooks.onProgress?.(epoch, inEpoch, stepsPerEpoch, s);
           // Bound how far the CPU runs ahead of the GPU, and let the page breathe.
-          while (pending.length > 6) await this.guard(pending.shift()!);
+          while (pending.length > MAX_PENDING_READS) await this.guard(pending.shift()!);
           if (performance.now() - lastYield > YIELD_MS) {
             await yieldToBrowser();
             lastYield = performance.now();
@@ -292,7 +321,7 @@ export class TrainingSession {
           break;
         }
         const seconds = (performance.now() - t0 - pausedMs) / 1000;
-        const test = await this.guard(evaluate(model, data.test, loss));
+        const test = await this.guard(evaluateSplit(model, data.test, loss, example));
         const weights = await this.guard(readWeights(model));
         if (finite(weights)) keep({ step, epoch, weights });
         await hooks.onEpoch?.({ epoch, trainLoss, testLoss: test.loss, testAccuracy: test.accuracy, samplesPerSecond: data.train.count / seconds, seconds });

@@ -5,13 +5,14 @@
 import type { Backend } from '../src/engine';
 import type { OptimizerConfig } from '../src/nn/optimizers';
 import type { DatasetId } from './data';
-import { HIDDEN_ACTIVATIONS, type HiddenActivation } from './model';
+import { HIDDEN_ACTIVATIONS, type Architecture, type HiddenActivation } from './model';
 import { setFieldError } from './view';
 
 export type OptimizerKind = OptimizerConfig['kind'];
 
 export interface Settings {
   dataset: DatasetId;
+  model: Architecture['kind'];
   backend: Backend;
   hidden: number[];
   activation: HiddenActivation;
@@ -70,6 +71,7 @@ export function readSettings(form: HTMLFormElement): Settings | null {
   const activation = field(form, 'activation').value as HiddenActivation;
   const settings: Settings = {
     dataset: field(form, 'dataset').value as DatasetId,
+    model: field(form, 'model').value === 'cnn' ? 'cnn' : 'mlp',
     backend: field(form, 'backend').value as Backend,
     hidden: check('hidden', hiddenSizes),
     activation: HIDDEN_ACTIVATIONS.includes(activation) ? activation : 'relu',
@@ -80,6 +82,14 @@ export function readSettings(form: HTMLFormElement): Settings | null {
     labelSmoothing: check('labelSmoothing', smoothing),
   };
   return ok ? settings : null;
+}
+
+/** The CNN's two convolutions' channels (fixed: the page's small LeNet-like net). */
+const CNN_CHANNELS = [8, 16];
+
+/** The network the settings describe: 784 inputs, 10 classes. */
+export function architectureOf(s: Pick<Settings, 'model' | 'hidden' | 'activation'>): Architecture {
+  return { kind: s.model, inputs: 784, hidden: s.model === 'cnn' ? CNN_CHANNELS : s.hidden, outputs: 10, activation: s.activation };
 }
 
 export function optimizerConfig(s: Settings): OptimizerConfig {

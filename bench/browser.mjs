@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, runWithCleanup, teardown } from '../test/browser/chromium.mjs';
-import { buildAndServe } from '../test/browser/serve.mjs';
+import { buildAndServe, waitForSelectorLong } from '../test/browser/serve.mjs';
 
 const configFile = fileURLToPath(new URL('./page/vite.config.ts', import.meta.url));
 const RUN_TIMEOUT_MS = Number(process.env.BENCH_BROWSER_TIMEOUT_MS ?? 60 * 60_000);
@@ -80,7 +80,7 @@ async function run() {
   const url = `${served.url}?${query}`;
   err(`bench:browser: ${await browser.version()}, ${url}`);
   await page.goto(url, { waitUntil: 'load' });
-  await page.waitForSelector('#status:is([data-state="done"], [data-state="error"])', { timeout: 0 });
+  await waitForSelectorLong(page, '#status:is([data-state="done"], [data-state="error"])', 0);
   const status = await page.$eval('#status', (el) => ({ state: el.dataset.state, text: el.textContent }));
   result = await page.evaluate(() => window.__benchResult ?? null);
   if (o.screenshot) {

@@ -1,6 +1,8 @@
 // Driving the training page (app/) in puppeteer as a person would: fields, buttons, strokes on
 // the draw pad. Shared by the smoke test (app-smoke.mjs) and the screenshots (screenshots.mjs).
 
+import { waitForSelectorLong } from './serve.mjs';
+
 /** Sets a form field the way a user would (the page reads values when Start is clicked). */
 export async function setField(page, name, value) {
   await page.$eval(`[name="${name}"]`, (el, v) => {
@@ -15,7 +17,7 @@ export const statusOf = (page) => page.$eval('#status', (el) => ({ state: el.dat
 /** Waits until the status line is in one of `states`; returns it. */
 export async function waitForStatus(page, states, timeout) {
   const selector = `#status:is(${states.map((s) => `[data-state="${s}"]`).join(', ')})`;
-  await page.waitForSelector(selector, { timeout });
+  await waitForSelectorLong(page, selector, timeout);
   return statusOf(page);
 }
 

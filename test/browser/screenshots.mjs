@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
-import { buildAndServe } from './serve.mjs';
+import { buildAndServe, waitForSelectorLong } from './serve.mjs';
 import * as app from './app-driver.mjs';
 
 const appConfig = fileURLToPath(new URL('../../app/vite.config.ts', import.meta.url));
@@ -50,7 +50,7 @@ async function benchShot(browser, dir) {
   return withPage(browser, benchConfig, 'bench', async (page, url) => {
     await page.setViewport({ width: 1400, height: 1000 });
     await page.goto(`${url}?${BENCH_QUERY}`, { waitUntil: 'load' });
-    await page.waitForSelector('#status:is([data-state="done"], [data-state="error"])', { timeout: 10 * 60_000 });
+    await waitForSelectorLong(page, '#status:is([data-state="done"], [data-state="error"])', 10 * 60_000);
     const status = await page.$eval('#status', (el) => ({ state: el.dataset.state, text: el.textContent }));
     const result = await page.evaluate(() => window.__benchResult);
     await new Promise((r) => setTimeout(r, 300));

@@ -19,3 +19,19 @@ export async function buildAndServe(configFile, label) {
   const server = await preview({ configFile, build: { outDir }, preview: { host: 'localhost', port: 0, open: false }, logLevel: 'warn' });
   return { url: server.resolvedUrls.local[0], outDir, server };
 }
+
+/**
+ * page.waitForSelector for waits longer than puppeteer's protocol timeout (180 s: one wait is
+ * one CDP call): waits in one-minute slices until `timeoutMs` (0: no limit).
+ */
+export async function waitForSelectorLong(page, selector, timeoutMs) {
+  const until = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+  for (;;) {
+    const slice = Math.min(60_000, until - Date.now());
+    try {
+      return await page.waitForSelector(selector, { timeout: slice });
+    } catch (e) {
+      if (e?.name !== 'TimeoutError' || Date.now() >= until) throw e;
+    }
+  }
+}
