@@ -77,6 +77,8 @@ async function run() {
     else if (m.type() === 'error') err(`[page error] ${m.text()}`);
   });
   page.on('pageerror', (e) => err(`[page exception] ${e.message}`));
+  page.on('error', (e) => err(`[page crashed] ${e.message}`));
+  browser.on('disconnected', () => err('[browser disconnected]'));
   const url = `${served.url}?${query}`;
   err(`bench:browser: ${await browser.version()}, ${url}`);
   await page.goto(url, { waitUntil: 'load' });
@@ -118,7 +120,7 @@ function print(r) {
 
 const cleanup = () => teardown(browser, served?.server, [userDataDir, ...(served ? [served.outDir] : [])]);
 const aborted = await runWithCleanup(run, cleanup, RUN_TIMEOUT_MS);
-if (aborted) failure = aborted.message ?? String(aborted);
+if (aborted) failure = [aborted.message ?? String(aborted), aborted.cause?.message].filter(Boolean).join(': ');
 if (result) print(result);
 if (failure) err(`bench:browser: FAILED: ${failure}`);
 if (o.json && result) console.log(JSON.stringify(result.rows));
