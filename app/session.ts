@@ -334,8 +334,11 @@ export class TrainingSession {
       }
       return { kind: this.stopRequested ? 'stopped' : 'done', step, epoch };
     } catch (err) {
-      // Reads in flight settle (or, on a lost device, may never: give them a moment only).
-      await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      // A lost device rejects reads before `device.lost` resolves: give it a moment to say so.
+      // Reads in flight settle (or, on a lost device, may never: a moment only).
+      const moment = () => new Promise((resolve) => setTimeout(resolve, 1000));
+      await Promise.race([this.lostSignal.catch(() => {}), moment()]);
+      await Promise.race([Promise.allSettled(pending), moment()]);
       if (this.lost) return { kind: 'lost', message: this.lost.message, lastGood: this.lastGood };
       return { kind: 'failed', error: err instanceof Error ? err : new Error(String(err)), lastGood: this.lastGood };
     } finally {

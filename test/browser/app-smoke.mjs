@@ -109,6 +109,7 @@ async function run() {
   // Pause holds the step count; Resume goes on; Stop ends the run.
   await app.setField(page, 'epochs', 20);
   await page.$eval('#status', (el) => (el.dataset.state = 'idle'));
+  await page.$eval('#progress', (el) => (el.dataset.step = '0')); // the step count is global: wait for this run's
   await page.click('#start');
   await page.waitForFunction(() => Number(document.getElementById('progress').dataset.step) >= 40, { timeout: 120_000 });
   await page.click('#pause');
@@ -169,17 +170,21 @@ async function run() {
   await app.setField(page, 'hidden', 128);
   await app.setField(page, 'epochs', 2);
   await page.$eval('#status', (el) => (el.dataset.state = 'idle'));
+  await page.$eval('#progress', (el) => (el.dataset.step = '0'));
   await page.click('#start');
-  await page.waitForFunction(() => Number(document.getElementById('progress').dataset.step) >= 10, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(document.getElementById('progress').dataset.step) >= 40, { timeout: 120_000 });
   await page.evaluate(() => window.__webgradApp.loseDevice());
   const lost = await app.waitForStatus(page, ['lost', 'error', 'done'], 60_000);
   const lostNotice = await app.backendNotice(page);
-  check('a lost device is reported with an offer to restart', lost.state === 'lost' && lostNotice.state === 'lost' && /Restart from/.test(lostNotice.text), `${lost.text} | ${lostNotice.text}`);
+  check('a lost device is reported, naming the step, with an offer to restart',
+    lost.state === 'lost' && Number(/lost .* at step (\d+)/.exec(lost.text)?.[1]) >= 40 && lostNotice.state === 'lost' && /Restart from/.test(lostNotice.text), `${lost.text} | ${lostNotice.text}`);
   await page.$eval('#status', (el) => (el.dataset.state = 'idle'));
   await page.click('#notice-action');
   const restarted = await app.waitForStatus(page, ['done', 'stopped', 'diverged', 'lost', 'error'], 5 * 60_000);
   const notes = await page.$$eval('#log li.note', (els) => els.map((el) => el.textContent));
-  check('the restart trains on from the last good weights to the end', restarted.state === 'done' && notes.some((n) => /restarted from step/.test(n)), `${restarted.text} ${notes.join(' | ')}`);
+  // The run was to reach epoch 2 (64 steps); the end of epoch 1 (step 32) is a checkpoint.
+  check('the restart trains on from the last good weights to the end',
+    restarted.state === 'done' && notes.some((n) => /restarted from step 32\b/.test(n)) && /2 epochs in all, 64 steps/.test(restarted.text), `${restarted.text} ${notes.join(' | ')}`);
   const after = await app.probabilities(page, 0);
   check('the restarted model reads the drawing', Math.abs(sum(after.values) - 1) < 1e-3, after.raw);
   await page.close();
