@@ -4,9 +4,8 @@
 
 import { reduceCpu, reduceGradCpu } from '../cpu/reduce';
 import { grid1d } from '../gpu/queue';
-import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
-import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
+import { nonDifferentiable, type OpDef, type OpRunner } from './op';
+import { fmt, sameShape, shapeSize, type Shape, type Tensor } from './tensor';
 
 export const REDUCE_WORKGROUP = 64;
 const WORKGROUP = REDUCE_WORKGROUP;
@@ -94,8 +93,8 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
     // sum: dx = dy broadcast;  mean: dx = dy / len broadcast;  max: dy routed to the arg-max.
     backward({ ops, inputs: [x], outputs, dy, attrs }) {
       const grad = kind === 'max'
-        ? run1(ops, maxGrad, [dy, outputs[1]!], { shape: x!.shape, axis: attrs.axis })
-        : run1(ops, broadcastAxis, [dy], { shape: x!.shape, axis: attrs.axis, mean: kind === 'mean' });
+        ? ops.run1('maxGrad', [dy, outputs[1]!], { shape: x!.shape, axis: attrs.axis })
+        : ops.run1('broadcastAxis', [dy], { shape: x!.shape, axis: attrs.axis, mean: kind === 'mean' });
       return [grad];
     },
   };
@@ -105,7 +104,7 @@ export const sum = reduceOp('sum');
 export const mean = reduceOp('mean');
 export const max = reduceOp('max');
 
-interface SpreadAttrs {
+export interface SpreadAttrs {
   shape: Shape;
   axis?: number;
 }
@@ -133,7 +132,7 @@ export const broadcastAxis: OpDef<SpreadAttrs & { mean: boolean }> = {
     });
   },
   // linear: its transpose is the sum (or mean-scaled sum) over the same axis
-  backward: ({ ops, dy, attrs }) => [run1(ops, attrs.mean ? mean : sum, [dy], { axis: attrs.axis })],
+  backward: ({ ops, dy, attrs }) => [ops.run1(attrs.mean ? 'mean' : 'sum', [dy], { axis: attrs.axis })],
 };
 
 /** dx[o, k, i] = dy[o, i] where k is the arg-max, else 0: the subgradient of max. */
@@ -154,27 +153,31 @@ export const maxGrad: OpDef<SpreadAttrs> = {
       workgroups: grid1d(outer * len * inner, WORKGROUP),
     });
   },
+  backward: nonDifferentiable('maxGrad is the backward kernel of max; second derivatives are not supported'),
 };
 
-/** Sums a broadcast gradient back to `shape` (a trailing suffix of g's shape, or a scalar). */
+/**
+ * Sums a broadcast gradient g back to `shape`, which broadcasts to g's shape (NumPy): over
+ * g's leading dims that `shape` lacks and over the dims where `shape` has a 1 that g
+ * stretched; g itself when the shapes already match, a view when only the shape differs.
+ * Neighbouring dims of one kind are merged first (views), so each run of summed dims is one
+ * single-axis sum ([M, N] -> [N] is one column sum).
+ */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
-  const n = shapeSize(shape);
-  if (shapeSize(g.shape) === n) return run1(ops, reshape, [g], { shape });
-  const rows = shapeSize(g.shape) / n;
-  const flat = run1(ops, reshape, [g], { shape: [rows, n] });
-  return run1(ops, reshape, [run1(ops, sum, [flat], { axis: 0 })], { shape });
+  if (sameShape(g.shape, shape)) return g;
+  if (shapeSize(g.shape) === shapeSize(shape)) return ops.run1('reshape', [g], { shape });
+  const lead = g.shape.length - shape.length;
+  const runs: { size: number; summed: boolean }[] = [];
+  g.shape.forEach((n, k) => {
+    if (n === 1) return;
+    const summed = k < lead || shape[k - lead] === 1;
+    const last = runs.at(-1);
+    if (last && last.summed === summed) last.size *= n;
+    else runs.push({ size: n, summed });
+  });
+  let x = ops.run1('reshape', [g], { shape: runs.map((r) => r.size) });
+  for (let k = runs.length - 1; k >= 0; k--) {
+    if (runs[k]!.summed) x = ops.run1('sum', [x], { axis: k }); // innermost first: outer axes keep their index
+  }
+  return ops.run1('reshape', [x], { shape });
 }
-
-/** A copy with a new shape of the same size. */
-export const reshape: OpDef<{ shape: Shape }> = {
-  name: 'reshape',
-  outputs([x], { shape }) {
-    if (shapeSize(x!) !== shapeSize(shape)) throw new Error(`reshape: cannot reshape ${fmt(x!)} (${shapeSize(x!)} elements) to ${fmt(shape)} (${shapeSize(shape)} elements)`);
-    return [shape];
-  },
-  cpu: ([x]) => [x!.slice()],
-  gpu(q, [x], [out], [s]) {
-    q.copy(x!, out!, shapeSize(s!) * 4);
-  },
-  backward: ({ ops, inputs: [x], dy }) => [run1(ops, reshape, [dy], { shape: x!.shape })],
-};
