@@ -91,6 +91,8 @@ function matrixCase(name: string, op: 'transpose' | 'sumAxis0', rows: number, co
     name,
     size: `${rows}x${cols}`,
     spec: { op, rows, cols },
+    // transpose reads and writes every element; a column sum reads them and writes one row
+    bytes: op === 'transpose' ? 8 * rows * cols : 4 * (rows * cols + cols),
     shapes: [[rows, cols]],
     inputs: () => [uniform(rows * cols, 41)],
   };
