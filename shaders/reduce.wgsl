@@ -58,7 +58,7 @@ override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 @group(0) @binding(5) var<storage, read_write> aux_out: array<f32>;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
-// Linked: lib/float (is_nan, is_finite, is_inf, sign_bit), lib/index (flat_index, group_index).
+// Linked: lib/float (is_nan, is_finite, is_inf, sign_bit, exp_ieee), lib/index (flat_index, group_index).
 
 // The trees of the reduce_* kernels combine the `lanes` invocations of one output (a segment of
 // the workgroup; lib/tree.wgsl's trees span the whole workgroup). reduce_max's tree carries an
@@ -313,7 +313,8 @@ fn centered_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   if (centered == 1u) {
     d = 2.0 * (v - aux[r]) * dims.scale;
   } else {
-    d = select(exp(v - aux[r]), 0.0, is_inf(v) && sign_bit(v));
+    // exp_ieee: a NaN row (its logSumExp is NaN) stays NaN; SwiftShader's exp(NaN) gave inf
+    d = select(exp_ieee(v - aux[r]), 0.0, is_inf(v) && sign_bit(v));
   }
   out[j] = dy[r] * d;
 }

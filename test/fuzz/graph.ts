@@ -17,7 +17,7 @@ const DOMAINS: Record<Domain, [number, number]> = { any: [-2, 2], unit: [0.05, 0
  *  first arg-max along an axis (max, argMax), or the side of the BCE clamp. */
 export type KinkRule =
   | { node: number; rule: 'sign' }
-  | { node: number; rule: 'argmax'; axis: number | undefined }
+  | { node: number; rule: 'extremum'; sense: 'max' | 'min'; axes: number | readonly number[] | undefined }
   | { node: number; rule: 'bceClamp' }
   | { node: number; rule: 'clip'; lo: number; hi: number }
   | { node: number; rule: 'order'; other: number };
@@ -66,6 +66,14 @@ export class GraphBuilder {
 
   choose<T>(items: readonly T[]): T {
     return items[this.rng.nextInt(items.length)]!;
+  }
+
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.rng.nextInt(i + 1);
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
   }
 
   dim(): number {
@@ -289,24 +297,21 @@ function decisions(rule: KinkRule, ev: Evaluation, graph: Graph): number[] {
     const other = ev.values[rule.other]!;
     return broadcastPairs(shape, graph.nodes[rule.other]!.shape).map(([i, j]) => side(values[i]! - other[j]!));
   }
+  // extremum: for each slice of the dims kept, the first (row-major) position of the max or
+  // min over the reduced dims (NaN counts as the extremum, as in the engine)
   const r = shape.length;
-  const a = rule.axis === undefined ? -1 : rule.axis < 0 ? rule.axis + r : rule.axis;
-  const len = a < 0 ? values.length : shape[a]!;
-  const inner = a < 0 ? 1 : shape.slice(a + 1).reduce((x, y) => x * y, 1);
-  const outer = values.length / (len * inner);
-  const out: number[] = [];
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let best = 0;
-      for (let k = 1; k < len; k++) {
-        const v = values[(o * len + k) * inner + i]!;
-        const b = values[(o * len + best) * inner + i]!;
-        if (v > b || (Number.isNaN(v) && !Number.isNaN(b))) best = k;
-      }
-      out.push(best);
-    }
+  const list = rule.axes === undefined ? [...Array(r).keys()] : typeof rule.axes === 'number' ? [rule.axes] : [...rule.axes];
+  const reduced = new Set(list.map((a) => (a < 0 ? a + r : a)));
+  const strides = shape.map((_, k) => shape.slice(k + 1).reduce((x, y) => x * y, 1));
+  const best = new Map<number, number>(); // offset of the kept dims -> flat index of the best so far
+  const better = (v: number, b: number) => (Number.isNaN(v) ? !Number.isNaN(b) : rule.sense === 'max' ? v > b : v < b);
+  for (let i = 0; i < values.length; i++) {
+    let key = 0;
+    for (let k = 0; k < r; k++) if (!reduced.has(k)) key += (Math.floor(i / strides[k]!) % shape[k]!) * strides[k]!;
+    const b = best.get(key);
+    if (b === undefined || better(values[i]!, values[b]!)) best.set(key, i);
   }
-  return out;
+  return [...best.entries()].sort((x, y) => x[0] - y[0]).map(([, i]) => i);
 }
 
 /** Null when every kink decides alike on the three evaluations, else which one does not. */

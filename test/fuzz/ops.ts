@@ -147,27 +147,122 @@ const piecewise: FuzzOp = {
   },
 };
 
-/** sum, mean, max over everything or one axis (negative axes too); max is kinked at ties. */
+/** Axes to reduce: everything (undefined), one axis (maybe negative) or a list of distinct axes. */
+function reduceAxes(g: GraphBuilder, rank: number): number | number[] | undefined {
+  const u = g.rng.next();
+  if (rank === 0 || u < 0.25) return undefined;
+  if (u < 0.7) return g.rng.nextInt(2 * rank) - rank;
+  return [...Array(rank).keys()].filter(() => g.rng.next() < 0.5);
+}
+
+/** sum, mean, max, min, logSumExp, variance over reduceAxes, keepDims or not; max and min are
+ *  kinked at ties. */
 const reduction: FuzzOp = {
-  covers: ['sum', 'mean', 'max'],
+  covers: ['sum', 'mean', 'max', 'min', 'logSumExp', 'variance'],
   add(g) {
-    const name = g.choose(['sum', 'mean', 'max'] as const);
+    const name = g.choose(['sum', 'mean', 'max', 'min', 'logSumExp', 'variance'] as const);
     const x = g.pick();
-    const r = g.shape(x).length;
-    const axis = r === 0 || g.rng.next() < 0.3 ? undefined : g.rng.nextInt(2 * r) - r;
-    g.op(`${name}(axis ${axis})`, [x], (e, [t]) => e[name](t!, axis), name === 'max' ? { node: x, rule: 'argmax', axis } : undefined);
+    const axis = reduceAxes(g, g.shape(x).length);
+    const keepDims = g.rng.next() < 0.3;
+    const kink: KinkRule | undefined = name === 'max' || name === 'min' ? { node: x, rule: 'extremum', sense: name, axes: axis } : undefined;
+    g.op(`${name}(axis ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''})`, [x], (e, [t]) => e[name](t!, axis, { keepDims }), kink);
     return true;
   },
 };
 
-const argMax: FuzzOp = {
-  covers: ['argMax'],
+const argExtremum: FuzzOp = {
+  covers: ['argMax', 'argMin'],
   add(g) {
     const x = g.pick((s) => s.length >= 1);
     if (x === null) return false;
     const r = g.shape(x).length;
     const axis = g.rng.nextInt(2 * r) - r;
-    g.op(`argMax(axis ${axis})`, [x], (e, [t]) => e.argMax(t!, axis), { node: x, rule: 'argmax', axis });
+    const [name, sense] = g.choose([['argMax', 'max'], ['argMin', 'min']] as const);
+    g.op(`${name}(axis ${axis})`, [x], (e, [t]) => e[name](t!, axis), { node: x, rule: 'extremum', sense, axes: axis });
+    return true;
+  },
+};
+
+/** transpose (a random permutation, or reversed), slice, pad, expandDims and squeeze. */
+const layout: FuzzOp = {
+  covers: ['transpose', 'slice', 'pad', 'expandDims', 'squeeze'],
+  add(g) {
+    const x = g.pick();
+    const shape = g.shape(x);
+    const r = shape.length;
+    switch (g.choose(['transpose', 'slice', 'pad', 'expandDims', 'squeeze'] as const)) {
+      case 'transpose': {
+        const perm = g.rng.next() < 0.3 ? undefined : g.shuffle([...Array(r).keys()]);
+        g.op(`transpose(${JSON.stringify(perm)})`, [x], (e, [t]) => e.transpose(t!, perm));
+        return true;
+      }
+      case 'slice': {
+        if (r === 0) return false;
+        const begin = shape.map((d) => g.rng.nextInt(d));
+        const size = shape.map((d, k) => (g.rng.next() < 0.2 ? -1 : 1 + g.rng.nextInt(d - begin[k]!)));
+        g.op(`slice([${begin}], [${size}])`, [x], (e, [t]) => e.slice(t!, begin, size));
+        return true;
+      }
+      case 'pad': {
+        const paddings = shape.map(() => [g.rng.nextInt(3), g.rng.nextInt(3)] as [number, number]);
+        g.op(`pad(${JSON.stringify(paddings)})`, [x], (e, [t]) => e.pad(t!, paddings));
+        return true;
+      }
+      case 'expandDims': {
+        const axis = g.rng.nextInt(2 * r + 2) - (r + 1);
+        g.op(`expandDims(${axis})`, [x], (e, [t]) => e.expandDims(t!, axis));
+        return true;
+      }
+      default: {
+        const ones = shape.map((d, k) => (d === 1 ? k : -1)).filter((k) => k >= 0);
+        const axis = ones.length === 0 || g.rng.next() < 0.5 ? undefined : g.choose(ones);
+        g.op(`squeeze(${axis})`, [x], (e, [t]) => e.squeeze(t!, axis));
+        return true;
+      }
+    }
+  },
+};
+
+/** concat along an existing axis and stack along a new one, of 2-3 tensors (a node may come twice). */
+const join: FuzzOp = {
+  covers: ['concat', 'stack'],
+  add(g) {
+    const x = g.pick((s) => s.length >= 1);
+    if (x === null) return false;
+    const shape = g.shape(x);
+    const r = shape.length;
+    const stack = g.rng.next() < 0.4;
+    const axis = stack ? g.rng.nextInt(2 * r + 2) - (r + 1) : g.rng.nextInt(2 * r) - r;
+    const a = axis < 0 ? axis + r : axis;
+    const others = Array.from({ length: 1 + g.rng.nextInt(2) }, () => {
+      if (g.rng.next() < 0.3) return x;
+      return g.leaf(stack ? [...shape] : shape.map((d, k) => (k === a ? g.dim() : d)));
+    });
+    const inputs = g.shuffle([x, ...others]);
+    const name = stack ? 'stack' : 'concat';
+    g.op(`${name}(axis ${axis})`, inputs, (e, ts) => e[name](ts, axis));
+    return true;
+  },
+};
+
+/** gather along an axis with repeated indices (the gradient scatter-adds), and oneHot (a
+ *  constant: no inputs, no gradient). */
+const indexing: FuzzOp = {
+  covers: ['gather', 'oneHot'],
+  add(g) {
+    if (g.rng.next() < 0.25) {
+      const depth = g.dim();
+      const labels = Int32Array.from({ length: g.dim() }, () => g.rng.nextInt(depth));
+      g.op(`oneHot([${labels}], ${depth})`, [], (e) => e.oneHot(labels, depth));
+      return true;
+    }
+    const x = g.pick((s) => s.length >= 1);
+    if (x === null) return false;
+    const shape = g.shape(x);
+    const axis = g.rng.nextInt(2 * shape.length) - shape.length;
+    const len = shape.at(axis)!;
+    const indices = Int32Array.from({ length: 1 + g.rng.nextInt(6) }, () => g.rng.nextInt(len));
+    g.op(`gather([${indices}], axis ${axis})`, [x], (e, [t]) => e.gather(t!, indices, axis));
     return true;
   },
 };
@@ -281,13 +376,14 @@ const bce: FuzzOp = {
 
 export const fuzzOps: readonly FuzzOp[] = [
   unary('sigmoid'), unary('tanh'), unary('softplus'), rectifier, scale, binary, where, math, gelu,
-  piecewise, reduction, argMax, reshape, softmaxRows, softmaxJvp, matmul, loss, bce,
+  piecewise, reduction, argExtremum, reshape, layout, join, indexing, softmaxRows, softmaxJvp, matmul,
+  loss, bce,
 ];
 
 /** Engine methods that are not ops on tensors, so the fuzzer has nothing to draw for them. */
 export const notOps = new Set([
   'constructor', 'tensor', 'zeros', 'run', 'run1', 'update', 'write', 'tidy', 'valueAndGrad', 'gradients',
   'flush', 'sync', 'stats', 'resetPeakBytes', 'destroy', 'readTensor', 'readTensorF64', 'readAndDispose',
-  'releaseTensor', 'markFatal', 'act', 'math', 'adopt', 'newStorage', 'storagesOf', 'checkAlive', 'checkOutputs',
+  'releaseTensor', 'markFatal', 'act', 'math', 'checked', 'adopt', 'newStorage', 'storagesOf', 'checkAlive', 'checkOutputs',
   'reportNonFinite',
 ]);
