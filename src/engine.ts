@@ -32,12 +32,21 @@ export interface EngineOptions {
   precision?: 'f32' | 'f64';
   /** Subgradient of relu at exactly 0: 0 (default, as PyTorch and TF.js) or 1 (lectures). */
   reluGradAtZero?: 0 | 1;
+  /** Debug: check every op's output (tensor creation and in-place updates too) for NaN or
+   *  ±Inf, and name the first op that produced one. The CPU backend throws at that op; WebGPU
+   *  checks on the device (one more small kernel per op) and the next read, sync or
+   *  valueAndGrad rejects with the name. Off by default. */
+  checkFinite?: boolean;
 }
 
 export interface EngineStats {
   pool: PoolStats | null;
   queue: QueueCounters;
   liveTensors: number;
+  /** Bytes of tensor data alive now (4 per element; a view shares its tensor's bytes). */
+  liveBytes: number;
+  /** The most liveBytes reached since the engine started or resetPeakBytes(). */
+  peakBytes: number;
 }
 
 export class Engine implements OpRunner {
@@ -50,11 +59,17 @@ export class Engine implements OpRunner {
   /** Tensors disposed while the tape held them: freed when gradients() finishes. */
   private deferred = new Set<Tensor>();
   private fatal: Error | null = null;
+  private liveBytes = 0;
+  private peakBytes = 0;
+  /** checkFinite: ops numbered in the order they ran, and what each was (WebGPU only: kept
+   *  until a read shows whether one of them produced a non-finite value). */
+  private readonly finite: { seq: number; ops: Map<number, string> } | null;
 
   constructor(compute: ComputeBackend, options: EngineOptions) {
     this.compute = compute;
     this.backend = compute.name;
     this.reluGradAtZero = options.reluGradAtZero ?? 0;
+    this.finite = options.checkFinite ? { seq: 0, ops: new Map() } : null;
   }
 
   /** The adapter in use, e.g. "google / swiftshader (software)", or "cpu". */
@@ -84,7 +99,9 @@ export class Engine implements OpRunner {
     }
     const handle = this.compute.alloc('tensor', shape);
     this.compute.write(handle, data);
-    return this.adopt(new Storage(handle), [...shape]);
+    const t = this.adopt(this.newStorage(handle, shape), [...shape]);
+    this.checkOutputs('tensor', 'the data given', [t]);
+    return t;
   }
 
   zeros(shape: Shape): Tensor {
@@ -108,7 +125,8 @@ export class Engine implements OpRunner {
       outputs = [this.adopt(storages[0]!, outShapes[0]!)];
     } else {
       const handles = this.compute.run(def, storages.map((s) => s.handle), shapes, outShapes, attrs);
-      outputs = handles.map((h, i) => this.adopt(new Storage(h), outShapes[i]!));
+      outputs = handles.map((h, i) => this.adopt(this.newStorage(h, outShapes[i]!), outShapes[i]!));
+      this.checkOutputs(def.name, `inputs ${shapes.map(fmt).join(', ') || 'none'}`, outputs);
     }
     for (const aux of outputs.slice(1)) outputs[0]!.owned.push(aux);
     this.tape?.record(def, inputs, outputs, attrs);
@@ -134,6 +152,7 @@ export class Engine implements OpRunner {
     def.check(targets.map((t) => t.shape), inputs.map((t) => t.shape), attrs);
     const handles = storages.map((s) => s.handle);
     this.compute.update(def, handles.slice(0, targets.length), handles.slice(targets.length), all.map((t) => t.shape), attrs);
+    this.checkOutputs(def.name, `in place; inputs ${inputs.map((t) => fmt(t.shape)).join(', ') || 'none'}`, targets, false);
   }
 
   /** Overwrites a tensor's values (e.g. per-step hyperparameters); its views see them too.
@@ -143,6 +162,7 @@ export class Engine implements OpRunner {
     const [s] = this.storagesOf('write', [t]);
     if (data.length !== t.size) throw new Error(`write: ${data.length} values for tensor of shape ${fmt(t.shape)} (${t.size} values)`);
     this.compute.write(s!.handle, data);
+    this.checkOutputs('write', 'the data given', [t], false);
   }
 
   // ---- public ops ----------------------------------------------------------------------
@@ -501,10 +521,16 @@ export class Engine implements OpRunner {
   async sync(): Promise<void> {
     this.checkAlive('sync');
     await this.compute.sync();
+    await this.reportNonFinite();
   }
 
   stats(): EngineStats {
-    return { ...this.compute.stats(), liveTensors: this.live.size };
+    return { ...this.compute.stats(), liveTensors: this.live.size, liveBytes: this.liveBytes, peakBytes: this.peakBytes };
+  }
+
+  /** Starts a new peak: stats().peakBytes is then the most bytes alive from now on. */
+  resetPeakBytes(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   /** Frees every tensor, and the device if the engine acquired it (not one passed in). */
@@ -518,19 +544,25 @@ export class Engine implements OpRunner {
   /** @internal TensorHost */
   async readTensor(t: Tensor): Promise<Float32Array> {
     this.checkAlive('read');
-    return this.compute.read(t.storage('read').handle, t.size);
+    const values = await this.compute.read(t.storage('read').handle, t.size);
+    await this.reportNonFinite();
+    return values;
   }
 
   /** @internal TensorHost */
   async readTensorF64(t: Tensor): Promise<Float64Array> {
     this.checkAlive('readF64');
-    return this.compute.readF64(t.storage('readF64').handle, t.size);
+    const values = await this.compute.readF64(t.storage('readF64').handle, t.size);
+    await this.reportNonFinite();
+    return values;
   }
 
   /** Reads a tensor and disposes it, so its buffer is reusable right after this submit. */
   async readAndDispose(t: Tensor): Promise<Float32Array> {
     this.checkAlive('read');
-    return this.compute.read(t.storage('read').handle, t.size, () => t.dispose());
+    const values = await this.compute.read(t.storage('read').handle, t.size, () => t.dispose());
+    await this.reportNonFinite();
+    return values;
   }
 
   /** @internal TensorHost */
@@ -543,8 +575,49 @@ export class Engine implements OpRunner {
     for (const s of this.scopes) s.delete(t);
     const s = t.storage('dispose');
     s.refs--;
-    if (s.refs === 0 && !this.fatal) this.compute.free(s.handle);
+    if (s.refs === 0) {
+      this.liveBytes -= s.bytes;
+      if (!this.fatal) this.compute.free(s.handle);
+    }
     return true;
+  }
+
+  /** checkFinite: checks `outputs` of `op` (described by `what`); on the CPU throws at once,
+   *  disposing them if `dispose` (they are new), on the GPU numbers them for a later report. */
+  private checkOutputs(op: string, what: string, outputs: readonly Tensor[], dispose = true): void {
+    if (!this.finite) return;
+    outputs.forEach((t, i) => {
+      const seq = ++this.finite!.seq;
+      const desc = `${op} (${what}) produced NaN or ±Inf in ${outputs.length > 1 ? `output ${i} ` : ''}${fmt(t.shape)}`;
+      const found = this.compute.checkFinite(t.storage(op).handle, t.size, seq);
+      if (found === true) {
+        if (dispose) outputs.forEach((o) => o.dispose());
+        throw new Error(`checkFinite: ${desc}: the first op to do so`);
+      }
+      if (found === null) {
+        const ops = this.finite!.ops;
+        ops.set(seq, desc);
+        if (ops.size > MAX_CHECKED_OPS) ops.delete(ops.keys().next().value!);
+      }
+    });
+  }
+
+  /** checkFinite on the GPU: rejects naming the first op whose output was flagged since the
+   *  last report (all ops recorded before this call are covered). */
+  private async reportNonFinite(): Promise<void> {
+    if (!this.finite || this.finite.ops.size === 0) return;
+    const upTo = this.finite.seq;
+    const seq = await this.compute.firstNonFinite();
+    const desc = seq === null ? null : (this.finite.ops.get(seq) ?? `op #${seq} (its name was not kept: over ${MAX_CHECKED_OPS} ops ran between reads)`);
+    for (const k of [...this.finite.ops.keys()]) if (k <= upTo) this.finite.ops.delete(k);
+    if (desc !== null) throw new Error(`checkFinite: ${desc}: the first op to do so since the last read`);
+  }
+
+  private newStorage(handle: unknown, shape: Shape): Storage {
+    const storage = new Storage(handle, shapeSize(shape) * 4);
+    this.liveBytes += storage.bytes;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
+    return storage;
   }
 
   private adopt(storage: Storage, shape: Shape): Tensor {
@@ -583,6 +656,9 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
     Object.values(value).forEach((v) => collectTensors(v, into));
   }
 }
+
+/** checkFinite keeps the names of at most this many ops between two reads on WebGPU. */
+const MAX_CHECKED_OPS = 100_000;
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const backend = options.backend ?? 'webgpu';

@@ -16,6 +16,7 @@ import softmax from '../../shaders/softmax.wgsl';
 import loss from '../../shaders/loss.wgsl';
 import copy from '../../shaders/copy.wgsl';
 import gather from '../../shaders/gather.wgsl';
+import finite from '../../shaders/finite.wgsl';
 
 export interface ShaderPart {
   file: string;
@@ -23,8 +24,8 @@ export interface ShaderPart {
 }
 
 // The libraries, in link order (each may use those before it):
-//   float       LOWEST, is_nan, is_inf, is_finite(4), poisons, sign_bit, nan_f32, inf_f32,
-//               log1p, and NumPy's edges: div_ieee, log_ieee, exp_ieee
+//   float       LOWEST, is_nan, is_inf, is_finite(4), is_zero, is_one, poisons, sign_bit, nan_f32,
+//               inf_f32, log1p, and NumPy's edges: div_ieee, log_ieee, exp_ieee
 //   index       flat_index, group_index        (needs the family's workgroup_size override)
 //   tree        tree_max, tree_sum, tree_sum2   (needs workgroup_size, a power of two)
 //   rows        strided_max, row_softmax_stats  (needs float, tree, dims.cols and binding x)
@@ -47,6 +48,7 @@ export const shaderFamilies = {
   loss: [float, index, tree, rows, { file: 'loss.wgsl', code: loss }],
   copy: [index, { file: 'copy.wgsl', code: copy }],
   gather: [float, index, { file: 'gather.wgsl', code: gather }],
+  finite: [float, index, { file: 'finite.wgsl', code: finite }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;
