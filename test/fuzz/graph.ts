@@ -14,10 +14,11 @@ export type Domain = 'any' | 'unit' | 'positive' | 'away';
 const DOMAINS: Record<Domain, [number, number]> = { any: [-2, 2], unit: [0.05, 0.95], positive: [0.25, 2], away: [0.25, 2] };
 
 /** Which node's values decide a kink, and the decision: the sign (relu, leaky relu), the
- *  first arg-max along an axis (max, argMax), or the side of the BCE clamp. */
+ *  first arg-max (arg-min with `minimum`) along an axis (max, min, argMax, argMin), or the
+ *  side of the BCE clamp. */
 export type KinkRule =
   | { node: number; rule: 'sign' }
-  | { node: number; rule: 'argmax'; axis: number | undefined }
+  | { node: number; rule: 'argmax'; axis: number | undefined; minimum?: boolean }
   | { node: number; rule: 'bceClamp' }
   | { node: number; rule: 'clip'; lo: number; hi: number }
   | { node: number; rule: 'order'; other: number };
@@ -294,6 +295,7 @@ function decisions(rule: KinkRule, ev: Evaluation, graph: Graph): number[] {
   const len = a < 0 ? values.length : shape[a]!;
   const inner = a < 0 ? 1 : shape.slice(a + 1).reduce((x, y) => x * y, 1);
   const outer = values.length / (len * inner);
+  const sign = rule.minimum ? -1 : 1;
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -301,7 +303,7 @@ function decisions(rule: KinkRule, ev: Evaluation, graph: Graph): number[] {
       for (let k = 1; k < len; k++) {
         const v = values[(o * len + k) * inner + i]!;
         const b = values[(o * len + best) * inner + i]!;
-        if (v > b || (Number.isNaN(v) && !Number.isNaN(b))) best = k;
+        if (sign * v > sign * b || (Number.isNaN(v) && !Number.isNaN(b))) best = k;
       }
       out.push(best);
     }

@@ -147,27 +147,135 @@ const piecewise: FuzzOp = {
   },
 };
 
-/** sum, mean, max over everything or one axis (negative axes too); max is kinked at ties. */
+/** The reductions over everything, one axis (negative too) or, for the smooth ones, a random
+ *  set of axes, with or without keepDims; max and min are kinked at ties. */
 const reduction: FuzzOp = {
-  covers: ['sum', 'mean', 'max'],
+  covers: ['sum', 'mean', 'max', 'min', 'logSumExp', 'variance'],
   add(g) {
-    const name = g.choose(['sum', 'mean', 'max'] as const);
+    const name = g.choose(['sum', 'mean', 'max', 'min', 'logSumExp', 'variance'] as const);
     const x = g.pick();
     const r = g.shape(x).length;
-    const axis = r === 0 || g.rng.next() < 0.3 ? undefined : g.rng.nextInt(2 * r) - r;
-    g.op(`${name}(axis ${axis})`, [x], (e, [t]) => e[name](t!, axis), name === 'max' ? { node: x, rule: 'argmax', axis } : undefined);
+    const kinked = name === 'max' || name === 'min';
+    let axis: number | number[] | undefined;
+    if (r > 0 && g.rng.next() < 0.7) {
+      axis = g.rng.nextInt(2 * r) - r;
+      if (!kinked && r > 1 && g.rng.next() < 0.5) axis = [...new Set([axis < 0 ? axis + r : axis, g.rng.nextInt(r)])];
+    }
+    const keepDims = g.rng.next() < 0.3;
+    const kink: KinkRule | undefined = kinked ? { node: x, rule: 'argmax', axis: axis as number | undefined, minimum: name === 'min' } : undefined;
+    g.op(`${name}(axis ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''})`, [x], (e, [t]) => e[name](t!, axis, { keepDims }), kink);
     return true;
   },
 };
 
-const argMax: FuzzOp = {
-  covers: ['argMax'],
+const argExtremum: FuzzOp = {
+  covers: ['argMax', 'argMin'],
   add(g) {
+    const x = g.pick((s) => s.length >= 1);
+    if (x === null) return false;
+    const name = g.choose(['argMax', 'argMin'] as const);
+    const r = g.shape(x).length;
+    const axis = g.rng.nextInt(2 * r) - r;
+    g.op(`${name}(axis ${axis})`, [x], (e, [t]) => e[name](t!, axis), { node: x, rule: 'argmax', axis, minimum: name === 'argMin' });
+    return true;
+  },
+};
+
+/** transpose (a random permutation, negative entries too, or the default reversal). */
+const transpose: FuzzOp = {
+  covers: ['transpose'],
+  add(g) {
+    const x = g.pick();
+    const r = g.shape(x).length;
+    const perm = Array.from({ length: r }, (_, k) => k);
+    for (let k = r - 1; k > 0; k--) {
+      const j = g.rng.nextInt(k + 1);
+      [perm[k], perm[j]] = [perm[j]!, perm[k]!];
+    }
+    const p = g.rng.next() < 0.3 ? undefined : perm.map((a) => (g.rng.next() < 0.3 ? a - r : a));
+    g.op(`transpose(${JSON.stringify(p)})`, [x], (e, [t]) => e.transpose(t!, p));
+    return true;
+  },
+};
+
+/** slice (a random block; size -1 to the end sometimes) and pad (0 to 2 zeros each side). */
+const sliceAndPad: FuzzOp = {
+  covers: ['slice', 'pad'],
+  add(g) {
+    const x = g.pick();
+    const shape = g.shape(x);
+    if (g.rng.next() < 0.5) {
+      const paddings = shape.map(() => [g.rng.nextInt(3), g.rng.nextInt(3)] as [number, number]);
+      g.op(`pad(${JSON.stringify(paddings)})`, [x], (e, [t]) => e.pad(t!, paddings));
+      return true;
+    }
+    const begin = shape.map((d) => g.rng.nextInt(d));
+    const size = shape.map((d, k) => (g.rng.next() < 0.3 ? -1 : 1 + g.rng.nextInt(d - begin[k]!)));
+    g.op(`slice([${begin}], [${size}])`, [x], (e, [t]) => e.slice(t!, begin, size));
+    return true;
+  },
+};
+
+/** concat along an axis (partners differ there) and stack of equal shapes along a new axis. */
+const join: FuzzOp = {
+  covers: ['concat', 'stack'],
+  add(g) {
+    const x = g.pick((s) => s.length >= 1);
+    if (x === null) return false;
+    const shape = g.shape(x);
+    const r = shape.length;
+    const count = 1 + g.rng.nextInt(3);
+    if (g.rng.next() < 0.5) {
+      const axis = g.rng.nextInt(2 * r) - r;
+      const a = axis < 0 ? axis + r : axis;
+      const others = Array.from({ length: count }, () => {
+        const s = shape.map((d, k) => (k === a ? g.dim() : d));
+        return g.pickShaped(s) ?? g.leaf(s);
+      });
+      g.op(`concat(axis ${axis})`, [x, ...others], (e, ts) => e.concat(ts, axis));
+    } else {
+      const axis = g.rng.nextInt(2 * r + 2) - r - 1;
+      const others = Array.from({ length: count }, () => g.pickShaped(shape) ?? g.leaf(shape));
+      g.op(`stack(axis ${axis})`, [x, ...others], (e, ts) => e.stack(ts, axis));
+    }
+    return true;
+  },
+};
+
+/** expandDims at a random axis, then sometimes squeeze (one axis of size 1, or all). */
+const unitAxes: FuzzOp = {
+  covers: ['expandDims', 'squeeze'],
+  add(g) {
+    const x = g.pick();
+    const r = g.shape(x).length;
+    const axis = g.rng.nextInt(2 * r + 2) - r - 1;
+    const y = g.op(`expandDims(axis ${axis})`, [x], (e, [t]) => e.expandDims(t!, axis));
+    const ones = g.shape(y).flatMap((d, k) => (d === 1 ? [k] : []));
+    const which = g.rng.next() < 0.5 ? undefined : g.choose(ones);
+    g.op(`squeeze(${which ?? 'all'})`, [y], (e, [t]) => e.squeeze(t!, which));
+    return true;
+  },
+};
+
+/** gather along a random axis by an Int32Array with repeats (the rows-list scatter-add) or by a
+ *  tensor of the same indices (the scanning scatter-add); and oneHot rows. */
+const indexing: FuzzOp = {
+  covers: ['gather', 'oneHot'],
+  add(g) {
+    if (g.rng.next() < 0.2) {
+      const depth = g.dim();
+      const labels = Int32Array.from({ length: g.dim() }, () => g.rng.nextInt(depth));
+      g.op(`oneHot([${labels}], ${depth})`, [], (e) => e.oneHot(labels, depth));
+      return true;
+    }
     const x = g.pick((s) => s.length >= 1);
     if (x === null) return false;
     const r = g.shape(x).length;
     const axis = g.rng.nextInt(2 * r) - r;
-    g.op(`argMax(axis ${axis})`, [x], (e, [t]) => e.argMax(t!, axis), { node: x, rule: 'argmax', axis });
+    const len = g.shape(x)[axis < 0 ? axis + r : axis]!;
+    const ids = Int32Array.from({ length: g.dim() }, () => g.rng.nextInt(len));
+    if (g.rng.next() < 0.5) g.op(`gather([${ids}], axis ${axis})`, [x], (e, [t]) => e.gather(t!, ids, axis));
+    else g.op(`gather(tensor [${ids}], axis ${axis})`, [x], (e, [t]) => e.tidy(() => e.gather(t!, e.tensor(Float32Array.from(ids), [ids.length]), axis)));
     return true;
   },
 };
@@ -281,7 +389,8 @@ const bce: FuzzOp = {
 
 export const fuzzOps: readonly FuzzOp[] = [
   unary('sigmoid'), unary('tanh'), unary('softplus'), rectifier, scale, binary, where, math, gelu,
-  piecewise, reduction, argMax, reshape, softmaxRows, softmaxJvp, matmul, loss, bce,
+  piecewise, reduction, argExtremum, reshape, transpose, sliceAndPad, join, unitAxes, indexing, softmaxRows, softmaxJvp,
+  matmul, loss, bce,
 ];
 
 /** Engine methods that are not ops on tensors, so the fuzzer has nothing to draw for them. */
@@ -289,5 +398,5 @@ export const notOps = new Set([
   'constructor', 'tensor', 'zeros', 'run', 'run1', 'update', 'write', 'tidy', 'valueAndGrad', 'gradients',
   'flush', 'sync', 'stats', 'resetPeakBytes', 'destroy', 'readTensor', 'readTensorF64', 'readAndDispose',
   'releaseTensor', 'markFatal', 'act', 'math', 'adopt', 'newStorage', 'storagesOf', 'checkAlive', 'checkOutputs',
-  'reportNonFinite',
+  'reportNonFinite', 'checked',
 ]);
