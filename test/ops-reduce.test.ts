@@ -295,9 +295,11 @@ describe('reduceLayout', () => {
       expect(reduceLayout(1e6, 8, 8, software)).toEqual({ workgroup: widest, lanes: widest, outputsAdjacent: true });
       expect(reduceLayout(1e6, 1 << 14, 1 << 14, software)).toEqual({ workgroup: 64, lanes: 1, outputsAdjacent: true });
     }
-    // SwiftShader folds rows serially too once there are 64 of them
-    expect(reduceLayout(1024, 64, 1, true).lanes).toBe(1);
-    expect(reduceLayout(1024, 64, 1, false).lanes).toBe(64);
+    // SwiftShader folds rows serially too once there are 1024 of them (16 workgroups), not
+    // before: the first pass of a 1M sum (64 chunks of 16K) keeps 64 workgroups
+    expect(reduceLayout(1024, 1024, 1, true).lanes).toBe(1);
+    expect(reduceLayout(4096, 64, 1, true)).toEqual({ workgroup: 8, lanes: 8, outputsAdjacent: false });
+    expect(reduceLayout(1024, 1024, 1, false).lanes).toBe(64);
   });
 });
 

@@ -20,9 +20,10 @@ const WORKGROUP = REDUCE_WORKGROUP;
 const SOFTWARE_WORKGROUP = 8;
 /** Elements each lane folds before another lane joins an output's tree. */
 const ELEMENTS_PER_LANE = 16;
-/** Outputs that keep a device busy with one invocation each (a workgroup on SwiftShader, which
- *  runs workgroups on CPU threads; ~256 workgroups of 64 on a GPU). */
-const SOFTWARE_FILL = 64;
+/** Outputs that keep a device busy with one invocation each: 16 workgroups of 64 on
+ *  SwiftShader, which runs workgroups on CPU threads (fewer would leave cores idle: the first
+ *  pass of a 1M sum has 64 outputs and wants 64 workgroups); ~256 of 64 on a GPU. */
+const SOFTWARE_FILL = 1024;
 const HARDWARE_FILL = 16384;
 
 /** How the reduce_* kernels lay out outputs and lanes (see reduceLayout). */
@@ -48,7 +49,7 @@ export function reduceLayout(len: number, outputs: number, inner: number, softwa
   const widest = software ? SOFTWARE_WORKGROUP : WORKGROUP;
   const outputsAdjacent = inner > 1;
   // SwiftShader: serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one
-  // lane per output, 20 ms with 8), so any 64 outputs go serial there.
+  // lane per output, 20 ms with 8), so enough outputs go serial whatever their layout.
   const serial = software ? outputs >= SOFTWARE_FILL : outputsAdjacent && outputs >= HARDWARE_FILL;
   let lanes = 1;
   while (!serial && lanes < widest && lanes * 2 * ELEMENTS_PER_LANE <= len) lanes *= 2;
