@@ -57,6 +57,17 @@ export async function probabilities(page, since = 0, timeout = 30_000) {
   return page.$eval('#probabilities', (el) => ({ raw: el.dataset.values, values: el.dataset.values.split(',').map(Number), predicted: Number(el.dataset.predicted), updates: Number(el.dataset.updates) }));
 }
 
+/** The probabilities shown once the caption says the model is the one trained for `epochs`
+ *  epochs and no longer training: a prediction queued while the digit was being drawn may
+ *  land after training has started, so counting updates alone can pick a stale one. */
+export async function probabilitiesAfterEpochs(page, epochs, timeout = 30_000) {
+  await page.waitForFunction((n) => {
+    const text = document.getElementById('reading').textContent ?? '';
+    return text.includes(`after ${n} epoch`) && !text.includes(', training') && (document.getElementById('probabilities').dataset.values ?? '') !== '';
+  }, { timeout }, epochs);
+  return probabilities(page, 0);
+}
+
 /** Trains `epochs` epochs with the given fields and waits for the end. */
 export async function train(page, { epochs, batchSize = 32, timeout = 5 * 60_000, ...fields }) {
   await setField(page, 'epochs', epochs);

@@ -87,7 +87,6 @@ async function run() {
   check('drawing a digit shows ten probabilities that sum to 1', untrained.values.length === 10 && Math.abs(sum(untrained.values) - 1) < 1e-3, untrained.raw);
 
   // One epoch (batch 32): curves, epoch line, grid, and the drawn 1 read as a 1.
-  seen = await app.updates(page);
   const end = await app.train(page, { epochs: 1, batchSize: 32 });
   check('one epoch trains to the end', end.state === 'done', end.text);
   const lines = await page.$$eval('#log li:not(.note)', (els) => els.map((el) => ({ text: el.textContent, accuracy: Number(el.dataset.testAccuracy) })));
@@ -99,7 +98,7 @@ async function run() {
   check('samples/s is shown', speed > 0, `${speed.toFixed(0)} samples/s`);
   const digits = await page.$$eval('#digits figure', (els) => els.map((el) => el.dataset.predicted === el.dataset.label));
   check('the digit grid shows predictions', digits.length === 24 && digits.filter(Boolean).length > 12, `${digits.filter(Boolean).length} of ${digits.length} right`);
-  const trained = await app.probabilities(page, seen);
+  const trained = await app.probabilitiesAfterEpochs(page, 1);
   check('after an epoch the drawn 1 is read as a 1', trained.predicted === 1 && Math.abs(sum(trained.values) - 1) < 1e-3, trained.raw);
   if (screenshotAt) {
     await page.screenshot({ path: screenshotAt, fullPage: true });
