@@ -17,8 +17,13 @@ export { softmaxCpu, softmaxJvpCpu } from './softmax';
 export { reduceCpu, reduceGradCpu, type ReduceKind, type ReduceResult } from './reduce';
 export {
   binaryCrossEntropyCpu,
+  binaryCrossEntropyWithLogitsCpu,
   mseLossCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
   type LossResult,
 } from './loss';
+export { batchTransposeCpu, col2imCpu, conv2dDirectCpu, convOutSize, im2colCpu, type Conv2dGeometry } from './conv';
+export { pool2dCpu, pool2dGradCpu, type PoolKind, type PoolResult } from './pool';
+export { layerNormCpu, layerNormGradCpu, layerNormParamGradCpu, type LayerNormResult } from './norm';
+export { dropoutCpu, dropoutKeeps, dropoutScale, dropThreshold, pcg2dHash } from './dropout';

@@ -9,6 +9,10 @@ import optimizer from '../../shaders/optimizer.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
 import softmax from '../../shaders/softmax.wgsl';
 import loss from '../../shaders/loss.wgsl';
+import conv from '../../shaders/conv.wgsl';
+import pool from '../../shaders/pool.wgsl';
+import norm from '../../shaders/norm.wgsl';
+import dropout from '../../shaders/dropout.wgsl';
 
 export interface ShaderPart {
   file: string;
@@ -24,7 +28,11 @@ export const shaderFamilies = {
   optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
   matmul: [activation, { file: 'matmul.wgsl', code: matmul }],
   softmax: [rows, { file: 'softmax.wgsl', code: softmax }],
-  loss: [rows, { file: 'loss.wgsl', code: loss }],
+  loss: [activation, rows, { file: 'loss.wgsl', code: loss }],
+  conv: [{ file: 'conv.wgsl', code: conv }],
+  pool: [{ file: 'pool.wgsl', code: pool }],
+  norm: [rows, { file: 'norm.wgsl', code: norm }],
+  dropout: [{ file: 'dropout.wgsl', code: dropout }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;

@@ -1,0 +1,213 @@
+// 2-D convolution in PyTorch's layouts (x [N, C, H, W], weight [O, C, kh, kw], bias [O],
+// y [N, O, OH, OW]) as im2col + the tuned matmul + a layout change:
+//
+//   cols = im2col(x)                          [N·OH·OW, C·kh·kw]
+//   z    = cols · W2ᵀ + b  (matmul, transposeB) [N·OH·OW, O]   W2 = weight as [O, C·kh·kw]
+//   y    = channelsFirst(z)                   [N, O, OH, OW]
+//
+// Each piece is an op with its own backward rule, so the gradient needs no rule of its own:
+// dz = channelsLast(dy); dW2 = dzᵀ·cols and dcols = dz·W2 (the matmul's rule, both single
+// matmuls over all N·OH·OW rows); db = Σ_rows dz; dx = col2im(dcols), a gather (no atomics).
+//
+// Why not a direct kernel: measured on SwiftShader for the LeNet shapes of the CNN job
+// (2 shared cores, batch 64, forward only, ms per call, medians of 5):
+//   TODO numbers
+// The layout kernels live in shaders/conv.wgsl; the matmul is src/ops/matmul.ts's, unchanged.
+
+import { batchTransposeCpu, col2imCpu, convOutSize, im2colCpu, type Conv2dGeometry } from '../cpu/conv';
+import type { ActivationKind } from '../cpu/activation';
+import { grid1d, type CommandQueue } from '../gpu/queue';
+import type { KernelName } from '../gpu/kernels';
+import type { OpDef, OpRunner } from './op';
+import { run1 } from './op';
+import { runMatmul } from './matmul';
+import { reshape } from './reduce';
+import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
+
+const WORKGROUP = 256;
+
+export type Pair = number | readonly [number, number];
+
+/** A sliding window's sizes per axis (height, width). */
+export interface Window2d {
+  kernel: readonly [number, number];
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+}
+
+/** n or [h, w] as [h, w], each an integer >= min; the error names the op and option. */
+export function pair(op: string, name: string, v: Pair, min: number): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= min)) {
+    throw new Error(`${op}: ${name} must be an integer >= ${min} or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0]!, p[1]!];
+}
+
+/** The geometry of a window sweep over an NCHW input; throws if the window does not fit. */
+export function windowGeometry(op: string, x: Shape, win: Window2d): Conv2dGeometry {
+  if (x.length !== 4) throw new Error(`${op}: input must be NCHW (rank 4), got shape ${fmt(x)}`);
+  const [batch, channels, height, width] = x as [number, number, number, number];
+  const [kernelH, kernelW] = win.kernel;
+  const [strideH, strideW] = win.stride;
+  const [padH, padW] = win.padding;
+  const [dilationH, dilationW] = win.dilation;
+  const outH = convOutSize(height, kernelH, strideH, padH, dilationH);
+  const outW = convOutSize(width, kernelW, strideW, padW, dilationW);
+  if (outH < 1 || outW < 1) {
+    throw new Error(
+      `${op}: input ${fmt(x)} with padding [${padH}, ${padW}] is smaller than the kernel [${kernelH}, ${kernelW}]` +
+        ` (dilation [${dilationH}, ${dilationW}]): the output would be ${outH} × ${outW}`,
+    );
+  }
+  return { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW };
+}
+
+/** The Dims uniform of shaders/conv.wgsl; a kernel reads only the fields it needs (the
+ *  transpose: batch, out_h, out_w, out_channels), the others may be 0. */
+function convUniforms(g: Partial<Conv2dGeometry>, outChannels: number): Record<string, number> {
+  return {
+    batch: g.batch ?? 0,
+    channels: g.channels ?? 0,
+    height: g.height ?? 0,
+    width: g.width ?? 0,
+    kernel_h: g.kernelH ?? 0,
+    kernel_w: g.kernelW ?? 0,
+    stride_h: g.strideH ?? 0,
+    stride_w: g.strideW ?? 0,
+    pad_h: g.padH ?? 0,
+    pad_w: g.padW ?? 0,
+    dilation_h: g.dilationH ?? 0,
+    dilation_w: g.dilationW ?? 0,
+    out_h: g.outH ?? 0,
+    out_w: g.outW ?? 0,
+    out_channels: outChannels,
+  };
+}
+
+/** One invocation per element of n (folded into 2-D past 65535 workgroups). */
+function dispatch1d(q: CommandQueue, kernel: KernelName, n: number, uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides = {}): void {
+  if (n === 0) return;
+  q.dispatch({ kernel, overrides: { workgroup_size: WORKGROUP, ...overrides }, uniforms, bindings, workgroups: grid1d(n, WORKGROUP) });
+}
+
+/** cols [N·OH·OW, C·kh·kw]: the receptive field of every output position as a row. */
+export const im2col: OpDef<Window2d> = {
+  name: 'im2col',
+  outputs([x], win) {
+    const g = windowGeometry('im2col', x!, win);
+    return [[g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW]];
+  },
+  cpu: ([x], [s], win) => [im2colCpu(x!, windowGeometry('im2col', s!, win))],
+  gpu(q, [x], [cols], [s], win) {
+    const g = windowGeometry('im2col', s!, win);
+    dispatch1d(q, 'conv.im2col', g.batch * g.outH * g.outW * g.channels, convUniforms(g, 0), { x: x!, cols: cols! });
+  },
+  // im2col is linear; its transpose is col2im
+  backward: ({ ops, inputs: [x], dy, attrs }) => [run1(ops, col2im, [dy], { ...attrs, inputShape: x!.shape })],
+};
+
+/** dx [N, C, H, W] from dcols: im2col's transpose, each input element gathering its taps. */
+export const col2im: OpDef<Window2d & { inputShape: Shape }> = {
+  name: 'col2im',
+  outputs([dcols], attrs) {
+    const g = windowGeometry('col2im', attrs.inputShape, attrs);
+    const want = [g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW];
+    if (dcols!.length !== 2 || dcols![0] !== want[0] || dcols![1] !== want[1]) {
+      throw new Error(`col2im: dcols has shape ${fmt(dcols!)}, expected ${fmt(want)} for input ${fmt(attrs.inputShape)}`);
+    }
+    return [attrs.inputShape];
+  },
+  cpu: ([dcols], _s, attrs) => [col2imCpu(dcols!, windowGeometry('col2im', attrs.inputShape, attrs))],
+  gpu(q, [dcols], [dx], _s, attrs) {
+    const g = windowGeometry('col2im', attrs.inputShape, attrs);
+    dispatch1d(q, 'conv.col2im', shapeSize(attrs.inputShape), convUniforms(g, 0), { dcols: dcols!, dx: dx! });
+  },
+  // col2im is linear; its transpose is im2col
+  backward: ({ ops, dy, attrs }) => [run1(ops, im2col, [dy], attrs)],
+};
+
+interface ChannelsAttrs {
+  batch: number;
+  outH: number;
+  outW: number;
+}
+
+/** Channels-last rows [N·OH·OW, O] and NCHW [N, O, OH, OW], one way or the other. */
+function channelsOp(toLast: boolean): OpDef<ChannelsAttrs> {
+  const name = toLast ? 'channelsLast' : 'channelsFirst';
+  const view = (s: Shape, { batch, outH, outW }: ChannelsAttrs) => {
+    const positions = outH * outW;
+    const O = s[1]!;
+    const ok = toLast
+      ? s.length === 4 && s[0] === batch && s[2] === outH && s[3] === outW
+      : s.length === 2 && s[0] === batch * positions;
+    if (!ok) {
+      const want = toLast ? `[${batch}, O, ${outH}, ${outW}]` : `[${batch * positions}, O]`;
+      throw new Error(`${name}: input has shape ${fmt(s)}, expected ${want}`);
+    }
+    return { positions, O };
+  };
+  return {
+    name,
+    outputs([s], attrs) {
+      const { positions, O } = view(s!, attrs);
+      return [toLast ? [attrs.batch * positions, O] : [attrs.batch, O, attrs.outH, attrs.outW]];
+    },
+    cpu([x], [s], attrs) {
+      const { positions, O } = view(s!, attrs);
+      return [toLast ? batchTransposeCpu(x!, attrs.batch, O, positions) : batchTransposeCpu(x!, attrs.batch, positions, O)];
+    },
+    gpu(q, [x], [y], [s], attrs) {
+      const { O } = view(s!, attrs);
+      dispatch1d(q, 'conv.transpose_channels', shapeSize(s!), convUniforms(attrs, O), { src: x!, dst: y! }, { to_last: toLast });
+    },
+    // a permutation: its transpose is the inverse permutation
+    backward: ({ ops, dy, attrs }) => [run1(ops, toLast ? channelsFirst : channelsLast, [dy], attrs)],
+  };
+}
+
+export const channelsFirst = channelsOp(false);
+export const channelsLast = channelsOp(true);
+
+export interface Conv2dOptions {
+  /** [O], added to every output position of channel o. */
+  bias?: Tensor;
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  /** Applied after the bias (fused into the matmul unless gradients are being recorded). */
+  activation?: ActivationKind;
+  /** leakyRelu slope (default 0.01). */
+  alpha?: number;
+}
+
+/** conv2d as im2col + matmul + channelsFirst (see the top of this file). */
+export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tensor, opts: Conv2dOptions, activationOp: (z: Tensor) => Tensor): Tensor {
+  if (opts === null || typeof opts !== 'object') throw new Error(`conv2d: options must be an object, got ${String(opts)}`);
+  if (w.rank !== 4) throw new Error(`conv2d: weight must be [out, in, kh, kw] (rank 4), got shape ${fmt(w.shape)}`);
+  const [O, C, kh, kw] = w.shape as [number, number, number, number];
+  if (x.rank !== 4 || x.shape[1] !== C) {
+    throw new Error(`conv2d: input ${fmt(x.shape)} must be NCHW with ${C} channels (weight ${fmt(w.shape)} is [out, in, kh, kw])`);
+  }
+  if (opts.bias && (opts.bias.rank !== 1 || opts.bias.shape[0] !== O)) {
+    throw new Error(`conv2d: bias has shape ${fmt(opts.bias.shape)}, expected [${O}] (one per output channel)`);
+  }
+  if (kh === 0 || kw === 0 || C === 0) throw new Error(`conv2d: weight ${fmt(w.shape)} has an empty kernel`);
+  const win: Window2d = {
+    kernel: [kh, kw],
+    stride: pair('conv2d', 'stride', opts.stride ?? 1, 1),
+    padding: pair('conv2d', 'padding', opts.padding ?? 0, 0),
+    dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
+  };
+  const g = windowGeometry('conv2d', x.shape, win);
+  const cols = run1(ops, im2col, [x], win);
+  const w2 = run1(ops, reshape, [w], { shape: [O, C * kh * kw] });
+  const z = runMatmul(ops, recording, cols, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, activationOp);
+  const y = run1(ops, channelsFirst, [z], { batch: g.batch, outH: g.outH, outW: g.outW });
+  // The intermediates' commands are recorded: freeing them now is safe (the pool reuses a
+  // buffer only after the submit), and a tape that still needs them defers the free.
+  for (const t of [cols, w2, z]) t.dispose();
+  return y;
+}
