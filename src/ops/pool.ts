@@ -81,8 +81,9 @@ export const pool2d: OpDef<PoolAttrs> = {
   },
   gpu(q, [x], [y, arg], [s], attrs) {
     const g = geometry(attrs.kind, s!, attrs);
-    // avg writes no arg-max: y stands in for the unused binding (never touched)
-    dispatchPool(q, 'pool.pool', shapeSize([g.batch, g.channels, g.outH, g.outW]), g, attrs.kind, { x: x!, y: y!, arg: arg ?? y! });
+    // avg writes no arg-max, but the binding needs a buffer (not y: two writable bindings of
+    // one buffer are rejected)
+    dispatchPool(q, 'pool.pool', shapeSize([g.batch, g.channels, g.outH, g.outW]), g, attrs.kind, { x: x!, y: y!, arg: arg ?? q.scratch(4) });
   },
   // max: dy to the (first) arg-max of each window;  avg: dy/(kh·kw) to every element of it
   backward: ({ ops, inputs: [x], outputs: [, arg], dy, attrs }) => [
@@ -106,6 +107,6 @@ export const pool2dGrad: OpDef<PoolAttrs & { inputShape: Shape }> = {
   cpu: ([dy, arg], _s, attrs) => [pool2dGradCpu(attrs.kind, dy!, geometry(attrs.kind, attrs.inputShape, attrs), arg)],
   gpu(q, [dy, arg], [dx], _s, attrs) {
     const g = geometry(attrs.kind, attrs.inputShape, attrs);
-    dispatchPool(q, 'pool.pool_grad', shapeSize(attrs.inputShape), g, attrs.kind, { dy: dy!, arg_in: arg ?? dy!, dx: dx! });
+    dispatchPool(q, 'pool.pool_grad', shapeSize(attrs.inputShape), g, attrs.kind, { dy: dy!, arg_in: arg ?? dy! /* avg: unread */, dx: dx! });
   },
 };
