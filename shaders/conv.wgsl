@@ -17,7 +17,7 @@
 // Dispatch: 1-D over ceil(n / workgroup_size) workgroups, folded into (x, y) past 65535
 // (index = gid.x + gid.y · num_workgroups.x · workgroup_size), with n = N·P·C (im2col: one
 // invocation writes the kh·kw taps of one (n, p, c)), N·C·H·W (col2im), N·P·O (transpose).
-// workgroup_size: override, default 256.
+// workgroup_size: override, default 256. Linked: lib/index (flat_index).
 //
 // Why im2col + matmul and not a direct kernel: measured on SwiftShader (see src/ops/conv.ts
 // for the numbers and the direct kernel that lost).
@@ -50,10 +50,6 @@ override to_last: bool = false;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read> src: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dst: array<f32>;
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
-}
 
 @compute @workgroup_size(workgroup_size)
 fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {

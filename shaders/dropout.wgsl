@@ -13,6 +13,7 @@
 // Bindings (group 0): dims uniform; x read [len]; y read_write [len].
 // Dispatch: ceil(len / workgroup_size) workgroups folded into (x, y) past 65535
 // (index = gid.x + gid.y · num_workgroups.x · workgroup_size). workgroup_size: override.
+// Linked: lib/index (flat_index).
 
 struct Dims {
   len: u32,
@@ -40,7 +41,7 @@ fn pcg2d(key: vec2u) -> vec2u {
 
 @compute @workgroup_size(workgroup_size)
 fn dropout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * workgroup_size;
+  let i = flat_index(gid, groups);
   if (i >= dims.len) { return; }
   let keep = (pcg2d(vec2u(i, dims.seed)).x >> 8u) >= dims.threshold;
   y[i] = select(0.0, x[i] * dims.scale, keep);

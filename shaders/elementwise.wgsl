@@ -1,4 +1,4 @@
-// Elementwise kernels over flat f32 arrays (links lib/activation.wgsl).
+// Elementwise kernels over flat f32 arrays (links lib/float, lib/index and lib/activation).
 //
 //   unary4:      out[i] = f(x[i])                          (f = activation `kind`)
 //   scale4:      out[i] = alpha * x[i]
@@ -56,10 +56,6 @@ fn combine(u: vec4f, v: vec4f) -> vec4f {
 fn activate4(v: vec4f) -> vec4f {
   return vec4f(activate(v.x, kind, dims.alpha), activate(v.y, kind, dims.alpha),
                activate(v.z, kind, dims.alpha), activate(v.w, kind, dims.alpha));
-}
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
 }
 
 @compute @workgroup_size(workgroup_size)

@@ -55,20 +55,9 @@ override dense_labels: bool = false;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-// LOWEST, poisons, nan_f32, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
-// sigmoid_stable, softplus_stable: lib/activation.wgsl
-
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
-}
-
-// log(1 + a) accurate for small |a| (Goldberg's trick: the rounding error of 1 + a cancels).
-fn log1p_f32(a: f32) -> f32 {
-  let u = 1.0 + a;
-  if (u == 1.0) { return a; }
-  return log(u) * (a / (u - 1.0));
-}
+// Linked: lib/float (nan_f32, log1p), lib/index (flat_index, group_index), lib/tree
+// (tree_sum, tree_sum2), lib/rows (row_softmax_stats), lib/activation (sigmoid_stable,
+// softplus_stable).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
 // 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts.
@@ -81,14 +70,14 @@ fn bce_clamp(p: f32) -> vec2f {
 
 // -log p_c and -log q_c (log1p keeps the digits of log(1 - p) for small p)
 fn bce_neg_logs(c: vec2f) -> vec2f {
-  let log_q = select(log(c.y), log1p_f32(-c.x), c.x < 0.5);
+  let log_q = select(log(c.y), log1p(-c.x), c.x < 0.5);
   return -vec2f(log(c.x), log_q);
 }
 
 @compute @workgroup_size(workgroup_size)
 fn mse_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
             @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
   let base = row * dims.cols;
   var acc = 0.0;
@@ -104,7 +93,7 @@ fn mse_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
 @compute @workgroup_size(workgroup_size)
 fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
             @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
   var acc = 0.0;
@@ -135,28 +124,27 @@ fn ce_target(base: u32, j: u32, label: u32) -> f32 {
 @compute @workgroup_size(workgroup_size)
 fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
            @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
   var label = 0u;
   if (!dense_labels) { label = u32(d[row]); }   // validated on the CPU: an integer in [0, K)
-  let mx = tree_max(t, strided_max(base, t));
-  let m = mx.x;
-  let poison = mx.y != 0.0;                    // a NaN or +inf logit: NaN loss and gradient
-  var acc = vec2f(0.0);                        // (Σ e^(x - m), Σ t_j)
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    acc += vec2f(exp(x[base + j] - m), ce_target(base, j, label));
-  }
-  acc = tree_sum2(t, acc);
-  let all_neg_inf = acc.x == 0.0;
-  let ls = log(acc.x);
+  let st = row_softmax_stats(base, t);
+  let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
+  let all_neg_inf = st.sum_exp == 0.0;
+  let ls = log(st.sum_exp);
   let uniform_logp = -log(f32(dims.cols));
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
-  let sum_t = select(1.0, acc.y, dense_labels);
+  var sum_t = 1.0;
+  if (dense_labels) {
+    var acc = 0.0;
+    for (var j = t; j < dims.cols; j += workgroup_size) { acc += ce_target(base, j, label); }
+    sum_t = tree_sum(t, acc);
+  }
   var loss = 0.0;
   for (var j = t; j < dims.cols; j += workgroup_size) {
     let tj = ce_target(base, j, label);
-    let logp = select((x[base + j] - m) - ls, uniform_logp, all_neg_inf);
+    let logp = select((x[base + j] - st.row_max) - ls, uniform_logp, all_neg_inf);
     if (tj != 0.0) { loss -= tj * logp; }
     grad[base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
   }
@@ -167,7 +155,7 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
 @compute @workgroup_size(workgroup_size)
 fn bce_logits_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                    @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
   var acc = 0.0;
@@ -206,18 +194,14 @@ fn bce_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 @compute @workgroup_size(workgroup_size)
 fn ce_target_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                   @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
-  let mx = tree_max(t, strided_max(base, t));
-  let m = mx.x;
-  var s = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) { s += exp(x[base + j] - m); }
-  s = tree_sum(t, s);
-  let ls = log(s);
+  let st = row_softmax_stats(base, t);
+  let ls = log(st.sum_exp);
   let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
   for (var j = t; j < dims.cols; j += workgroup_size) {
-    let logp = select((x[base + j] - m) - ls, -log(f32(dims.cols)), s == 0.0);
-    out[base + j] = select(scale * logp, nan_f32(), mx.y != 0.0);
+    let logp = select((x[base + j] - st.row_max) - ls, -log(f32(dims.cols)), st.sum_exp == 0.0);
+    out[base + j] = select(scale * logp, nan_f32(), st.poisoned);
   }
 }

@@ -1,6 +1,6 @@
 // norm: layer normalization over the last axis of x viewed as [rows, cols] (F = cols), and
-// its gradients (CPU twin: src/cpu/norm.ts). Links lib/rows.wgsl (tree_sum, tree_sum2,
-// row_index).
+// its gradients (CPU twin: src/cpu/norm.ts). Linked: lib/index (flat_index, group_index),
+// lib/tree (tree_sum, tree_sum2).
 //
 //   layer_norm:             μ = Σx/F, σ² = Σ(x − μ)²/F (two passes: exact for large offsets),
 //                           r = 1/√(σ² + eps);  y = (x − μ)·r·γ + β;  mean[row] = μ, rstd[row] = r
@@ -8,7 +8,7 @@
 //   layer_norm_param_grad:  dgamma[j] = Σ_rows dy·x̂,  dbeta[j] = Σ_rows dy  (rows in order)
 //
 // Deterministic: row sums are a fixed strided fold per invocation, then a fixed workgroup tree
-// (lib/rows.wgsl); the parameter gradients loop over rows in order, one invocation per feature.
+// (lib/tree.wgsl); the parameter gradients loop over rows in order, one invocation per feature.
 //
 // Bindings (group 0): dims uniform; x, gamma, beta, dy, mean_in, rstd_in read-only;
 //   y, mean, rstd, dx, dgamma, dbeta read_write.   x, y, dy, dx [rows·F]; gamma, beta, dgamma,
@@ -43,12 +43,10 @@ override workgroup_size: u32 = 64;    // a power of two (the trees halve it)
 @group(0) @binding(11) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(12) var<storage, read_write> dbeta: array<f32>;
 
-// LOWEST, poisons, nan_f32, strided_max, tree_max, tree_sum, tree_sum2, row_index: lib/rows.wgsl
-
 @compute @workgroup_size(workgroup_size)
 fn layer_norm(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
               @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
   let base = row * dims.cols;
   let f = f32(dims.cols);
@@ -73,7 +71,7 @@ fn layer_norm(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
 @compute @workgroup_size(workgroup_size)
 fn layer_norm_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                    @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
   let mu = mean_in[row];
@@ -92,7 +90,7 @@ fn layer_norm_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) g
 
 @compute @workgroup_size(workgroup_size)
 fn layer_norm_param_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = gid.x + gid.y * groups.x * workgroup_size;
+  let j = flat_index(gid, groups);
   if (j >= dims.cols) { return; }
   var dg = 0.0;
   var db = 0.0;

@@ -19,7 +19,8 @@
 //   pool: x, y, arg   pool_grad: dy, arg_in, dx
 // Dispatch: 1-D over ceil(n / workgroup_size) workgroups folded into (x, y) past 65535, one
 // invocation per output element (pool, n = N·C·OH·OW) or input element (pool_grad,
-// n = N·C·H·W). workgroup_size: override, default 256.
+// n = N·C·H·W). workgroup_size: override, default 256. Linked: lib/float (is_nan, tested
+// on the bits), lib/index (flat_index).
 
 struct Dims {
   planes: u32,       // N·C
@@ -45,16 +46,6 @@ override is_max: bool = true;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read> arg_in: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
-}
-
-// Tested on the bits: WGSL lets compilers assume that floats are not NaN.
-fn is_nan(a: f32) -> bool {
-  let b = bitcast<u32>(a);
-  return (b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu) != 0u;
-}
 
 @compute @workgroup_size(workgroup_size)
 fn pool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {

@@ -38,13 +38,11 @@ override workgroup_size: u32 = 64;
 @group(0) @binding(5) var<storage, read_write> arg_out: array<f32>;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
+// Linked: lib/float (is_nan, LOWEST), lib/index (flat_index, group_index), lib/tree (tree_sum).
+
+// reduce_max's tree carries an index with each value (tree_max of lib/tree.wgsl has none)
 var<workgroup> partial: array<f32, workgroup_size>;
 var<workgroup> partial_arg: array<u32, workgroup_size>;
-
-// NaN, tested on the bits (WGSL lets compilers assume floats are finite).
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
 
 // Does candidate (v at index k) replace the current best (b at index bk; bk = 0xffffffff:
 // none yet)? NaN is the maximum, as in PyTorch; among equals (or NaNs) the smaller index
@@ -55,10 +53,6 @@ fn beats(v: f32, k: u32, b: f32, bk: u32) -> bool {
   if (is_nan(b)) { return is_nan(v) && k < bk; }
   if (is_nan(v)) { return true; }
   return v > b || (v == b && k < bk);
-}
-
-fn group_index(wid: vec3u, groups: vec3u) -> u32 {
-  return wid.x + wid.y * groups.x;
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -82,13 +76,8 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
 
 // The workgroup's fixed tree over the invocations' partial sums; invocation 0 writes.
 fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
-  partial[t] = acc;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { partial[t] += partial[t + s]; }
-    workgroupBarrier();
-  }
-  if (t == 0u && valid) { out[g] = partial[0] * dims.scale; }
+  let total = tree_sum(t, acc);
+  if (t == 0u && valid) { out[g] = total * dims.scale; }
 }
 
 // reduce_sum for contiguous rows (inner = 1) with len and chunk multiples of 4: four elements
@@ -118,7 +107,7 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   let valid = g < dims.outer * dims.inner;
   let o = g / max(dims.inner, 1u);
   let i = g % max(dims.inner, 1u);
-  var best = -3.402823e38;
+  var best = LOWEST;
   var best_k = 0xffffffffu;
   if (valid) {
     for (var k = t; k < dims.len; k += workgroup_size) {
@@ -148,7 +137,7 @@ fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
 
 @compute @workgroup_size(workgroup_size)
 fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = gid.x + gid.y * groups.x * workgroup_size;
+  let j = flat_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let i = j % dims.inner;
@@ -157,7 +146,7 @@ fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 
 @compute @workgroup_size(workgroup_size)
 fn max_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = gid.x + gid.y * groups.x * workgroup_size;
+  let j = flat_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let k = (j / dims.inner) % dims.len;

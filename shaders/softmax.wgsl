@@ -40,23 +40,22 @@ override log_output: bool = false;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-// LOWEST, poisons, nan_f32, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
+// Linked: lib/float (nan_f32), lib/index (group_index), lib/tree (tree_sum, tree_sum2),
+// lib/rows (row_softmax_stats).
 
 
 @compute @workgroup_size(workgroup_size)
 fn softmax(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
            @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
   let base = row * dims.cols;
-  let mx = tree_max(t, strided_max(base, t));
-  let m = mx.x;
-  var s = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) { s += exp(x[base + j] - m); }
-  s = tree_sum(t, s);
+  let st = row_softmax_stats(base, t);
+  let m = st.row_max;
+  let s = st.sum_exp;
   // a NaN or +inf entry: a NaN row; all -inf (sum 0): the equal-logits limit
-  if (mx.y != 0.0 || s == 0.0) {
-    let u = select(select(1.0 / f32(dims.cols), -log(f32(dims.cols)), log_output), nan_f32(), mx.y != 0.0);
+  if (st.poisoned || s == 0.0) {
+    let u = select(select(1.0 / f32(dims.cols), -log(f32(dims.cols)), log_output), nan_f32(), st.poisoned);
     for (var j = t; j < dims.cols; j += workgroup_size) { out[base + j] = u; }
     return;
   }
@@ -72,7 +71,7 @@ fn softmax(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
 @compute @workgroup_size(workgroup_size)
 fn log_softmax_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                     @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
   var s = 0.0;
@@ -86,7 +85,7 @@ fn log_softmax_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
 @compute @workgroup_size(workgroup_size)
 fn jvp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
        @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
   var s = 0.0;
@@ -100,7 +99,7 @@ fn jvp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u
 @compute @workgroup_size(workgroup_size)
 fn jvp_grad_y(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
               @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
+  let row = group_index(wid, groups);
   if (row >= dims.rows) { return; }
   let base = row * dims.cols;
   var s = vec2f(0.0);                        // (⟨v, y⟩, ⟨dy, y⟩)

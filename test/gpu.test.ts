@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { gpu } from './backends';
 import { createEngine, type Tensor } from '../src/index';
-import type { OpDef, UpdateDef } from '../src/ops/op';
+import { nonDifferentiable, type OpDef, type UpdateDef } from '../src/ops/op';
 import { grid1d } from '../src/gpu/queue';
 import { KernelRegistry } from '../src/gpu/kernels';
 
@@ -16,6 +16,7 @@ function probe(bindings: (ins: GPUBuffer[], outs: GPUBuffer[]) => Record<string,
     outputs: ([a]) => [a!],
     cpu: ([a]) => [a!.slice()],
     gpu: (q, ins, outs) => q.dispatch({ kernel: 'elementwise.binary4', overrides, uniforms, bindings: bindings(ins, outs), workgroups: grid1d(1, 256) }),
+    backward: nonDifferentiable('a probe of the GPU layer'),
   };
 }
 

@@ -33,3 +33,13 @@ export function binaryCpu(op: BinaryOp, a: Vec, b: Vec): Vec {
   }
   return out;
 }
+
+// out[i] = factor · x[i]
+export function scaleCpu(x: Vec, factor: number): Vec {
+  return x.map((v) => factor * v);
+}
+
+// acc[i] += x[i], in place
+export function accumulateCpu(acc: Vec, x: Vec): void {
+  for (let i = 0; i < acc.length; i++) acc[i]! += x[i]!;
+}

@@ -3,7 +3,7 @@
 // rounds their results to f32 to mimic the GPU; gradient checks call them in f64.
 
 export { assertDims, assertLength, type Vec } from './types';
-export { binaryCpu, type BinaryOp } from './elementwise';
+export { accumulateCpu, binaryCpu, scaleCpu, type BinaryOp } from './elementwise';
 export {
   activationCpu,
   activationGradCpu,
@@ -13,16 +13,22 @@ export {
   type ActivationKind,
 } from './activation';
 export { matmulCpu, type MatmulEpilogue, type MatmulParams } from './matmul';
-export { softmaxCpu, softmaxJvpCpu } from './softmax';
+export { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from './softmax';
 export { reduceCpu, reduceGradCpu, type ReduceKind, type ReduceResult } from './reduce';
 export {
+  bceTargetGradCpu,
   binaryCrossEntropyCpu,
+  ceTargetGradCpu,
   binaryCrossEntropyWithLogitsCpu,
+  bceLogitsTargetGradCpu,
   mseLossCpu,
+  mseTargetGradCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
+  withRowLosses,
   type LossResult,
 } from './loss';
+export { lossCheckCpu, optimizerUpdateCpu, type OptimizerMethod } from './optimizer';
 export { batchTransposeCpu, col2imCpu, conv2dDirectCpu, convOutSize, im2colCpu, type Conv2dGeometry } from './conv';
 export { pool2dCpu, pool2dGradCpu, type PoolKind, type PoolResult } from './pool';
 export { layerNormCpu, layerNormGradCpu, layerNormParamGradCpu, type LayerNormResult } from './norm';

@@ -1,8 +1,11 @@
 // The WGSL sources of every kernel family, imported as text so that bundles carry them.
 // A family may link function libraries (shaders/lib/) that are prepended to its source.
 
-import activationLib from '../../shaders/lib/activation.wgsl';
+import floatLib from '../../shaders/lib/float.wgsl';
+import indexLib from '../../shaders/lib/index.wgsl';
+import treeLib from '../../shaders/lib/tree.wgsl';
 import rowsLib from '../../shaders/lib/rows.wgsl';
+import activationLib from '../../shaders/lib/activation.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
@@ -19,20 +22,29 @@ export interface ShaderPart {
   code: string;
 }
 
-const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
+// The libraries, in link order (each may use those before it):
+//   float       LOWEST, is_nan, is_finite(4), poisons, nan_f32, log1p
+//   index       flat_index, group_index        (needs the family's workgroup_size override)
+//   tree        tree_max, tree_sum, tree_sum2   (needs workgroup_size, a power of two)
+//   rows        strided_max, row_softmax_stats  (needs float, tree, dims.cols and binding x)
+//   activation  activate, activation_derivative (needs float)
+const float: ShaderPart = { file: 'lib/float.wgsl', code: floatLib };
+const index: ShaderPart = { file: 'lib/index.wgsl', code: indexLib };
+const tree: ShaderPart = { file: 'lib/tree.wgsl', code: treeLib };
 const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
+const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
 
 export const shaderFamilies = {
-  elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
-  reduce: [{ file: 'reduce.wgsl', code: reduce }],
-  optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
-  matmul: [activation, { file: 'matmul.wgsl', code: matmul }],
-  softmax: [rows, { file: 'softmax.wgsl', code: softmax }],
-  loss: [activation, rows, { file: 'loss.wgsl', code: loss }],
-  conv: [{ file: 'conv.wgsl', code: conv }],
-  pool: [{ file: 'pool.wgsl', code: pool }],
-  norm: [rows, { file: 'norm.wgsl', code: norm }],
-  dropout: [{ file: 'dropout.wgsl', code: dropout }],
+  elementwise: [float, index, activation, { file: 'elementwise.wgsl', code: elementwise }],
+  reduce: [float, index, tree, { file: 'reduce.wgsl', code: reduce }],
+  optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
+  matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
+  softmax: [float, index, tree, rows, { file: 'softmax.wgsl', code: softmax }],
+  loss: [float, index, tree, rows, activation, { file: 'loss.wgsl', code: loss }],
+  conv: [index, { file: 'conv.wgsl', code: conv }],
+  pool: [float, index, { file: 'pool.wgsl', code: pool }],
+  norm: [index, tree, { file: 'norm.wgsl', code: norm }],
+  dropout: [index, { file: 'dropout.wgsl', code: dropout }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;

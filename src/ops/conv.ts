@@ -19,9 +19,7 @@ import type { ActivationKind } from '../cpu/activation';
 import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName } from '../gpu/kernels';
 import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
 import { runMatmul } from './matmul';
-import { reshape } from './reduce';
 import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 
 const WORKGROUP = 256;
@@ -105,7 +103,7 @@ export const im2col: OpDef<Window2d> = {
     dispatch1d(q, 'conv.im2col', g.batch * g.outH * g.outW * g.channels, convUniforms(g, 0), { x: x!, cols: cols! });
   },
   // im2col is linear; its transpose is col2im
-  backward: ({ ops, inputs: [x], dy, attrs }) => [run1(ops, col2im, [dy], { ...attrs, inputShape: x!.shape })],
+  backward: ({ ops, inputs: [x], dy, attrs }) => [ops.run1('col2im', [dy], { ...attrs, inputShape: x!.shape })],
 };
 
 /** dx [N, C, H, W] from dcols: im2col's transpose, each input element gathering its taps. */
@@ -125,7 +123,7 @@ export const col2im: OpDef<Window2d & { inputShape: Shape }> = {
     dispatch1d(q, 'conv.col2im', shapeSize(attrs.inputShape), convUniforms(g, 0), { dcols: dcols!, dx: dx! });
   },
   // col2im is linear; its transpose is im2col
-  backward: ({ ops, dy, attrs }) => [run1(ops, im2col, [dy], attrs)],
+  backward: ({ ops, dy, attrs }) => [ops.run1('im2col', [dy], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation })],
 };
 
 interface ChannelsAttrs {
@@ -164,7 +162,7 @@ function channelsOp(toLast: boolean): OpDef<ChannelsAttrs> {
       dispatch1d(q, 'conv.transpose_channels', shapeSize(s!), convUniforms(attrs, O), { src: x!, dst: y! }, { to_last: toLast });
     },
     // a permutation: its transpose is the inverse permutation
-    backward: ({ ops, dy, attrs }) => [run1(ops, toLast ? channelsFirst : channelsLast, [dy], attrs)],
+    backward: ({ ops, dy, attrs }) => [ops.run1(toLast ? 'channelsFirst' : 'channelsLast', [dy], attrs)],
   };
 }
 
@@ -202,10 +200,10 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
     dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
   };
   const g = windowGeometry('conv2d', x.shape, win);
-  const cols = run1(ops, im2col, [x], win);
-  const w2 = run1(ops, reshape, [w], { shape: [O, C * kh * kw] });
+  const cols = ops.run1('im2col', [x], win);
+  const w2 = ops.run1('reshape', [w], { shape: [O, C * kh * kw] });
   const z = runMatmul(ops, recording, cols, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, activationOp);
-  const y = run1(ops, channelsFirst, [z], { batch: g.batch, outH: g.outH, outW: g.outW });
+  const y = ops.run1('channelsFirst', [z], { batch: g.batch, outH: g.outH, outW: g.outW });
   // The intermediates' commands are recorded: freeing them now is safe (the pool reuses a
   // buffer only after the submit), and a tape that still needs them defers the free.
   for (const t of [cols, w2, z]) t.dispose();

@@ -6,7 +6,6 @@
 import { dropoutCpu, dropoutScale, dropThreshold } from '../cpu/dropout';
 import { grid1d } from '../gpu/queue';
 import type { OpDef } from './op';
-import { run1 } from './op';
 import { shapeSize } from './tensor';
 
 const WORKGROUP = 256;
@@ -45,5 +44,5 @@ export const dropout: OpDef<DropoutAttrs> = {
     });
   },
   // linear in x with a fixed mask: dx = mask ⊙ dy / (1 − rate), the same op on dy
-  backward: ({ ops, dy, attrs }) => [run1(ops, dropout, [dy], attrs)],
+  backward: ({ ops, dy, attrs }) => [ops.run1('dropout', [dy], attrs)],
 };

@@ -2,11 +2,10 @@
 // suffix of the larger's, or a single element: a bias row over a batch, a scalar scale), the
 // scalar activations and their derivatives (diagonal Jacobians).
 
-import { binaryCpu } from '../cpu/elementwise';
+import { accumulateCpu, binaryCpu, scaleCpu } from '../cpu/elementwise';
 import { activationCpu, activationGradCpu, type ActivationKind } from '../cpu/activation';
 import { grid1d } from '../gpu/queue';
-import type { OpDef, UpdateDef } from './op';
-import { run1 } from './op';
+import { nonDifferentiable, type NoAttrs, type OpDef, type UpdateDef } from './op';
 import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 import { sumToShape } from './reduce';
 
@@ -39,7 +38,7 @@ export function broadcastShape(op: string, a: Shape, b: Shape): Shape {
 type BinaryKind = 'add' | 'sub' | 'mul';
 const binaryCode: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2 };
 
-function binaryOp(kind: BinaryKind): OpDef<Record<string, never>> {
+function binaryOp(kind: BinaryKind): OpDef<NoAttrs> {
   return {
     name: kind,
     outputs: ([a, b]) => [broadcastShape(kind, a!, b!)],
@@ -59,9 +58,9 @@ function binaryOp(kind: BinaryKind): OpDef<Record<string, never>> {
     // d(a±b) = da ± db;  d(a*b) = b da + a db; a broadcast operand sums its gradient back.
     backward({ ops, inputs: [a, b], dy, needsGrad }) {
       const grad = (self: Tensor, other: Tensor, sign: 1 | -1) => {
-        if (kind === 'mul') return sumToShape(ops, run1(ops, mul, [dy, other], {}), self.shape);
+        if (kind === 'mul') return sumToShape(ops, ops.run1('mul', [dy, other], {}), self.shape);
         const g = sumToShape(ops, dy, self.shape);
-        return sign > 0 ? g : run1(ops, scale, [g], { factor: -1 });
+        return sign > 0 ? g : ops.run1('scale', [g], { factor: -1 });
       };
       return [needsGrad[0] ? grad(a!, b!, 1) : null, needsGrad[1] ? grad(b!, a!, kind === 'sub' ? -1 : 1) : null];
     },
@@ -98,7 +97,7 @@ export const activation: OpDef<ActivationAttrs> = {
     });
   },
   // dx = dy ⊙ f'(x)  (diagonal Jacobian)
-  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [run1(ops, activationGrad, [x!, y!, dy], attrs)],
+  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [ops.run1('activationGrad', [x!, y!, dy], attrs)],
 };
 
 /** dx = dy ⊙ f'(x, y): f' from the saved input x or output y, whichever is stable. */
@@ -121,6 +120,7 @@ export const activationGrad: OpDef<ActivationAttrs> = {
       workgroups: grid1d(len, WORKGROUP),
     });
   },
+  backward: nonDifferentiable('activationGrad is a backward kernel; second derivatives of activations are not supported'),
 };
 
 /** out = factor · x */
@@ -130,7 +130,7 @@ export const scale: OpDef<{ factor: number }> = {
     if (typeof factor !== 'number' || Number.isNaN(factor)) throw new Error(`scale: factor must be a number, got ${String(factor)}`);
     return [x!];
   },
-  cpu: ([x], _s, { factor }) => [x!.map((v) => factor * v)],
+  cpu: ([x], _s, { factor }) => [scaleCpu(x!, factor)],
   gpu(q, [x], [out], [sx], { factor }) {
     const len = shapeSize(sx!);
     q.dispatch({
@@ -142,18 +142,16 @@ export const scale: OpDef<{ factor: number }> = {
     });
   },
   // d(cx) = c dx
-  backward: ({ ops, dy, attrs }) => [run1(ops, scale, [dy], attrs)],
+  backward: ({ ops, dy, attrs }) => [ops.run1('scale', [dy], attrs)],
 };
 
 /** acc += x, in place (a running sum on the device, e.g. of a training loss). */
-export const addInPlace: UpdateDef<Record<string, never>> = {
+export const addInPlace: UpdateDef<NoAttrs> = {
   name: 'addInPlace',
   check([acc], [x]) {
     if (shapeSize(acc!) !== shapeSize(x!)) throw new Error(`addInPlace: accumulator ${fmt(acc!)} and value ${fmt(x!)} differ in size`);
   },
-  cpu([acc], [x]) {
-    for (let i = 0; i < acc!.length; i++) acc![i]! += x![i]!;
-  },
+  cpu: ([acc], [x]) => accumulateCpu(acc!, x!),
   gpu(q, [acc], [x], [s]) {
     const len = shapeSize(s!);
     q.dispatch({

@@ -4,8 +4,7 @@
 
 import { layerNormCpu, layerNormGradCpu, layerNormParamGradCpu } from '../cpu/norm';
 import { grid1d } from '../gpu/queue';
-import type { OpDef } from './op';
-import { run1 } from './op';
+import { nonDifferentiable, type OpDef } from './op';
 import { dispatchRows, rowView } from './softmax';
 import { fmt, type Shape } from './tensor';
 
@@ -43,9 +42,9 @@ export const layerNorm: OpDef<LayerNormAttrs> = {
   },
   // dx = r·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ;  dγ = Σ_rows dy·x̂;  dβ = Σ_rows dy
   backward({ ops, inputs: [x, gamma], outputs: [, mean, rstd], dy, needsGrad }) {
-    const dx = needsGrad[0] ? run1(ops, layerNormGrad, [x!, gamma!, dy, mean!, rstd!], { eps: 0 }) : null;
+    const dx = needsGrad[0] ? ops.run1('layerNormGrad', [x!, gamma!, dy, mean!, rstd!], { eps: 0 }) : null;
     if (!needsGrad[1] && !needsGrad[2]) return [dx, null, null];
-    const [dgamma, dbeta] = ops.run(layerNormParamGrad, [x!, dy, mean!, rstd!], { eps: 0 });
+    const [dgamma, dbeta] = ops.run('layerNormParamGrad', [x!, dy, mean!, rstd!], { eps: 0 });
     dgamma!.owned.splice(dgamma!.owned.indexOf(dbeta!), 1); // two gradients, each owned by the caller
     return [dx, dgamma!, dbeta!];
   },
@@ -62,6 +61,7 @@ export const layerNormGrad: OpDef<LayerNormAttrs> = {
   gpu(q, [x, gamma, dy, mean, rstd], [dx], [s]) {
     dispatchRows(q, 'norm.layer_norm_grad', rowView(s!), { eps: 0 }, { x: x!, gamma: gamma!, dy: dy!, mean_in: mean!, rstd_in: rstd!, dx: dx! });
   },
+  backward: nonDifferentiable('layerNormGrad serves the backward rule of layerNorm; second derivatives are not supported'),
 };
 
 /** [dγ, dβ] of layerNorm from x, dy and the saved μ, r. */
@@ -86,4 +86,5 @@ export const layerNormParamGrad: OpDef<LayerNormAttrs> = {
       workgroups: grid1d(cols, PARAM_GRAD_WORKGROUP),
     });
   },
+  backward: nonDifferentiable('layerNormParamGrad serves the backward rule of layerNorm; second derivatives are not supported'),
 };

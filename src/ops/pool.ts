@@ -7,8 +7,7 @@
 import { pool2dCpu, pool2dGradCpu, type PoolKind } from '../cpu/pool';
 import type { Conv2dGeometry } from '../cpu/conv';
 import { grid1d, type CommandQueue } from '../gpu/queue';
-import type { OpDef } from './op';
-import { run1 } from './op';
+import { nonDifferentiable, type OpDef } from './op';
 import { pair, windowGeometry, type Pair, type Window2d } from './conv';
 import { fmt, shapeSize, type Shape } from './tensor';
 
@@ -87,7 +86,7 @@ export const pool2d: OpDef<PoolAttrs> = {
   },
   // max: dy to the (first) arg-max of each window;  avg: dy/(kh·kw) to every element of it
   backward: ({ ops, inputs: [x], outputs: [, arg], dy, attrs }) => [
-    run1(ops, pool2dGrad, attrs.kind === 'max' ? [dy, arg!] : [dy], { ...attrs, inputShape: x!.shape }),
+    ops.run1('pool2dGrad', attrs.kind === 'max' ? [dy, arg!] : [dy], { ...attrs, inputShape: x!.shape }),
   ],
 };
 
@@ -109,4 +108,5 @@ export const pool2dGrad: OpDef<PoolAttrs & { inputShape: Shape }> = {
     const g = geometry(attrs.kind, attrs.inputShape, attrs);
     dispatchPool(q, 'pool.pool_grad', shapeSize(attrs.inputShape), g, attrs.kind, { dy: dy!, arg_in: arg ?? dy! /* avg: unread */, dx: dx! });
   },
+  backward: nonDifferentiable('pool2dGrad serves the backward rule of pooling; second derivatives are not supported'),
 };

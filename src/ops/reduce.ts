@@ -4,9 +4,8 @@
 
 import { reduceCpu, reduceGradCpu } from '../cpu/reduce';
 import { grid1d } from '../gpu/queue';
-import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
-import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
+import { nonDifferentiable, type OpDef, type OpRunner } from './op';
+import { fmt, sameShape, shapeSize, type Shape, type Tensor } from './tensor';
 
 export const REDUCE_WORKGROUP = 64;
 const WORKGROUP = REDUCE_WORKGROUP;
@@ -94,8 +93,8 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
     // sum: dx = dy broadcast;  mean: dx = dy / len broadcast;  max: dy routed to the arg-max.
     backward({ ops, inputs: [x], outputs, dy, attrs }) {
       const grad = kind === 'max'
-        ? run1(ops, maxGrad, [dy, outputs[1]!], { shape: x!.shape, axis: attrs.axis })
-        : run1(ops, broadcastAxis, [dy], { shape: x!.shape, axis: attrs.axis, mean: kind === 'mean' });
+        ? ops.run1('maxGrad', [dy, outputs[1]!], { shape: x!.shape, axis: attrs.axis })
+        : ops.run1('broadcastAxis', [dy], { shape: x!.shape, axis: attrs.axis, mean: kind === 'mean' });
       return [grad];
     },
   };
@@ -105,7 +104,7 @@ export const sum = reduceOp('sum');
 export const mean = reduceOp('mean');
 export const max = reduceOp('max');
 
-interface SpreadAttrs {
+export interface SpreadAttrs {
   shape: Shape;
   axis?: number;
 }
@@ -133,7 +132,7 @@ export const broadcastAxis: OpDef<SpreadAttrs & { mean: boolean }> = {
     });
   },
   // linear: its transpose is the sum (or mean-scaled sum) over the same axis
-  backward: ({ ops, dy, attrs }) => [run1(ops, attrs.mean ? mean : sum, [dy], { axis: attrs.axis })],
+  backward: ({ ops, dy, attrs }) => [ops.run1(attrs.mean ? 'mean' : 'sum', [dy], { axis: attrs.axis })],
 };
 
 /** dx[o, k, i] = dy[o, i] where k is the arg-max, else 0: the subgradient of max. */
@@ -154,27 +153,16 @@ export const maxGrad: OpDef<SpreadAttrs> = {
       workgroups: grid1d(outer * len * inner, WORKGROUP),
     });
   },
+  backward: nonDifferentiable('maxGrad is the backward kernel of max; second derivatives are not supported'),
 };
 
-/** Sums a broadcast gradient back to `shape` (a trailing suffix of g's shape, or a scalar). */
+/** Sums a broadcast gradient back to `shape` (a trailing suffix of g's shape, or a scalar);
+ *  g itself when the shapes already match, a view when only the shape differs. */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
   const n = shapeSize(shape);
-  if (shapeSize(g.shape) === n) return run1(ops, reshape, [g], { shape });
+  if (shapeSize(g.shape) === n) return ops.run1('reshape', [g], { shape });
   const rows = shapeSize(g.shape) / n;
-  const flat = run1(ops, reshape, [g], { shape: [rows, n] });
-  return run1(ops, reshape, [run1(ops, sum, [flat], { axis: 0 })], { shape });
+  const flat = ops.run1('reshape', [g], { shape: [rows, n] });
+  return ops.run1('reshape', [ops.run1('sum', [flat], { axis: 0 })], { shape });
 }
-
-/** A copy with a new shape of the same size. */
-export const reshape: OpDef<{ shape: Shape }> = {
-  name: 'reshape',
-  outputs([x], { shape }) {
-    if (shapeSize(x!) !== shapeSize(shape)) throw new Error(`reshape: cannot reshape ${fmt(x!)} (${shapeSize(x!)} elements) to ${fmt(shape)} (${shapeSize(shape)} elements)`);
-    return [shape];
-  },
-  cpu: ([x]) => [x!.slice()],
-  gpu(q, [x], [out], [s]) {
-    q.copy(x!, out!, shapeSize(s!) * 4);
-  },
-  backward: ({ ops, inputs: [x], dy }) => [run1(ops, reshape, [dy], { shape: x!.shape })],
-};

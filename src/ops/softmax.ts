@@ -2,14 +2,11 @@
 // softmax Jacobian-vector product, and the kernels of their backward rules. One workgroup
 // per row reduces the row (max, then Σ e^(x - max)) in a fixed tree: see shaders/softmax.wgsl.
 
-import { softmaxCpu, softmaxJvpCpu } from '../cpu/softmax';
+import { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from '../cpu/softmax';
 import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName, Overrides } from '../gpu/kernels';
-import type { OpDef } from './op';
-import { run1 } from './op';
+import { nonDifferentiable, type NoAttrs, type OpDef } from './op';
 import { fmt, shapeSize, type Shape } from './tensor';
-
-type NoAttrs = Record<string, never>;
 
 /** A tensor as [rows, cols] around its last axis (a scalar is one row of one). */
 export function rowView(shape: Shape): { rows: number; cols: number } {
@@ -79,7 +76,7 @@ function softmaxOp(log: boolean): OpDef<NoAttrs> {
     },
     // softmax:      dx = Jᵀ dy = J dy = y ⊙ (dy - ⟨dy, y⟩)
     // log-softmax:  dx = dy - softmax(x) Σ_row dy, softmax(x) = e^y
-    backward: ({ ops, outputs: [y], dy }) => [run1(ops, log ? logSoftmaxGrad : softmaxJvp, [y!, dy], {})],
+    backward: ({ ops, outputs: [y], dy }) => [ops.run1(log ? 'logSoftmaxGrad' : 'softmaxJvp', [y!, dy], {})],
   };
 }
 
@@ -100,8 +97,8 @@ export const softmaxJvp: OpDef<NoAttrs> = {
   // out = y ⊙ (v - s), s = ⟨v, y⟩, upstream g:
   //   ∂/∂v = y ⊙ (g - ⟨g, y⟩) = jvp(y, g);   ∂/∂y = g ⊙ (v - s) - v ⟨g, y⟩
   backward: ({ ops, inputs: [y, v], dy, needsGrad }) => [
-    needsGrad[0] ? run1(ops, softmaxJvpGradY, [y!, v!, dy], {}) : null,
-    needsGrad[1] ? run1(ops, softmaxJvp, [y!, dy], {}) : null,
+    needsGrad[0] ? ops.run1('softmaxJvpGradY', [y!, v!, dy], {}) : null,
+    needsGrad[1] ? ops.run1('softmaxJvp', [y!, dy], {}) : null,
   ],
 };
 
@@ -111,21 +108,12 @@ export const softmaxJvpGradY: OpDef<NoAttrs> = {
   outputs: (shapes) => [sameShapes('softmaxJvpGradY', ['y', 'v', 'dy'], shapes)],
   cpu([y, v, g], [s]) {
     const { rows, cols } = rowView(s!);
-    const out = new Float64Array(rows * cols);
-    for (let o = 0; o < out.length; o += cols) {
-      let vy = 0;
-      let gy = 0;
-      for (let j = o; j < o + cols; j++) {
-        vy += v![j]! * y![j]!;
-        gy += g![j]! * y![j]!;
-      }
-      for (let j = o; j < o + cols; j++) out[j] = g![j]! * (v![j]! - vy) - v![j]! * gy;
-    }
-    return [out];
+    return [softmaxJvpGradYCpu(y!, v!, g!, rows, cols)];
   },
   gpu(q, [y, v, g], [out], [s]) {
     dispatchRows(q, 'softmax.jvp_grad_y', rowView(s!), {}, { y: y!, v: v!, dy: g!, out: out! });
   },
+  backward: nonDifferentiable('softmaxJvpGradY is a backward kernel; third derivatives of softmax are not supported'),
 };
 
 /** dx = dy - e^y Σ_row dy, y the saved log-softmax: the gradient of logSoftmax. */
@@ -134,15 +122,10 @@ export const logSoftmaxGrad: OpDef<NoAttrs> = {
   outputs: (shapes) => [sameShapes('logSoftmaxGrad', ['y', 'dy'], shapes)],
   cpu([y, dy], [s]) {
     const { rows, cols } = rowView(s!);
-    const out = new Float64Array(rows * cols);
-    for (let o = 0; o < out.length; o += cols) {
-      let sum = 0;
-      for (let j = o; j < o + cols; j++) sum += dy![j]!;
-      for (let j = o; j < o + cols; j++) out[j] = dy![j]! - Math.exp(y![j]!) * sum;
-    }
-    return [out];
+    return [logSoftmaxGradCpu(y!, dy!, rows, cols)];
   },
   gpu(q, [y, dy], [out], [s]) {
     dispatchRows(q, 'softmax.log_softmax_grad', rowView(s!), {}, { y: y!, dy: dy!, out: out! });
   },
+  backward: nonDifferentiable('logSoftmaxGrad is a backward kernel; second derivatives of logSoftmax are not supported'),
 };

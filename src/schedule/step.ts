@@ -6,7 +6,6 @@
 import type { Engine } from '../engine';
 import type { QueueCounters } from '../gpu/queue';
 import type { Tensor } from '../ops/tensor';
-import { addInPlace } from '../ops/elementwise';
 
 /** Applies gradients to parameters (an optimizer); `loss` lets it check finiteness on the GPU. */
 export interface Updater {
@@ -44,7 +43,7 @@ export class TrainingStep {
     let result: Promise<number> | undefined;
     try {
       this.updater.step(grads, value);
-      if (this.lossSum) this.e.update(addInPlace, [this.lossSum], [value], {});
+      if (this.lossSum) this.e.update('addInPlace', [this.lossSum], [value], {});
     } catch (err) {
       value.dispose();
       throw err;
