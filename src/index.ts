@@ -5,11 +5,13 @@ export { Tensor } from './ops/tensor';
 export type { Shape } from './ops/tensor';
 export type { AdapterReport } from './gpu/device';
 export type { SoftmaxCrossEntropyOptions } from './ops/loss';
+export type { Conv2dOptions } from './ops/conv';
+export type { Pool2dOptions } from './ops/pool';
 export type { ActivationKind } from './cpu/activation';
 
 // Training: layers, losses, optimizers, the one-submit training step and the loop.
-export { dense, activationLayer, sequential, Sequential } from './nn/layers';
-export type { DenseOptions, LayerSpec } from './nn/layers';
+export { dense, activationLayer, conv2d, maxPool2d, avgPool2d, flatten, layerNorm, dropout, sequential, Sequential } from './nn/layers';
+export type { DenseOptions, Conv2dLayerOptions, LayerSpec, SequentialOptions } from './nn/layers';
 export * as losses from './nn/losses';
 export { Optimizer, inverseTimeDecay, exponentialDecay } from './nn/optimizers';
 export type { OptimizerConfig, Schedule } from './nn/optimizers';

@@ -6,10 +6,11 @@ import { createRng } from '../data/batches';
 
 export type Initializer = 'glorot' | 'he' | 'zeros';
 
-/** Values for a [fanOut, fanIn] weight matrix. */
-export function initWeights(kind: Initializer, fanIn: number, fanOut: number, seed: number): Float32Array {
+/** Values for a [fanOut, fanIn] weight matrix, or `count` values of a weight with those fans
+ *  (a conv weight [out, in, kh, kw]: fanIn = in·kh·kw, fanOut = out·kh·kw, as PyTorch). */
+export function initWeights(kind: Initializer, fanIn: number, fanOut: number, seed: number, count = fanIn * fanOut): Float32Array {
   const rng = createRng(seed);
-  const out = new Float32Array(fanIn * fanOut);
+  const out = new Float32Array(count);
   if (kind === 'zeros') return out;
   if (kind === 'glorot') {
     // U(-a, a) with a = sqrt(6 / (fanIn + fanOut))  (Glorot & Bengio 2010)

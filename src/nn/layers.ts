@@ -1,14 +1,19 @@
 // Layers and the sequential model. A dense layer computes the lectures' affine map
 // z = W·y + b batch-major: Z = X·Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear), then
-// an optional scalar activation. Parameters are created when the model is built on an engine.
+// an optional scalar activation. Image layers (conv2d, pooling) take NCHW batches. Every
+// layer mirrors a PyTorch module (or two, when an activation is fused), so the parameter
+// names of a model are those of the same nn.Sequential's state_dict. Parameters are created
+// when the model is built on an engine.
 
 import type { Engine } from '../engine';
 import type { ActivationKind } from '../cpu/activation';
-import { fmt, type Tensor } from '../ops/tensor';
+import { pcg2dHash } from '../cpu/dropout';
+import { fmt, shapeSize, type Shape, type Tensor } from '../ops/tensor';
+import { pair, type Pair } from '../ops/conv';
 import { initWeights, type Initializer } from './init';
 
 export interface LayerSpec {
-  readonly kind: 'dense' | 'activation';
+  readonly kind: 'dense' | 'activation' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'flatten' | 'layerNorm' | 'dropout';
   /** Number of modules the layer corresponds to in a PyTorch nn.Sequential (for names). */
   readonly torchModules: number;
   /** Output features, when the layer changes them (dense). */
@@ -16,10 +21,19 @@ export interface LayerSpec {
   build(e: Engine, seed: number): BuiltLayer;
 }
 
+/** How a forward pass runs: dropout is active only while training, with a mask drawn from
+ *  the step's seed (and the layer's index, so two dropout layers differ). */
+export interface ForwardMode {
+  training: boolean;
+  seed: number;
+  /** The layer's index in the model. */
+  layer: number;
+}
+
 export interface BuiltLayer {
   /** Parameters in a fixed order, with PyTorch-style local names ('weight', 'bias'). */
   readonly params: { name: string; tensor: Tensor }[];
-  forward(e: Engine, x: Tensor): Tensor;
+  forward(e: Engine, x: Tensor, mode: ForwardMode): Tensor;
 }
 
 export interface DenseOptions {
@@ -44,7 +58,7 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   }
   const activation = opts.activation ?? 'identity';
   checkActivation('dense', activation);
-  const init = opts.init ?? (activation === 'relu' || activation === 'leakyRelu' ? 'he' : 'glorot');
+  const init = defaultInit(activation, opts.init);
   const hasBias = opts.bias ?? true;
   return {
     kind: 'dense',
@@ -65,6 +79,133 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
         },
       };
     },
+  };
+}
+
+function defaultInit(activation: ActivationKind, init: Initializer | undefined): Initializer {
+  return init ?? (activation === 'relu' || activation === 'leakyRelu' ? 'he' : 'glorot');
+}
+
+function positiveInts(layer: string, values: Record<string, number>): void {
+  for (const [n, v] of Object.entries(values)) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${layer}: ${n} must be a positive integer, got ${v}`);
+  }
+}
+
+function expectRank4(layer: string, x: Tensor, channels?: number): void {
+  if (x.rank !== 4 || (channels !== undefined && x.shape[1] !== channels)) {
+    throw new Error(`${layer}: input has shape ${fmt(x.shape)}, expected NCHW [batch, ${channels ?? 'C'}, H, W]`);
+  }
+}
+
+export interface Conv2dLayerOptions extends DenseOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+}
+
+/** A 2-D convolution with `inChannels` → `outChannels` and a kernel (n or [h, w]): PyTorch's
+ *  nn.Conv2d (weight [out, in, kh, kw], bias [out]), then an optional activation. */
+export function conv2d(inChannels: number, outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}): LayerSpec {
+  positiveInts('conv2d', { inChannels, outChannels });
+  const [kh, kw] = pair('conv2d', 'kernel', kernel, 1);
+  const activation = opts.activation ?? 'identity';
+  checkActivation('conv2d', activation);
+  const hasBias = opts.bias ?? true;
+  const name = `conv2d(${inChannels}, ${outChannels}, [${kh}, ${kw}])`;
+  return {
+    kind: 'conv2d',
+    torchModules: activation === 'identity' ? 1 : 2,
+    build(e, seed) {
+      const init = defaultInit(activation, opts.init);
+      const values = initWeights(init, inChannels * kh * kw, outChannels * kh * kw, seed, outChannels * inChannels * kh * kw);
+      const weight = e.tensor(values, [outChannels, inChannels, kh, kw]);
+      const params = [{ name: 'weight', tensor: weight }];
+      const bias = hasBias ? e.zeros([outChannels]) : undefined;
+      if (bias) params.push({ name: 'bias', tensor: bias });
+      return {
+        params,
+        forward(eng, x) {
+          expectRank4(name, x, inChannels);
+          return eng.conv2d(x, weight, { bias, stride: opts.stride, padding: opts.padding, dilation: opts.dilation, activation, alpha: opts.alpha });
+        },
+      };
+    },
+  };
+}
+
+function poolLayer(kind: 'maxPool2d' | 'avgPool2d', kernel: Pair, stride?: Pair): LayerSpec {
+  const k = pair(kind, 'kernel', kernel, 1);
+  const s = pair(kind, 'stride', stride ?? k, 1);
+  return {
+    kind,
+    torchModules: 1,
+    build: () => ({
+      params: [],
+      forward(e, x) {
+        expectRank4(kind, x);
+        return kind === 'maxPool2d' ? e.maxPool2d(x, { kernel: k, stride: s }) : e.avgPool2d(x, { kernel: k, stride: s });
+      },
+    }),
+  };
+}
+
+/** nn.MaxPool2d(kernel, stride = kernel) */
+export function maxPool2d(kernel: Pair, stride?: Pair): LayerSpec {
+  return poolLayer('maxPool2d', kernel, stride);
+}
+
+/** nn.AvgPool2d(kernel, stride = kernel) */
+export function avgPool2d(kernel: Pair, stride?: Pair): LayerSpec {
+  return poolLayer('avgPool2d', kernel, stride);
+}
+
+/** nn.Flatten(): [batch, ...] → [batch, product of the rest] (row-major, so NCHW flattens in
+ *  PyTorch's order and a following dense layer's weights match). */
+export function flatten(): LayerSpec {
+  return {
+    kind: 'flatten',
+    torchModules: 1,
+    build: () => ({
+      params: [],
+      forward(e, x) {
+        if (x.rank < 1) throw new Error(`flatten: input must have a batch axis, got shape ${fmt(x.shape)}`);
+        return e.reshape(x, [x.shape[0]!, shapeSize(x.shape.slice(1))]);
+      },
+    }),
+  };
+}
+
+/** nn.LayerNorm(features): normalizes the last axis, then weight (γ, ones) and bias (β, zeros). */
+export function layerNorm(features: number, opts: { eps?: number } = {}): LayerSpec {
+  positiveInts('layerNorm', { features });
+  return {
+    kind: 'layerNorm',
+    torchModules: 1,
+    build(e) {
+      const gamma = e.tensor(new Float32Array(features).fill(1), [features]);
+      const beta = e.zeros([features]);
+      return {
+        params: [{ name: 'weight', tensor: gamma }, { name: 'bias', tensor: beta }],
+        forward(eng, x) {
+          if (x.shape[x.rank - 1] !== features) throw new Error(`layerNorm(${features}): input has shape ${fmt(x.shape)}, expected [..., ${features}]`);
+          return eng.layerNorm(x, gamma, beta, { eps: opts.eps });
+        },
+      };
+    },
+  };
+}
+
+/** nn.Dropout(rate): inverted dropout while training (fit's steps), the identity otherwise. */
+export function dropout(rate: number): LayerSpec {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be a number in [0, 1), got ${String(rate)}`);
+  return {
+    kind: 'dropout',
+    torchModules: 1,
+    build: () => ({
+      params: [],
+      forward: (e, x, mode) => e.dropout(x, rate, { seed: pcg2dHash(mode.layer, mode.seed), training: mode.training }),
+    }),
   };
 }
 
@@ -90,11 +231,34 @@ export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   };
 }
 
+export interface SequentialOptions {
+  /** The shape of one example, e.g. [1, 28, 28] for a conv net on MNIST: fit and evaluate
+   *  give the model batches of [batch, ...inputShape]. Default: [features] (flat rows). */
+  inputShape?: Shape;
+}
+
 export class Sequential {
   private built: { engine: Engine; layers: BuiltLayer[] } | null = null;
+  readonly inputShape?: Shape;
 
-  constructor(readonly layers: readonly LayerSpec[]) {
+  constructor(readonly layers: readonly LayerSpec[], opts: SequentialOptions = {}) {
     if (layers.length === 0) throw new Error('sequential: needs at least one layer');
+    if (opts.inputShape !== undefined) {
+      const s = opts.inputShape;
+      if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d >= 1)) {
+        throw new Error(`sequential: inputShape must be a non-empty array of positive integers, got ${JSON.stringify(s)}`);
+      }
+      this.inputShape = [...s];
+    }
+  }
+
+  /** The shape of a batch of `batch` examples of `features` values each. */
+  batchShape(batch: number, features: number): Shape {
+    if (!this.inputShape) return [batch, features];
+    if (shapeSize(this.inputShape) !== features) {
+      throw new Error(`sequential: inputShape ${fmt(this.inputShape)} holds ${shapeSize(this.inputShape)} values, but the examples have ${features}`);
+    }
+    return [batch, ...this.inputShape];
   }
 
   /** Creates the parameters on `e`, each layer seeded from `seed` (reproducible). */
@@ -157,10 +321,16 @@ export class Sequential {
     for (const { name, tensor } of named) this.engine.write(tensor, tensors[name]!.data);
   }
 
-  forward(x: Tensor): Tensor {
+  /** The model applied to a batch; `training` turns dropout on, with masks drawn from `seed`
+   *  (fit passes a new seed every step). Default: inference (dropout off). */
+  forward(x: Tensor, opts: { training?: boolean; seed?: number } = {}): Tensor {
     const { engine, layers } = this.b;
+    const training = opts.training ?? false;
+    const seed = opts.seed ?? 0;
     let h = x;
-    for (const l of layers) h = l.forward(engine, h);
+    layers.forEach((l, layer) => {
+      h = l.forward(engine, h, { training, seed, layer });
+    });
     return h;
   }
 
@@ -170,6 +340,6 @@ export class Sequential {
   }
 }
 
-export function sequential(layers: LayerSpec[]): Sequential {
-  return new Sequential(layers);
+export function sequential(layers: LayerSpec[], opts: SequentialOptions = {}): Sequential {
+  return new Sequential(layers, opts);
 }
