@@ -14,10 +14,15 @@
 // Bindings (group 0): dims uniform (Dims below); x read [N·C·H·W]; cols read_write [N·P·C·kh·kw];
 //   dcols read [N·P·C·kh·kw]; dx read_write [N·C·H·W]; src read [N·P·O]; dst read_write [N·P·O].
 //   im2col: x, cols   col2im: dcols, dx   transpose_channels: src, dst
-// Dispatch: 1-D over ceil(n / workgroup_size) workgroups, folded into (x, y) past 65535
-// (index = gid.x + gid.y · num_workgroups.x · workgroup_size), with n = N·P·C (im2col: one
-// invocation writes the kh·kw taps of one (n, p, c)), N·C·H·W (col2im), N·P·O (transpose).
-// workgroup_size: override, default 256. Linked: lib/index (flat_index).
+// Dispatch: a 3-D grid of (wg_x, wg_y, wg_z) workgroups (overrides, default 4 × 4 × 4):
+//   im2col       x: ow, y: oh, z: planes (n, c)   one invocation writes the kh·kw taps of (n, c, oh, ow)
+//   col2im       x: w,  y: h,  z: planes (n, c)   one invocation per element of dx
+//   transpose_channels  x: p, y: o, z: n          one invocation per element
+// with ceil(extent / wg) workgroups per axis; z is capped at 65535 workgroups and each
+// invocation loops over the planes (or images) z, z + (grid z size), ... The grid carries the
+// coordinates, so no invocation divides a flat index (SwiftShader emulates vector integer
+// division lane by lane: a flat-index version of pool_grad spent about half its time there).
+// unit_stride (override): stride 1 on both axes, so col2im needs no divisibility test per tap.
 //
 // Why im2col + matmul and not a direct kernel: measured on SwiftShader (see src/ops/conv.ts
 // for the numbers and the direct kernel that lost).
@@ -40,8 +45,11 @@ struct Dims {
   out_channels: u32,
 }
 
-override workgroup_size: u32 = 256;
+override wg_x: u32 = 4u;
+override wg_y: u32 = 4u;
+override wg_z: u32 = 4u;
 override to_last: bool = false;
+override unit_stride: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -51,78 +59,84 @@ override to_last: bool = false;
 @group(0) @binding(5) var<storage, read> src: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dst: array<f32>;
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(wg_x, wg_y, wg_z)
 fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = flat_index(gid, groups);
+  let ow = gid.x;
+  let oh = gid.y;
+  if (ow >= dims.out_w || oh >= dims.out_h) { return; }
   let C = dims.channels;
-  let P = dims.out_h * dims.out_w;
-  if (t >= dims.batch * P * C) { return; }
-  let c = t % C;
-  let row = t / C;                      // (n, p)
-  let n = row / P;
-  let p = row % P;
-  let h0 = i32((p / dims.out_w) * dims.stride_h) - i32(dims.pad_h);
-  let w0 = i32((p % dims.out_w) * dims.stride_w) - i32(dims.pad_w);
   let H = i32(dims.height);
   let W = i32(dims.width);
-  let plane = (n * C + c) * dims.height * dims.width;
-  var o = t * dims.kernel_h * dims.kernel_w;  // = row · C·kh·kw + c · kh·kw
-  for (var i = 0u; i < dims.kernel_h; i++) {
-    let h = h0 + i32(i * dims.dilation_h);
-    for (var j = 0u; j < dims.kernel_w; j++) {
-      let w = w0 + i32(j * dims.dilation_w);
-      var v = 0.0;
-      if (h >= 0 && h < H && w >= 0 && w < W) { v = x[plane + u32(h * W + w)]; }
-      cols[o] = v;
-      o++;
-    }
-  }
-}
-
-@compute @workgroup_size(workgroup_size)
-fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = flat_index(gid, groups);
-  let H = dims.height;
-  let W = dims.width;
-  if (t >= dims.batch * dims.channels * H * W) { return; }
-  let w = t % W;
-  let h = (t / W) % H;
-  let c = (t / (W * H)) % dims.channels;
-  let n = t / (W * H * dims.channels);
   let kk = dims.kernel_h * dims.kernel_w;
-  let ckk = dims.channels * kk;
-  var s = 0.0;
-  for (var i = 0u; i < dims.kernel_h; i++) {
-    // the output row whose tap i lands on h: oh·sh = h + ph − i·dh, if that is a multiple of sh
-    let th = i32(h + dims.pad_h) - i32(i * dims.dilation_h);
-    if (th < 0 || u32(th) % dims.stride_h != 0u) { continue; }
-    let oh = u32(th) / dims.stride_h;
-    if (oh >= dims.out_h) { continue; }
-    for (var j = 0u; j < dims.kernel_w; j++) {
-      let tw = i32(w + dims.pad_w) - i32(j * dims.dilation_w);
-      if (tw < 0 || u32(tw) % dims.stride_w != 0u) { continue; }
-      let ow = u32(tw) / dims.stride_w;
-      if (ow >= dims.out_w) { continue; }
-      let row = (n * dims.out_h + oh) * dims.out_w + ow;
-      s += dcols[row * ckk + c * kk + i * dims.kernel_w + j];
+  let h0 = i32(oh * dims.stride_h) - i32(dims.pad_h);
+  let w0 = i32(ow * dims.stride_w) - i32(dims.pad_w);
+  for (var plane = gid.z; plane < dims.batch * C; plane += groups.z * wg_z) {
+    let n = plane / C;
+    let row = (n * dims.out_h + oh) * dims.out_w + ow;      // (n, oh, ow)
+    var o = (row * C + plane % C) * kk;                      // cols[row, (c, 0, 0)]
+    let base = plane * dims.height * dims.width;
+    for (var i = 0u; i < dims.kernel_h; i++) {
+      let h = h0 + i32(i * dims.dilation_h);
+      for (var j = 0u; j < dims.kernel_w; j++) {
+        let w = w0 + i32(j * dims.dilation_w);
+        var v = 0.0;
+        if (h >= 0 && h < H && w >= 0 && w < W) { v = x[base + u32(h * W + w)]; }
+        cols[o] = v;
+        o++;
+      }
     }
   }
-  dx[t] = s;
 }
 
-@compute @workgroup_size(workgroup_size)
+// The output index along one axis whose tap `tap` lands on input position `at`, or -1:
+// out·stride = at + pad − tap·dilation must be a non-negative multiple of stride below `size`.
+fn source_index(at: u32, pad: u32, tap: u32, dilation: u32, stride: u32, size: u32) -> i32 {
+  let t = i32(at + pad) - i32(tap * dilation);
+  if (t < 0) { return -1; }
+  var o = u32(t);
+  if (!unit_stride) {
+    if (o % stride != 0u) { return -1; }
+    o = o / stride;
+  }
+  return select(-1, i32(o), o < size);
+}
+
+@compute @workgroup_size(wg_x, wg_y, wg_z)
+fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let w = gid.x;
+  let h = gid.y;
+  if (w >= dims.width || h >= dims.height) { return; }
+  let C = dims.channels;
+  let kk = dims.kernel_h * dims.kernel_w;
+  let ckk = C * kk;
+  for (var plane = gid.z; plane < dims.batch * C; plane += groups.z * wg_z) {
+    let n = plane / C;
+    let c = plane % C;
+    var s = 0.0;
+    for (var i = 0u; i < dims.kernel_h; i++) {
+      let oh = source_index(h, dims.pad_h, i, dims.dilation_h, dims.stride_h, dims.out_h);
+      if (oh < 0) { continue; }
+      let row0 = (n * dims.out_h + u32(oh)) * dims.out_w;
+      for (var j = 0u; j < dims.kernel_w; j++) {
+        let ow = source_index(w, dims.pad_w, j, dims.dilation_w, dims.stride_w, dims.out_w);
+        if (ow < 0) { continue; }
+        s += dcols[(row0 + u32(ow)) * ckk + c * kk + i * dims.kernel_w + j];
+      }
+    }
+    dx[(plane * dims.height + h) * dims.width + w] = s;
+  }
+}
+
+@compute @workgroup_size(wg_x, wg_y, wg_z)
 fn transpose_channels(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = flat_index(gid, groups);
+  let p = gid.x;
+  let o = gid.y;
   let P = dims.out_h * dims.out_w;
   let O = dims.out_channels;
-  if (t >= dims.batch * P * O) { return; }
-  let n = t / (P * O);
-  let r = t % (P * O);
-  if (to_last) {
-    // t = (n, p, o) reads x[n, o, p]
-    dst[t] = src[n * P * O + (r % O) * P + r / O];
-  } else {
-    // t = (n, o, p) reads x[n, p, o]
-    dst[t] = src[n * P * O + (r % P) * O + r / P];
+  if (p >= P || o >= O) { return; }
+  for (var n = gid.z; n < dims.batch; n += groups.z * wg_z) {
+    let last = (n * P + p) * O + o;    // [N, P, O]
+    let first = (n * O + o) * P + p;   // [N, O, P]
+    if (to_last) { dst[last] = src[first]; } else { dst[first] = src[last]; }
   }
 }

@@ -17,10 +17,12 @@
 //   2^24); dy read [N·C·OH·OW]; arg_in read [N·C·OH·OW] (pool_grad, is_max); dx read_write
 //   [N·C·H·W]. When is_max is false, arg / arg_in are not touched (bind any buffer).
 //   pool: x, y, arg   pool_grad: dy, arg_in, dx
-// Dispatch: 1-D over ceil(n / workgroup_size) workgroups folded into (x, y) past 65535, one
-// invocation per output element (pool, n = N·C·OH·OW) or input element (pool_grad,
-// n = N·C·H·W). workgroup_size: override, default 256. Linked: lib/float (is_nan, tested
-// on the bits), lib/index (flat_index).
+// Dispatch: a 3-D grid of (wg_x, wg_y, wg_z) workgroups (overrides, default 4 × 4 × 4): x, y
+// the output column and row (pool) or the input column and row (pool_grad), z the planes,
+// ceil(extent / wg) workgroups per axis, z capped at 65535 workgroups (each invocation loops
+// over planes z, z + grid z size, ...). The window arithmetic of a position is done once and
+// reused for every plane, and no flat index is divided (see shaders/conv.wgsl). Linked:
+// lib/float (is_nan, tested on the bits).
 
 struct Dims {
   planes: u32,       // N·C
@@ -36,7 +38,9 @@ struct Dims {
   out_w: u32,
 }
 
-override workgroup_size: u32 = 256;
+override wg_x: u32 = 4u;
+override wg_y: u32 = 4u;
+override wg_z: u32 = 4u;
 override is_max: bool = true;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -47,72 +51,78 @@ override is_max: bool = true;
 @group(0) @binding(5) var<storage, read> arg_in: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(wg_x, wg_y, wg_z)
 fn pool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = flat_index(gid, groups);
-  if (t >= dims.planes * dims.out_h * dims.out_w) { return; }
-  let ow = t % dims.out_w;
-  let oh = (t / dims.out_w) % dims.out_h;
-  let plane = (t / (dims.out_w * dims.out_h)) * dims.height * dims.width;
-  let h0 = i32(oh * dims.stride_h) - i32(dims.pad_h);
-  let w0 = i32(ow * dims.stride_w) - i32(dims.pad_w);
-  var best = 0.0;
-  var best_at = -1;
-  var sum = 0.0;
-  for (var i = 0; i < i32(dims.kernel_h); i++) {
-    let h = h0 + i;
-    if (h < 0 || h >= i32(dims.height)) { continue; }
-    for (var j = 0; j < i32(dims.kernel_w); j++) {
-      let w = w0 + j;
-      if (w < 0 || w >= i32(dims.width)) { continue; }
-      let at = h * i32(dims.width) + w;
-      let v = x[plane + u32(at)];
-      sum += v;
-      if (best_at < 0 || (!is_nan(best) && (v > best || is_nan(v)))) {
-        best = v;
-        best_at = at;
-      }
-    }
-  }
-  if (is_max) {
-    y[t] = best;
-    arg[t] = f32(best_at);
-  } else {
-    y[t] = sum / f32(dims.kernel_h * dims.kernel_w);
-  }
-}
-
-// First window index along an axis whose window covers position `at` (clamped to 0):
-// ceil((at + pad − kernel + 1) / stride), computed on non-negative integers.
-fn first_window(at: u32, pad: u32, kernel: u32, stride: u32) -> u32 {
-  let lead = at + pad + 1u;
-  if (lead <= kernel) { return 0u; }
-  return (lead - kernel + stride - 1u) / stride;
-}
-
-@compute @workgroup_size(workgroup_size)
-fn pool_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = flat_index(gid, groups);
-  let H = dims.height;
-  let W = dims.width;
-  if (t >= dims.planes * H * W) { return; }
-  let w = t % W;
-  let h = (t / W) % H;
-  let out_plane = (t / (W * H)) * dims.out_h * dims.out_w;
-  let oh1 = min(dims.out_h - 1u, (h + dims.pad_h) / dims.stride_h);
-  let ow1 = min(dims.out_w - 1u, (w + dims.pad_w) / dims.stride_w);
-  let here = f32(h * W + w);
+  let ow = gid.x;
+  let oh = gid.y;
+  if (ow >= dims.out_w || oh >= dims.out_h) { return; }
+  // the window clipped to the plane: rows [h0, h1), columns [w0, w1)
+  let top = i32(oh * dims.stride_h) - i32(dims.pad_h);
+  let left = i32(ow * dims.stride_w) - i32(dims.pad_w);
+  let h0 = u32(max(top, 0));
+  let w0 = u32(max(left, 0));
+  let h1 = u32(min(top + i32(dims.kernel_h), i32(dims.height)));
+  let w1 = u32(min(left + i32(dims.kernel_w), i32(dims.width)));
+  let plane_size = dims.height * dims.width;
+  let out_size = dims.out_h * dims.out_w;
   let inv_area = 1.0 / f32(dims.kernel_h * dims.kernel_w);
-  var s = 0.0;
-  for (var oh = first_window(h, dims.pad_h, dims.kernel_h, dims.stride_h); oh <= oh1; oh++) {
-    for (var ow = first_window(w, dims.pad_w, dims.kernel_w, dims.stride_w); ow <= ow1; ow++) {
-      let o = out_plane + oh * dims.out_w + ow;
-      if (is_max) {
-        if (arg_in[o] == here) { s += dy[o]; }
-      } else {
-        s += dy[o] * inv_area;
+  for (var plane = gid.z; plane < dims.planes; plane += groups.z * wg_z) {
+    let base = plane * plane_size;
+    var best = 0.0;
+    var best_at = -1;
+    var sum = 0.0;
+    for (var h = h0; h < h1; h++) {
+      for (var w = w0; w < w1; w++) {
+        let at = h * dims.width + w;
+        let v = x[base + at];
+        sum += v;
+        if (best_at < 0 || (!is_nan(best) && (v > best || is_nan(v)))) {
+          best = v;
+          best_at = i32(at);
+        }
       }
     }
+    let t = plane * out_size + oh * dims.out_w + ow;
+    if (is_max) {
+      y[t] = best;
+      arg[t] = f32(best_at);
+    } else {
+      y[t] = sum * inv_area;
+    }
   }
-  dx[t] = s;
+}
+
+// The windows along one axis that cover position `at`: [first, last] (empty if first > last).
+// first = ceil((at + pad − kernel + 1) / stride) clamped to 0, last = min(out − 1, (at + pad) / stride).
+fn covering(at: u32, pad: u32, kernel: u32, stride: u32, out: u32) -> vec2u {
+  let lead = at + pad + 1u;
+  let first = select((lead - kernel + stride - 1u) / stride, 0u, lead <= kernel);
+  return vec2u(first, min(out - 1u, (at + pad) / stride));
+}
+
+@compute @workgroup_size(wg_x, wg_y, wg_z)
+fn pool_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let w = gid.x;
+  let h = gid.y;
+  if (w >= dims.width || h >= dims.height) { return; }
+  let rows = covering(h, dims.pad_h, dims.kernel_h, dims.stride_h, dims.out_h);
+  let cols = covering(w, dims.pad_w, dims.kernel_w, dims.stride_w, dims.out_w);
+  let here = f32(h * dims.width + w);
+  let inv_area = 1.0 / f32(dims.kernel_h * dims.kernel_w);
+  let out_size = dims.out_h * dims.out_w;
+  for (var plane = gid.z; plane < dims.planes; plane += groups.z * wg_z) {
+    let base = plane * out_size;
+    var s = 0.0;
+    for (var oh = rows.x; oh <= rows.y; oh++) {
+      for (var ow = cols.x; ow <= cols.y; ow++) {
+        let o = base + oh * dims.out_w + ow;
+        if (is_max) {
+          if (arg_in[o] == here) { s += dy[o]; }
+        } else {
+          s += dy[o] * inv_area;
+        }
+      }
+    }
+    dx[(plane * dims.height + h) * dims.width + w] = s;
+  }
 }

@@ -11,7 +11,7 @@ export type { ActivationKind } from './cpu/activation';
 
 // Training: layers, losses, optimizers, the one-submit training step and the loop.
 export { dense, activationLayer, conv2d, maxPool2d, avgPool2d, flatten, layerNorm, dropout, sequential, Sequential } from './nn/layers';
-export type { DenseOptions, Conv2dLayerOptions, LayerSpec, SequentialOptions } from './nn/layers';
+export type { DenseOptions, Conv2dLayerOptions, LayerSpec, SequentialOptions, TorchModule } from './nn/layers';
 export * as losses from './nn/losses';
 export { Optimizer, inverseTimeDecay, exponentialDecay } from './nn/optimizers';
 export type { OptimizerConfig, Schedule } from './nn/optimizers';

@@ -140,3 +140,20 @@ describe('conv2d errors name the op, the shapes and what was expected', () => {
     expect(() => e.conv2d(x, w, { dilation: 3 })).toThrow(/conv2d: input \[2, 3, 5, 5\] with padding \[0, 0\] is smaller than the kernel \[3, 3\] \(dilation \[3, 3\]\)/);
   });
 });
+
+describe('grids past 65535 workgroups', () => {
+  it('conv2d and its gradients loop over planes when N·C > 4 · 65535', async () => {
+    const c: Case = { name: 'many planes', x: [262_200, 1, 1, 2], out: 2, kernel: [1, 2], bias: true };
+    const { x, w, b, wShape } = inputs(c, 31);
+    const rv = randomArray(262_200 * 2, 32);
+    const [g, r] = await both(async (e) => {
+      const rt = e.tensor(rv, [262_200, 2, 1, 1]);
+      const { value, grads } = await e.valueAndGrad((xt, wt) => e.sum(e.mul(conv(e, c, xt!, wt!, e.tensor(b, [2])), rt)))(e.tensor(x, c.x), e.tensor(w, wShape));
+      return { value, dx: await grads[0]!.read(), dw: await grads[1]!.read() };
+    });
+    // a sum of 524,400 terms: compare relative to its size
+    expect(Math.abs(g.value - r.value)).toBeLessThan(1e-3 * Math.max(1, Math.abs(r.value)));
+    expectClose(g.dx, r.dx, 1e-6, 0, 'dx');
+    expectClose(g.dw, r.dw, 1e-3 * maxAbs(r.dw), 0, 'dw');
+  });
+});

@@ -106,3 +106,17 @@ describe('pooling errors', () => {
     expect(() => e.avgPool2d(e.tensor(new Float32Array(16), [4, 4]), { kernel: 2 })).toThrow(/avgPool2d: input must be NCHW \(rank 4\), got shape \[4, 4\]/);
   });
 });
+
+describe('grids past 65535 workgroups', () => {
+  it('pooling and its gradient loop over planes when N·C > 4 · 65535', async () => {
+    const shape = [131_101, 2, 2, 2];
+    const x = randomArray(size(shape), 41);
+    const dy = randomArray(131_101 * 2, 42);
+    const [g, r] = await both(async (e) => {
+      const { grads } = await e.valueAndGrad((t) => e.sum(e.mul(e.maxPool2d(t!, { kernel: 2 }), e.tensor(dy, [131_101, 2, 1, 1]))))(e.tensor(x, shape));
+      return { y: await e.avgPool2d(e.tensor(x, shape), { kernel: 2 }).read(), dx: await grads[0]!.read() };
+    });
+    expectClose(g.y, r.y, 1e-6, 0, 'avg');
+    expect(Array.from(g.dx)).toEqual(Array.from(r.dx));
+  });
+});

@@ -41,8 +41,8 @@ export const shaderFamilies = {
   matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
   softmax: [float, index, tree, rows, { file: 'softmax.wgsl', code: softmax }],
   loss: [float, index, tree, rows, activation, { file: 'loss.wgsl', code: loss }],
-  conv: [index, { file: 'conv.wgsl', code: conv }],
-  pool: [float, index, { file: 'pool.wgsl', code: pool }],
+  conv: [{ file: 'conv.wgsl', code: conv }],
+  pool: [float, { file: 'pool.wgsl', code: pool }],
   norm: [index, tree, { file: 'norm.wgsl', code: norm }],
   dropout: [index, { file: 'dropout.wgsl', code: dropout }],
 } satisfies Record<string, ShaderPart[]>;

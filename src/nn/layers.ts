@@ -14,11 +14,33 @@ import { initWeights, type Initializer } from './init';
 
 export interface LayerSpec {
   readonly kind: 'dense' | 'activation' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'flatten' | 'layerNorm' | 'dropout';
-  /** Number of modules the layer corresponds to in a PyTorch nn.Sequential (for names). */
-  readonly torchModules: number;
+  /** The PyTorch modules the layer is, in order (a fused activation is its own module): they
+   *  number the parameters as nn.Sequential does, and let PyTorch rebuild the model. */
+  readonly torch: readonly TorchModule[];
   /** Output features, when the layer changes them (dense). */
   readonly outFeatures?: number;
   build(e: Engine, seed: number): BuiltLayer;
+}
+
+/** A torch.nn module by class name and constructor keyword arguments (e.g. Conv2d with
+ *  in_channels, out_channels, kernel_size, ...). */
+export interface TorchModule {
+  type: string;
+  args: Record<string, number | boolean | number[]>;
+}
+
+const TORCH_ACTIVATIONS: Record<ActivationKind, string> = {
+  identity: 'Identity', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leakyRelu: 'LeakyReLU', softplus: 'Softplus',
+};
+
+/** The module of an activation (LeakyReLU carries its slope). */
+function torchActivation(kind: ActivationKind, alpha = 0.01): TorchModule {
+  return { type: TORCH_ACTIVATIONS[kind], args: kind === 'leakyRelu' ? { negative_slope: alpha } : {} };
+}
+
+/** A layer's own module followed by its fused activation's, if any. */
+function withActivation(module: TorchModule, kind: ActivationKind, alpha?: number): TorchModule[] {
+  return kind === 'identity' ? [module] : [module, torchActivation(kind, alpha)];
 }
 
 /** How a forward pass runs: dropout is active only while training, with a mask drawn from
@@ -62,7 +84,7 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   const hasBias = opts.bias ?? true;
   return {
     kind: 'dense',
-    torchModules: activation === 'identity' ? 1 : 2,
+    torch: withActivation({ type: 'Linear', args: { in_features: inFeatures, out_features: outFeatures, bias: hasBias } }, activation, opts.alpha),
     outFeatures,
     build(e, seed) {
       const weight = e.tensor(initWeights(init, inFeatures, outFeatures, seed), [outFeatures, inFeatures]);
@@ -115,7 +137,18 @@ export function conv2d(inChannels: number, outChannels: number, kernel: Pair, op
   const name = `conv2d(${inChannels}, ${outChannels}, [${kh}, ${kw}])`;
   return {
     kind: 'conv2d',
-    torchModules: activation === 'identity' ? 1 : 2,
+    torch: withActivation(
+      {
+        type: 'Conv2d',
+        args: {
+          in_channels: inChannels, out_channels: outChannels, kernel_size: [kh, kw], bias: hasBias,
+          stride: pair('conv2d', 'stride', opts.stride ?? 1, 1), padding: pair('conv2d', 'padding', opts.padding ?? 0, 0),
+          dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
+        },
+      },
+      activation,
+      opts.alpha,
+    ),
     build(e, seed) {
       const init = defaultInit(activation, opts.init);
       const values = initWeights(init, inChannels * kh * kw, outChannels * kh * kw, seed, outChannels * inChannels * kh * kw);
@@ -139,7 +172,7 @@ function poolLayer(kind: 'maxPool2d' | 'avgPool2d', kernel: Pair, stride?: Pair)
   const s = pair(kind, 'stride', stride ?? k, 1);
   return {
     kind,
-    torchModules: 1,
+    torch: [{ type: kind === 'maxPool2d' ? 'MaxPool2d' : 'AvgPool2d', args: { kernel_size: k, stride: s } }],
     build: () => ({
       params: [],
       forward(e, x) {
@@ -165,7 +198,7 @@ export function avgPool2d(kernel: Pair, stride?: Pair): LayerSpec {
 export function flatten(): LayerSpec {
   return {
     kind: 'flatten',
-    torchModules: 1,
+    torch: [{ type: 'Flatten', args: {} }],
     build: () => ({
       params: [],
       forward(e, x) {
@@ -181,7 +214,7 @@ export function layerNorm(features: number, opts: { eps?: number } = {}): LayerS
   positiveInts('layerNorm', { features });
   return {
     kind: 'layerNorm',
-    torchModules: 1,
+    torch: [{ type: 'LayerNorm', args: { normalized_shape: [features], eps: opts.eps ?? 1e-5 } }],
     build(e) {
       const gamma = e.tensor(new Float32Array(features).fill(1), [features]);
       const beta = e.zeros([features]);
@@ -201,7 +234,7 @@ export function dropout(rate: number): LayerSpec {
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be a number in [0, 1), got ${String(rate)}`);
   return {
     kind: 'dropout',
-    torchModules: 1,
+    torch: [{ type: 'Dropout', args: { p: rate } }],
     build: () => ({
       params: [],
       forward: (e, x, mode) => e.dropout(x, rate, { seed: pcg2dHash(mode.layer, mode.seed), training: mode.training }),
@@ -214,7 +247,7 @@ export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   checkActivation('activationLayer', kind);
   return {
     kind: 'activation',
-    torchModules: 1,
+    torch: [torchActivation(kind, alpha)],
     build: () => ({
       params: [],
       forward: (e, x) => {
@@ -293,9 +326,14 @@ export class Sequential {
     let index = 0;
     this.b.layers.forEach((l, i) => {
       for (const p of l.params) out.push({ name: `${index}.${p.name}`, tensor: p.tensor });
-      index += this.layers[i]!.torchModules;
+      index += this.layers[i]!.torch.length;
     });
     return out;
+  }
+
+  /** The same model as torch.nn modules, in nn.Sequential order (see TorchModule). */
+  torchModules(): TorchModule[] {
+    return this.layers.flatMap((l) => l.torch);
   }
 
   /** Parameter values by PyTorch-style name, shapes as stored ([out, in] for weights). */

@@ -16,13 +16,17 @@
 
 import { batchTransposeCpu, col2imCpu, convOutSize, im2colCpu, type Conv2dGeometry } from '../cpu/conv';
 import type { ActivationKind } from '../cpu/activation';
-import { grid1d, type CommandQueue } from '../gpu/queue';
+import type { CommandQueue } from '../gpu/queue';
 import type { KernelName } from '../gpu/kernels';
 import type { OpDef, OpRunner } from './op';
 import { runMatmul } from './matmul';
-import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
+import { fmt, type Shape, type Tensor } from './tensor';
 
-const WORKGROUP = 256;
+/** Workgroup shape of the layout kernels (x, y: a 4 × 4 patch of a plane; z: 4 planes):
+ *  the plane sizes of small images (28, 24, 12, 8, 4) are multiples of 4, so few
+ *  invocations idle at the edges. */
+export const WORKGROUP_3D = [4, 4, 4] as const;
+const MAX_GROUPS = 65535;
 
 export type Pair = number | readonly [number, number];
 
@@ -84,10 +88,18 @@ function convUniforms(g: Partial<Conv2dGeometry>, outChannels: number): Record<s
   };
 }
 
-/** One invocation per element of n (folded into 2-D past 65535 workgroups). */
-function dispatch1d(q: CommandQueue, kernel: KernelName, n: number, uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides = {}): void {
-  if (n === 0) return;
-  q.dispatch({ kernel, overrides: { workgroup_size: WORKGROUP, ...overrides }, uniforms, bindings, workgroups: grid1d(n, WORKGROUP) });
+/** A 3-D grid over (x, y, planes) with WORKGROUP_3D workgroups; past 65535 workgroups in z the
+ *  kernels loop over the planes. */
+export function dispatch3d(q: CommandQueue, kernel: KernelName, [nx, ny, planes]: [number, number, number], uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides = {}): void {
+  if (nx * ny * planes === 0) return;
+  const [wx, wy, wz] = WORKGROUP_3D;
+  q.dispatch({
+    kernel,
+    overrides: { wg_x: wx, wg_y: wy, wg_z: wz, ...overrides },
+    uniforms,
+    bindings,
+    workgroups: [Math.ceil(nx / wx), Math.ceil(ny / wy), Math.min(MAX_GROUPS, Math.ceil(planes / wz))],
+  });
 }
 
 /** cols [N·OH·OW, C·kh·kw]: the receptive field of every output position as a row. */
@@ -100,7 +112,7 @@ export const im2col: OpDef<Window2d> = {
   cpu: ([x], [s], win) => [im2colCpu(x!, windowGeometry('im2col', s!, win))],
   gpu(q, [x], [cols], [s], win) {
     const g = windowGeometry('im2col', s!, win);
-    dispatch1d(q, 'conv.im2col', g.batch * g.outH * g.outW * g.channels, convUniforms(g, 0), { x: x!, cols: cols! });
+    dispatch3d(q, 'conv.im2col', [g.outW, g.outH, g.batch * g.channels], convUniforms(g, 0), { x: x!, cols: cols! });
   },
   // im2col is linear; its transpose is col2im
   backward: ({ ops, inputs: [x], dy, attrs }) => [ops.run1('col2im', [dy], { ...attrs, inputShape: x!.shape })],
@@ -120,13 +132,14 @@ export const col2im: OpDef<Window2d & { inputShape: Shape }> = {
   cpu: ([dcols], _s, attrs) => [col2imCpu(dcols!, windowGeometry('col2im', attrs.inputShape, attrs))],
   gpu(q, [dcols], [dx], _s, attrs) {
     const g = windowGeometry('col2im', attrs.inputShape, attrs);
-    dispatch1d(q, 'conv.col2im', shapeSize(attrs.inputShape), convUniforms(g, 0), { dcols: dcols!, dx: dx! });
+    const unitStride = g.strideH === 1 && g.strideW === 1;
+    dispatch3d(q, 'conv.col2im', [g.width, g.height, g.batch * g.channels], convUniforms(g, 0), { dcols: dcols!, dx: dx! }, { unit_stride: unitStride });
   },
   // col2im is linear; its transpose is im2col
   backward: ({ ops, dy, attrs }) => [ops.run1('im2col', [dy], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation })],
 };
 
-interface ChannelsAttrs {
+export interface ChannelsAttrs {
   batch: number;
   outH: number;
   outW: number;
@@ -158,8 +171,8 @@ function channelsOp(toLast: boolean): OpDef<ChannelsAttrs> {
       return [toLast ? batchTransposeCpu(x!, attrs.batch, O, positions) : batchTransposeCpu(x!, attrs.batch, positions, O)];
     },
     gpu(q, [x], [y], [s], attrs) {
-      const { O } = view(s!, attrs);
-      dispatch1d(q, 'conv.transpose_channels', shapeSize(s!), convUniforms(attrs, O), { src: x!, dst: y! }, { to_last: toLast });
+      const { O, positions } = view(s!, attrs);
+      dispatch3d(q, 'conv.transpose_channels', [positions, O, attrs.batch], convUniforms(attrs, O), { src: x!, dst: y! }, { to_last: toLast });
     },
     // a permutation: its transpose is the inverse permutation
     backward: ({ ops, dy, attrs }) => [ops.run1(toLast ? 'channelsFirst' : 'channelsLast', [dy], attrs)],
@@ -181,6 +194,17 @@ export interface Conv2dOptions {
   alpha?: number;
 }
 
+/** Rows of cols per matmul batch, at least: the weight gradient of one chunk is a matmul with
+ *  this K, and the chunks' products are summed by the matmul's backward rule. */
+const MIN_CHUNK_ROWS = 512;
+
+/** How many chunks (whole images each) the cols rows are split into: as many as keep every
+ *  chunk at least MIN_CHUNK_ROWS rows (so K stays long enough to amortize a tile's stores). */
+export function weightGradChunks(batch: number, positions: number): number {
+  for (let s = batch; s > 1; s--) if (batch % s === 0 && (batch / s) * positions >= MIN_CHUNK_ROWS) return s;
+  return 1;
+}
+
 /** conv2d as im2col + matmul + channelsFirst (see the top of this file). */
 export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tensor, opts: Conv2dOptions, activationOp: (z: Tensor) => Tensor): Tensor {
   if (opts === null || typeof opts !== 'object') throw new Error(`conv2d: options must be an object, got ${String(opts)}`);
@@ -200,12 +224,16 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
     dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
   };
   const g = windowGeometry('conv2d', x.shape, win);
+  const positions = g.outH * g.outW;
+  const chunks = (globalThis as any).__chunks ?? weightGradChunks(g.batch, positions);
   const cols = ops.run1('im2col', [x], win);
+  const chunked = ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, C * kh * kw] });
   const w2 = ops.run1('reshape', [w], { shape: [O, C * kh * kw] });
-  const z = runMatmul(ops, recording, cols, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, activationOp);
-  const y = ops.run1('channelsFirst', [z], { batch: g.batch, outH: g.outH, outW: g.outW });
+  const z = runMatmul(ops, recording, chunked, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, activationOp);
+  const rows = ops.run1('reshape', [z], { shape: [g.batch * positions, O] });
+  const y = ops.run1('channelsFirst', [rows], { batch: g.batch, outH: g.outH, outW: g.outW });
   // The intermediates' commands are recorded: freeing them now is safe (the pool reuses a
   // buffer only after the submit), and a tape that still needs them defers the free.
-  for (const t of [cols, w2, z]) t.dispose();
+  for (const t of [cols, chunked, w2, z, rows]) t.dispose();
   return y;
 }

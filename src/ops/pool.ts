@@ -6,12 +6,10 @@
 
 import { pool2dCpu, pool2dGradCpu, type PoolKind } from '../cpu/pool';
 import type { Conv2dGeometry } from '../cpu/conv';
-import { grid1d, type CommandQueue } from '../gpu/queue';
+import type { CommandQueue } from '../gpu/queue';
 import { nonDifferentiable, type OpDef } from './op';
-import { pair, windowGeometry, type Pair, type Window2d } from './conv';
-import { fmt, shapeSize, type Shape } from './tensor';
-
-const WORKGROUP = 256;
+import { dispatch3d, pair, windowGeometry, type Pair, type Window2d } from './conv';
+import { fmt, type Shape } from './tensor';
 
 export interface Pool2dOptions {
   kernel: Pair;
@@ -61,9 +59,10 @@ function poolUniforms(g: Conv2dGeometry): Record<string, number> {
   };
 }
 
-function dispatchPool(q: CommandQueue, kernel: 'pool.pool' | 'pool.pool_grad', n: number, g: Conv2dGeometry, kind: PoolKind, bindings: Record<string, GPUBuffer>): void {
-  if (n === 0) return;
-  q.dispatch({ kernel, overrides: { workgroup_size: WORKGROUP, is_max: kind === 'max' }, uniforms: poolUniforms(g), bindings, workgroups: grid1d(n, WORKGROUP) });
+/** pool: a grid over the output planes; pool_grad: over the input planes. */
+function dispatchPool(q: CommandQueue, kernel: 'pool.pool' | 'pool.pool_grad', g: Conv2dGeometry, kind: PoolKind, bindings: Record<string, GPUBuffer>): void {
+  const [nx, ny] = kernel === 'pool.pool' ? [g.outW, g.outH] : [g.width, g.height];
+  dispatch3d(q, kernel, [nx, ny, g.batch * g.channels], poolUniforms(g), bindings, { is_max: kind === 'max' });
 }
 
 /** y [N, C, OH, OW]; for max also the arg-max indices (an auxiliary output). */
@@ -82,7 +81,7 @@ export const pool2d: OpDef<PoolAttrs> = {
     const g = geometry(attrs.kind, s!, attrs);
     // avg writes no arg-max, but the binding needs a buffer (not y: two writable bindings of
     // one buffer are rejected)
-    dispatchPool(q, 'pool.pool', shapeSize([g.batch, g.channels, g.outH, g.outW]), g, attrs.kind, { x: x!, y: y!, arg: arg ?? q.scratch(4) });
+    dispatchPool(q, 'pool.pool', g, attrs.kind, { x: x!, y: y!, arg: arg ?? q.scratch(4) });
   },
   // max: dy to the (first) arg-max of each window;  avg: dy/(kh·kw) to every element of it
   backward: ({ ops, inputs: [x], outputs: [, arg], dy, attrs }) => [
@@ -106,7 +105,7 @@ export const pool2dGrad: OpDef<PoolAttrs & { inputShape: Shape }> = {
   cpu: ([dy, arg], _s, attrs) => [pool2dGradCpu(attrs.kind, dy!, geometry(attrs.kind, attrs.inputShape, attrs), arg)],
   gpu(q, [dy, arg], [dx], _s, attrs) {
     const g = geometry(attrs.kind, attrs.inputShape, attrs);
-    dispatchPool(q, 'pool.pool_grad', shapeSize(attrs.inputShape), g, attrs.kind, { dy: dy!, arg_in: arg ?? dy! /* avg: unread */, dx: dx! });
+    dispatchPool(q, 'pool.pool_grad', g, attrs.kind, { dy: dy!, arg_in: arg ?? dy! /* avg: unread */, dx: dx! });
   },
   backward: nonDifferentiable('pool2dGrad serves the backward rule of pooling; second derivatives are not supported'),
 };
