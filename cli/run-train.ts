@@ -145,6 +145,7 @@ async function train(argv: string[], io: TrainIo): Promise<void> {
   const stepLosses: { x: number; y: number }[] = [];
   const testLosses: { x: number; y: number }[] = [];
   let trainLoss = NaN;
+  let lastEval: { loss: number; accuracy: number } | null = null;
   if (!o.evalOnly) {
     const lr = o.lr ?? DEFAULT_LR[o.optimizer];
     const optimizer: OptimizerConfig = o.optimizer === 'adam' ? { kind: 'adam', lr } : o.optimizer === 'momentum' ? { kind: 'momentum', lr } : { kind: 'sgd', lr };
@@ -172,6 +173,7 @@ async function train(argv: string[], io: TrainIo): Promise<void> {
         (bar as SingleBar | null)?.stop();
         bar = null;
         const ev = await evaluate(model, data.test, loss);
+        lastEval = ev;
         testLosses.push({ x: info.epoch, y: ev.loss });
         epochs.push(info);
         trainLoss = info.trainLoss;
@@ -182,7 +184,8 @@ async function train(argv: string[], io: TrainIo): Promise<void> {
       },
     });
   }
-  const final = await evaluate(model, data.test, loss);
+  // after training, the last epoch's evaluation is the final one
+  const final = lastEval ?? (await evaluate(model, data.test, loss));
   const seconds = (performance.now() - t0) / 1000;
   say(`test accuracy ${(100 * final.accuracy).toFixed(2)}% (${data.test.count} examples), test loss ${final.loss.toFixed(4)}, ${seconds.toFixed(1)} s`);
   if (o.save && !o.evalOnly) {

@@ -61,24 +61,25 @@ override unit_stride: bool = false;
 
 @compute @workgroup_size(wg_x, wg_y, wg_z)
 fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let d = dims;  // one uniform read: field reads in loops are loads on SwiftShader
   let ow = gid.x;
   let oh = gid.y;
-  if (ow >= dims.out_w || oh >= dims.out_h) { return; }
-  let C = dims.channels;
-  let H = i32(dims.height);
-  let W = i32(dims.width);
-  let kk = dims.kernel_h * dims.kernel_w;
-  let h0 = i32(oh * dims.stride_h) - i32(dims.pad_h);
-  let w0 = i32(ow * dims.stride_w) - i32(dims.pad_w);
-  for (var plane = gid.z; plane < dims.batch * C; plane += groups.z * wg_z) {
+  if (ow >= d.out_w || oh >= d.out_h) { return; }
+  let C = d.channels;
+  let H = i32(d.height);
+  let W = i32(d.width);
+  let kk = d.kernel_h * d.kernel_w;
+  let h0 = i32(oh * d.stride_h) - i32(d.pad_h);
+  let w0 = i32(ow * d.stride_w) - i32(d.pad_w);
+  for (var plane = gid.z; plane < d.batch * C; plane += groups.z * wg_z) {
     let n = plane / C;
-    let row = (n * dims.out_h + oh) * dims.out_w + ow;      // (n, oh, ow)
+    let row = (n * d.out_h + oh) * d.out_w + ow;      // (n, oh, ow)
     var o = (row * C + plane % C) * kk;                      // cols[row, (c, 0, 0)]
-    let base = plane * dims.height * dims.width;
-    for (var i = 0u; i < dims.kernel_h; i++) {
-      let h = h0 + i32(i * dims.dilation_h);
-      for (var j = 0u; j < dims.kernel_w; j++) {
-        let w = w0 + i32(j * dims.dilation_w);
+    let base = plane * d.height * d.width;
+    for (var i = 0u; i < d.kernel_h; i++) {
+      let h = h0 + i32(i * d.dilation_h);
+      for (var j = 0u; j < d.kernel_w; j++) {
+        let w = w0 + i32(j * d.dilation_w);
         var v = 0.0;
         if (h >= 0 && h < H && w >= 0 && w < W) { v = x[base + u32(h * W + w)]; }
         cols[o] = v;
@@ -103,38 +104,40 @@ fn source_index(at: u32, pad: u32, tap: u32, dilation: u32, stride: u32, size: u
 
 @compute @workgroup_size(wg_x, wg_y, wg_z)
 fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let d = dims;  // one uniform read: field reads in loops are loads on SwiftShader
   let w = gid.x;
   let h = gid.y;
-  if (w >= dims.width || h >= dims.height) { return; }
-  let C = dims.channels;
-  let kk = dims.kernel_h * dims.kernel_w;
+  if (w >= d.width || h >= d.height) { return; }
+  let C = d.channels;
+  let kk = d.kernel_h * d.kernel_w;
   let ckk = C * kk;
-  for (var plane = gid.z; plane < dims.batch * C; plane += groups.z * wg_z) {
+  for (var plane = gid.z; plane < d.batch * C; plane += groups.z * wg_z) {
     let n = plane / C;
     let c = plane % C;
     var s = 0.0;
-    for (var i = 0u; i < dims.kernel_h; i++) {
-      let oh = source_index(h, dims.pad_h, i, dims.dilation_h, dims.stride_h, dims.out_h);
+    for (var i = 0u; i < d.kernel_h; i++) {
+      let oh = source_index(h, d.pad_h, i, d.dilation_h, d.stride_h, d.out_h);
       if (oh < 0) { continue; }
-      let row0 = (n * dims.out_h + u32(oh)) * dims.out_w;
-      for (var j = 0u; j < dims.kernel_w; j++) {
-        let ow = source_index(w, dims.pad_w, j, dims.dilation_w, dims.stride_w, dims.out_w);
+      let row0 = (n * d.out_h + u32(oh)) * d.out_w;
+      for (var j = 0u; j < d.kernel_w; j++) {
+        let ow = source_index(w, d.pad_w, j, d.dilation_w, d.stride_w, d.out_w);
         if (ow < 0) { continue; }
-        s += dcols[(row0 + u32(ow)) * ckk + c * kk + i * dims.kernel_w + j];
+        s += dcols[(row0 + u32(ow)) * ckk + c * kk + i * d.kernel_w + j];
       }
     }
-    dx[(plane * dims.height + h) * dims.width + w] = s;
+    dx[(plane * d.height + h) * d.width + w] = s;
   }
 }
 
 @compute @workgroup_size(wg_x, wg_y, wg_z)
 fn transpose_channels(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let d = dims;  // one uniform read: field reads in loops are loads on SwiftShader
   let p = gid.x;
   let o = gid.y;
-  let P = dims.out_h * dims.out_w;
-  let O = dims.out_channels;
+  let P = d.out_h * d.out_w;
+  let O = d.out_channels;
   if (p >= P || o >= O) { return; }
-  for (var n = gid.z; n < dims.batch; n += groups.z * wg_z) {
+  for (var n = gid.z; n < d.batch; n += groups.z * wg_z) {
     let last = (n * P + p) * O + o;    // [N, P, O]
     let first = (n * O + o) * P + p;   // [N, O, P]
     if (to_last) { dst[last] = src[first]; } else { dst[first] = src[last]; }

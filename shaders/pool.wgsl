@@ -53,27 +53,28 @@ override is_max: bool = true;
 
 @compute @workgroup_size(wg_x, wg_y, wg_z)
 fn pool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let d = dims;  // one uniform read: field reads in loops are loads on SwiftShader
   let ow = gid.x;
   let oh = gid.y;
-  if (ow >= dims.out_w || oh >= dims.out_h) { return; }
+  if (ow >= d.out_w || oh >= d.out_h) { return; }
   // the window clipped to the plane: rows [h0, h1), columns [w0, w1)
-  let top = i32(oh * dims.stride_h) - i32(dims.pad_h);
-  let left = i32(ow * dims.stride_w) - i32(dims.pad_w);
+  let top = i32(oh * d.stride_h) - i32(d.pad_h);
+  let left = i32(ow * d.stride_w) - i32(d.pad_w);
   let h0 = u32(max(top, 0));
   let w0 = u32(max(left, 0));
-  let h1 = u32(min(top + i32(dims.kernel_h), i32(dims.height)));
-  let w1 = u32(min(left + i32(dims.kernel_w), i32(dims.width)));
-  let plane_size = dims.height * dims.width;
-  let out_size = dims.out_h * dims.out_w;
-  let inv_area = 1.0 / f32(dims.kernel_h * dims.kernel_w);
-  for (var plane = gid.z; plane < dims.planes; plane += groups.z * wg_z) {
+  let h1 = u32(min(top + i32(d.kernel_h), i32(d.height)));
+  let w1 = u32(min(left + i32(d.kernel_w), i32(d.width)));
+  let plane_size = d.height * d.width;
+  let out_size = d.out_h * d.out_w;
+  let inv_area = 1.0 / f32(d.kernel_h * d.kernel_w);
+  for (var plane = gid.z; plane < d.planes; plane += groups.z * wg_z) {
     let base = plane * plane_size;
     var best = 0.0;
     var best_at = -1;
     var sum = 0.0;
     for (var h = h0; h < h1; h++) {
       for (var w = w0; w < w1; w++) {
-        let at = h * dims.width + w;
+        let at = h * d.width + w;
         let v = x[base + at];
         sum += v;
         if (best_at < 0 || (!is_nan(best) && (v > best || is_nan(v)))) {
@@ -82,7 +83,7 @@ fn pool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
         }
       }
     }
-    let t = plane * out_size + oh * dims.out_w + ow;
+    let t = plane * out_size + oh * d.out_w + ow;
     if (is_max) {
       y[t] = best;
       arg[t] = f32(best_at);
@@ -102,20 +103,21 @@ fn covering(at: u32, pad: u32, kernel: u32, stride: u32, out: u32) -> vec2u {
 
 @compute @workgroup_size(wg_x, wg_y, wg_z)
 fn pool_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let d = dims;  // one uniform read: field reads in loops are loads on SwiftShader
   let w = gid.x;
   let h = gid.y;
-  if (w >= dims.width || h >= dims.height) { return; }
-  let rows = covering(h, dims.pad_h, dims.kernel_h, dims.stride_h, dims.out_h);
-  let cols = covering(w, dims.pad_w, dims.kernel_w, dims.stride_w, dims.out_w);
-  let here = f32(h * dims.width + w);
-  let inv_area = 1.0 / f32(dims.kernel_h * dims.kernel_w);
-  let out_size = dims.out_h * dims.out_w;
-  for (var plane = gid.z; plane < dims.planes; plane += groups.z * wg_z) {
+  if (w >= d.width || h >= d.height) { return; }
+  let rows = covering(h, d.pad_h, d.kernel_h, d.stride_h, d.out_h);
+  let cols = covering(w, d.pad_w, d.kernel_w, d.stride_w, d.out_w);
+  let here = f32(h * d.width + w);
+  let inv_area = 1.0 / f32(d.kernel_h * d.kernel_w);
+  let out_size = d.out_h * d.out_w;
+  for (var plane = gid.z; plane < d.planes; plane += groups.z * wg_z) {
     let base = plane * out_size;
     var s = 0.0;
     for (var oh = rows.x; oh <= rows.y; oh++) {
       for (var ow = cols.x; ow <= cols.y; ow++) {
-        let o = base + oh * dims.out_w + ow;
+        let o = base + oh * d.out_w + ow;
         if (is_max) {
           if (arg_in[o] == here) { s += dy[o]; }
         } else {
@@ -123,6 +125,6 @@ fn pool_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
         }
       }
     }
-    dx[(plane * dims.height + h) * dims.width + w] = s;
+    dx[(plane * d.height + h) * d.width + w] = s;
   }
 }

@@ -194,15 +194,25 @@ export interface Conv2dOptions {
   alpha?: number;
 }
 
-/** Rows of cols per matmul batch, at least: the weight gradient of one chunk is a matmul with
- *  this K, and the chunks' products are summed by the matmul's backward rule. */
-const MIN_CHUNK_ROWS = 512;
+/** Workgroups the weight gradient's matmul should have at least, so that every core of the
+ *  adapter gets some (SwiftShader runs one workgroup on one thread). */
+const MIN_WEIGHT_GRAD_GROUPS = 8;
+/** About the matmul's output tile per workgroup (shaders/matmul.wgsl today: 4 × 8 invocations
+ *  of 16 × 8 outputs); only a heuristic for the split, correct for any value. */
+const MATMUL_GROUP_TILE = 64;
 
-/** How many chunks (whole images each) the cols rows are split into: as many as keep every
- *  chunk at least MIN_CHUNK_ROWS rows (so K stays long enough to amortize a tile's stores). */
-export function weightGradChunks(batch: number, positions: number): number {
-  for (let s = batch; s > 1; s--) if (batch % s === 0 && (batch / s) * positions >= MIN_CHUNK_ROWS) return s;
-  return 1;
+/**
+ * The weight gradient dW = dzᵀ·cols is one matmul with K = N·OH·OW. When its output [O, C·kh·kw]
+ * fits in few workgroups (LeNet's first conv: [20, 25], one workgroup walking K = 36,864 on one
+ * thread), the rows are split into chunks of whole images: the forward matmul runs batched over
+ * the chunks with a broadcast weight, so its backward rule computes one product per chunk in
+ * parallel and sums them (sumToShape). Returns the smallest chunk count (a divisor of the batch)
+ * that reaches MIN_WEIGHT_GRAD_GROUPS; 1 when dW alone does (no partials to add up).
+ */
+export function weightGradChunks(batch: number, ckk: number, outChannels: number): number {
+  const groups = Math.ceil(ckk / MATMUL_GROUP_TILE) * Math.ceil(outChannels / MATMUL_GROUP_TILE);
+  for (let s = 1; s <= batch; s++) if (batch % s === 0 && groups * s >= MIN_WEIGHT_GRAD_GROUPS) return s;
+  return batch;
 }
 
 /** conv2d as im2col + matmul + channelsFirst (see the top of this file). */
@@ -225,7 +235,7 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
   };
   const g = windowGeometry('conv2d', x.shape, win);
   const positions = g.outH * g.outW;
-  const chunks = (globalThis as any).__chunks ?? weightGradChunks(g.batch, positions);
+  const chunks = weightGradChunks(g.batch, C * kh * kw, O);
   const cols = ops.run1('im2col', [x], win);
   const chunked = ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, C * kh * kw] });
   const w2 = ops.run1('reshape', [w], { shape: [O, C * kh * kw] });
