@@ -9,10 +9,9 @@
 // dz = channelsLast(dy); dW2 = dzᵀ·cols and dcols = dz·W2 (the matmul's rule, both single
 // matmuls over all N·OH·OW rows); db = Σ_rows dz; dx = col2im(dcols), a gather (no atomics).
 //
-// Why not a direct kernel: measured on SwiftShader for the LeNet shapes of the CNN job
-// (2 shared cores, batch 64, forward only, ms per call, medians of 5):
-//   TODO numbers
-// The layout kernels live in shaders/conv.wgsl; the matmul is src/ops/matmul.ts's, unchanged.
+// Why not a direct kernel: see the measurements in shaders/conv.wgsl (im2col + matmul was 9%
+// faster on LeNet's dominant layer). The layout kernels live in shaders/conv.wgsl; the matmul is
+// src/ops/matmul.ts's, called as it is.
 
 import { batchTransposeCpu, col2imCpu, convOutSize, im2colCpu, type Conv2dGeometry } from '../cpu/conv';
 import type { ActivationKind } from '../cpu/activation';
