@@ -5,23 +5,19 @@
 //   im2col:          cols[(n, p), (c, i, j)] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw]
 //                    (0 in the padding); cols is [N·P, C·kh·kw], so that
 //                    matmul(cols, w, transposeB, bias) = y in channels-last order [N·P, O]
+//                    (src/ops/conv.ts then transposes it to NCHW with the shapes' strided copy)
 //   col2im:          dx[n, c, h, w] = Σ_(i, j) dcols[(n, oh, ow), (c, i, j)] over the taps with
 //                    oh·sh − ph + i·dh = h and ow·sw − pw + j·dw = w (i, then j ascending):
 //                    im2col's transpose as a gather, deterministic, no atomics
-//   transpose_channels: to_last false: y[n, o, p] = x[n, p, o]  ([N, P, O] -> NCHW [N, O, P])
-//                       to_last true:  y[n, p, o] = x[n, o, p]  (NCHW -> [N, P, O])
 //
 // Bindings (group 0): dims uniform (Dims below); x read [N·C·H·W]; cols read_write [N·P·C·kh·kw];
-//   dcols read [N·P·C·kh·kw]; dx read_write [N·C·H·W]; src read [N·P·O]; dst read_write [N·P·O].
-//   im2col: x, cols   col2im: dcols, dx   transpose_channels: src, dst
+//   dcols read [N·P·C·kh·kw]; dx read_write [N·C·H·W].   im2col: x, cols   col2im: dcols, dx
 // Dispatch: a 3-D grid of (wg_x, wg_y, wg_z) workgroups (overrides, default 4 × 4 × 4):
 //   im2col       x: ow, y: oh, z: planes (n, c)   one invocation writes the kh·kw taps of (n, c, oh, ow)
 //   col2im       x: w,  y: h,  z: planes (n, c)   one invocation per element of dx
-//   transpose_channels  x: p, y: o, z: n          one invocation per element
 // with ceil(extent / wg) workgroups per axis; z is capped at 65535 workgroups and each
-// invocation loops over the planes (or images) z, z + (grid z size), ... The grid carries the
-// coordinates, so no invocation divides a flat index (SwiftShader emulates vector integer
-// division lane by lane: a flat-index version of pool_grad spent about half its time there).
+// invocation loops over the planes z, z + (grid z size), ... The grid carries the
+// coordinates: no invocation decodes a flat index.
 // unit_stride (override): stride 1 on both axes, so col2im needs no divisibility test per tap.
 //
 // Why im2col + matmul and not a direct kernel (measured on SwiftShader, npm webgpu 0.6.2, Node 20,
@@ -30,8 +26,8 @@
 // strongest one we could write: an implicit GEMM with the tuned matmul's 16 × 8 register tile,
 // k = (c, i, j) walked with an incremental input offset, writing NCHW itself (so no im2col pass
 // and no transpose), stride 1 and no padding only (its best case):
-//   LeNet conv2  20 -> 50, 5 × 5 on 12 × 12:  im2col + matmul + channelsFirst 378 ms, direct 413 ms
-//   LeNet conv1   1 -> 20, 5 × 5 on 28 × 28:  im2col + matmul + channelsFirst 195 ms, direct 167 ms
+//   LeNet conv2  20 -> 50, 5 × 5 on 12 × 12:  im2col + matmul + transpose 378 ms, direct 413 ms
+//   LeNet conv1   1 -> 20, 5 × 5 on 28 × 28:  im2col + matmul + transpose 195 ms, direct 167 ms
 // The layer that dominates (conv2, 102 M multiply-adds) is 9% faster through im2col, where the
 // matmul walks contiguous rows; the direct kernel wins only where K = C·kh·kw is tiny (25) and the
 // layout passes weigh more. The backward passes would need two more implicit-GEMM kernels (dW,
@@ -53,13 +49,11 @@ struct Dims {
   dilation_w: u32,
   out_h: u32,
   out_w: u32,
-  out_channels: u32,
 }
 
 override wg_x: u32 = 4u;
 override wg_y: u32 = 4u;
 override wg_z: u32 = 4u;
-override to_last: bool = false;
 override unit_stride: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -67,8 +61,6 @@ override unit_stride: bool = false;
 @group(0) @binding(2) var<storage, read_write> cols: array<f32>;
 @group(0) @binding(3) var<storage, read> dcols: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(5) var<storage, read> src: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(wg_x, wg_y, wg_z)
 fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -137,20 +129,5 @@ fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
       }
     }
     dx[(plane * d.height + h) * d.width + w] = s;
-  }
-}
-
-@compute @workgroup_size(wg_x, wg_y, wg_z)
-fn transpose_channels(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let d = dims;  // one uniform read: field reads in loops are loads on SwiftShader
-  let p = gid.x;
-  let o = gid.y;
-  let P = d.out_h * d.out_w;
-  let O = d.out_channels;
-  if (p >= P || o >= O) { return; }
-  for (var n = gid.z; n < d.batch; n += groups.z * wg_z) {
-    let last = (n * P + p) * O + o;    // [N, P, O]
-    let first = (n * O + o) * P + p;   // [N, O, P]
-    if (to_last) { dst[last] = src[first]; } else { dst[first] = src[last]; }
   }
 }

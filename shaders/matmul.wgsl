@@ -27,8 +27,11 @@
 //   mat2x4 accumulators because a loop over a private array ran several times slower on
 //   SwiftShader (a dynamically indexed private array becomes per-lane gathers).
 //
-// Dispatch: workgroups (ceil(N / (wg_x * TILE_N)), ceil(M / (wg_y * TILE_M)), batch)
-//           = (ceil(N / (8 * wg_x)), ceil(M / (16 * wg_y)), batch).
+// Dispatch: workgroups (tiles_x, tiles_y, batch) = (ceil(N / (8 * wg_x)), ceil(M / (16 * wg_y)),
+//           batch). A grid with a dimension over 65535 is folded: the flat workgroup index
+//           g = wid.x + wid.y * groups.x + wid.z * groups.x * groups.y is split back into
+//           (tile x, tile y, batch) with dims.tiles_x / tiles_y, so any grid covering the
+//           tiles_x * tiles_y * batch workgroups works (extra workgroups exit).
 //
 // Design: each invocation accumulates a 16 x 8 tile of C in private variables and walks K
 // once, loading 16 values of op(A) and 8 of op(B) per k step for 128 multiply-adds; no
@@ -66,6 +69,8 @@ struct Dims {
   a_batch_stride: u32,
   b_batch_stride: u32,
   alpha: f32,
+  tiles_x: u32,
+  tiles_y: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -108,22 +113,27 @@ fn store_row(c_off: u32, row: u32, col0: u32, dx: u32, v: mat2x4<f32>) {
 }
 
 @compute @workgroup_size(wg_x, wg_y, 1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
   let M = dims.M;
   let N = dims.N;
   let K = dims.K;
+  let g = wid.x + wid.y * groups.x + wid.z * groups.x * groups.y;
+  let tile_x = g % dims.tiles_x;
+  let tile_y = (g / dims.tiles_x) % dims.tiles_y;
+  let z = g / (dims.tiles_x * dims.tiles_y);
   // First row / column of this invocation's tile and the step between its rows / columns.
-  var row0 = (wid.y * wg_y + lid.y) * TILE_M;
-  var col0 = (wid.x * wg_x + lid.x) * TILE_N;
+  var row0 = (tile_y * wg_y + lid.y) * TILE_M;
+  var col0 = (tile_x * wg_x + lid.x) * TILE_N;
   var dy = 1u;
   var dx = 1u;
   if (strided) {
-    row0 = wid.y * wg_y * TILE_M + lid.y;
-    col0 = wid.x * wg_x * TILE_N + lid.x;
+    row0 = tile_y * wg_y * TILE_M + lid.y;
+    col0 = tile_x * wg_x * TILE_N + lid.x;
     dy = wg_y;
     dx = wg_x;
   }
-  if (row0 >= M || col0 >= N || wid.z >= dims.batch) { return; }
+  if (row0 >= M || col0 >= N || z >= dims.batch) { return; }
 
   // op(A)[i, k] = a[a_off + i * a_rs + k * a_ks] and op(B)[k, j] = b[b_off + j * b_cs + k * b_ks].
   var a_rs = K;
@@ -132,8 +142,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var b_cs = 1u;
   var b_ks = N;
   if (transpose_b) { b_cs = K; b_ks = 1u; }
-  let a_off = wid.z * dims.a_batch_stride;
-  let b_off = wid.z * dims.b_batch_stride;
+  let a_off = z * dims.a_batch_stride;
+  let b_off = z * dims.b_batch_stride;
   let m1 = M - 1u;
   let n1 = N - 1u;
 
@@ -212,7 +222,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   // the whole kernel ran no slower, 10-20% faster with bias + softplus).
   let tile = array<mat2x4<f32>, TILE_M>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7,
                                         acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15);
-  let c_off = wid.z * M * N;
+  let c_off = z * M * N;
   for (var i = 0u; i < TILE_M; i++) {
     store_row(c_off, row0 + i * dy, col0, dx, tile[i]);
   }

@@ -21,7 +21,7 @@
 // the output column and row (pool) or the input column and row (pool_grad), z the planes,
 // ceil(extent / wg) workgroups per axis, z capped at 65535 workgroups (each invocation loops
 // over planes z, z + grid z size, ...). The window arithmetic of a position is done once and
-// reused for every plane, and no flat index is divided (see shaders/conv.wgsl). Linked:
+// reused for every plane, and no flat index is decoded. Linked:
 // lib/float (is_nan, tested on the bits).
 
 struct Dims {

@@ -40,7 +40,7 @@ override log_output: bool = false;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-// Linked: lib/float (nan_f32), lib/index (group_index), lib/tree (tree_sum, tree_sum2),
+// Linked: lib/float (nan_f32, is_nan), lib/index (group_index), lib/tree (tree_sum, tree_sum2),
 // lib/rows (row_softmax_stats).
 
 
@@ -78,7 +78,9 @@ fn log_softmax_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   for (var j = t; j < dims.cols; j += workgroup_size) { s += dy[base + j]; }
   s = tree_sum(t, s);
   for (var j = t; j < dims.cols; j += workgroup_size) {
-    out[base + j] = dy[base + j] - exp(y[base + j]) * s;
+    let yj = y[base + j];
+    // a NaN row of the log-softmax gives NaN (SwiftShader's exp(NaN) is not always NaN)
+    out[base + j] = select(dy[base + j] - exp(yj) * s, yj, is_nan(yj));
   }
 }
 

@@ -129,37 +129,42 @@ const KINDS: ActivationKind[] = ['identity', 'sigmoid', 'tanh', 'relu', 'leakyRe
 
 describe('binaryCpu', () => {
   const rand = prng(1);
-  it('adds and multiplies equal lengths', () => {
+  it('adds and multiplies equal shapes', () => {
     const a = uniform(rand, 13);
     const b = uniform(rand, 13);
-    const s = binaryCpu('add', a, b);
-    const p = binaryCpu('mul', a, b);
+    const s = binaryCpu('add', a, [13], b, [13]);
+    const p = binaryCpu('mul', a, [13], b, [13]);
     for (let i = 0; i < 13; i++) {
       expect(s[i]).toBe(a[i]! + b[i]!);
       expect(p[i]).toBe(a[i]! * b[i]!);
     }
   });
-  it('broadcasts a row vector over rows and a scalar over everything, either side', () => {
+  it('broadcasts a row vector, a column and a scalar, on either side', () => {
     const M = 7;
     const N = 5;
     const x = uniform(rand, M * N);
     const row = uniform(rand, N);
+    const col = uniform(rand, M);
     const scalar = Float64Array.of(2.5);
-    const xr = binaryCpu('add', x, row);
-    const rx = binaryCpu('mul', row, x);
-    const xs = binaryCpu('mul', x, scalar);
+    const xr = binaryCpu('add', x, [M, N], row, [N]);
+    const rx = binaryCpu('mul', row, [1, N], x, [M, N]);
+    const xc = binaryCpu('sub', x, [M, N], col, [M, 1]);
+    const xs = binaryCpu('mul', x, [M, N], scalar, []);
+    const outer = binaryCpu('mul', col, [M, 1], row, [N]); // [M, 1] · [N] -> [M, N]
     expect(xr.length).toBe(M * N);
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         expect(xr[i * N + j]).toBe(x[i * N + j]! + row[j]!);
         expect(rx[i * N + j]).toBe(row[j]! * x[i * N + j]!);
+        expect(xc[i * N + j]).toBe(x[i * N + j]! - col[i]!);
         expect(xs[i * N + j]).toBe(x[i * N + j]! * 2.5);
+        expect(outer[i * N + j]).toBe(col[i]! * row[j]!);
       }
     }
   });
-  it('rejects lengths that do not broadcast, and gives empty for an empty operand', () => {
-    expect(() => binaryCpu('add', new Float64Array(6), new Float64Array(4))).toThrow(/broadcast/);
-    expect(binaryCpu('add', new Float64Array(0), new Float64Array(3)).length).toBe(0);
+  it('rejects shapes that do not broadcast, and gives empty for an empty operand', () => {
+    expect(() => binaryCpu('add', new Float64Array(6), [6], new Float64Array(4), [4])).toThrow(/add: shapes \[6\] and \[4\] do not broadcast/);
+    expect(binaryCpu('add', new Float64Array(0), [0, 3], new Float64Array(3), [3]).length).toBe(0);
   });
 });
 
@@ -322,7 +327,7 @@ describe('matmulCpu', () => {
     const b = uniform(rand, N * K);
     const bias = uniform(rand, N);
     const p = mm(1, M, N, K, { transposeB: true });
-    const z = binaryCpu('add', matmulCpu(a, b, p), bias);
+    const z = binaryCpu('add', matmulCpu(a, b, p), [M, N], bias, [N]);
     for (const kind of KINDS) {
       const fused = matmulCpu(a, b, p, { bias, activation: kind, alpha: 0.2 });
       expectClose(fused, activationCpu(kind, z, 0.2), 1e-15, 1e-15);
@@ -471,7 +476,7 @@ describe('reduceCpu / reduceGradCpu', () => {
       const x = uniform(rand, outer * len * inner);
       const sum = reduceCpu(x, outer, len, inner, 'sum').values;
       const mean = reduceCpu(x, outer, len, inner, 'mean').values;
-      const { values: max, argmax } = reduceCpu(x, outer, len, inner, 'max');
+      const { values: max, arg: argmax } = reduceCpu(x, outer, len, inner, 'max');
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i++) {
           let s = 0;
@@ -490,13 +495,39 @@ describe('reduceCpu / reduceGradCpu', () => {
       }
     }
     const tie = reduceCpu(Float64Array.of(1, 3, 0, 3, 2, 3), 1, 6, 1, 'max');
-    expect(tie.argmax![0]).toBe(1);
+    expect(tie.arg![0]).toBe(1);
     const nan = reduceCpu(Float64Array.of(1, NaN, 5, NaN), 1, 4, 1, 'max');
     expect(Number.isNaN(nan.values[0])).toBe(true);
-    expect(nan.argmax![0]).toBe(1);
+    expect(nan.arg![0]).toBe(1);
   });
 
-  for (const kind of ['sum', 'mean', 'max'] as ReduceKind[]) {
+  it('min, logSumExp, variance match their definitions; logSumExp is stable at ±1e4 and −inf', () => {
+    const rand = prng(62);
+    for (const [outer, len, inner] of views) {
+      const x = uniform(rand, outer * len * inner, -3, 3);
+      const min = reduceCpu(x, outer, len, inner, 'min');
+      const lse = reduceCpu(x, outer, len, inner, 'logSumExp').values;
+      const variance = reduceCpu(x, outer, len, inner, 'variance').values;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const row = Array.from({ length: len }, (_, l) => x[(o * len + l) * inner + i]!);
+          const mean = row.reduce((a, b) => a + b, 0) / len;
+          expect(min.values[o * inner + i]).toBe(Math.min(...row));
+          expect(min.arg![o * inner + i]).toBe(row.indexOf(Math.min(...row)));
+          expect(Math.abs(lse[o * inner + i]! - Math.log(row.reduce((a, b) => a + Math.exp(b), 0)))).toBeLessThan(1e-14);
+          expect(Math.abs(variance[o * inner + i]! - row.reduce((a, b) => a + (b - mean) ** 2, 0) / len)).toBeLessThan(1e-14);
+        }
+      }
+    }
+    const big = reduceCpu(Float64Array.of(1e4, 1e4, -1e4, -1e4, -1e4 + Math.log(2), -Infinity, -Infinity, -Infinity), 4, 2, 1, 'logSumExp').values;
+    expect(big[0]).toBeCloseTo(1e4 + Math.log(2), 9);
+    expect(big[1]).toBeCloseTo(-1e4 + Math.log(2), 9);
+    expect(big[2]).toBe(-1e4 + Math.log(2)); // a −inf entry adds nothing
+    expect(big[3]).toBe(-Infinity); // a row of −inf: −inf, not NaN
+    expect(reduceGradCpu('logSumExp', Float64Array.of(1), 1, 2, 1, { x: Float64Array.of(-Infinity, -Infinity), center: Float64Array.of(-Infinity) })).toEqual(Float64Array.of(0, 0));
+  });
+
+  for (const kind of ['sum', 'mean', 'max', 'min', 'logSumExp', 'variance'] as ReduceKind[]) {
     it(`${kind}: gradient matches finite differences`, () => {
       const rand = prng(61);
       for (const [outer, len, inner] of views) {
@@ -509,15 +540,15 @@ describe('reduceCpu / reduceGradCpu', () => {
         }
         const x = Float64Array.from(perm, (p) => (p - n / 2) * 1e-2 + 1e-3 * rand());
         const w = uniform(rand, outer * inner);
-        const { argmax } = reduceCpu(x, outer, len, inner, kind);
-        const dx = reduceGradCpu(kind, w, outer, len, inner, argmax);
+        const { values, arg, center } = reduceCpu(x, outer, len, inner, kind);
+        const dx = reduceGradCpu(kind, w, outer, len, inner, { arg, x, center: kind === 'logSumExp' ? values : center });
         expectClose(dx, fdGrad((xv) => dot(w, reduceCpu(xv, outer, len, inner, kind).values), x));
       }
     });
   }
 
   it('max backward needs the arg-max; max over an empty axis is an error; empty mean is NaN', () => {
-    expect(() => reduceGradCpu('max', new Float64Array(1), 1, 3, 1)).toThrow(/argmax/);
+    expect(() => reduceGradCpu('max', new Float64Array(1), 1, 3, 1)).toThrow(/max needs the arg-max/);
     expect(() => reduceCpu(new Float64Array(0), 2, 0, 1, 'max')).toThrow(/empty/);
     expect(Number.isNaN(reduceCpu(new Float64Array(0), 1, 0, 1, 'mean').values[0])).toBe(true);
   });

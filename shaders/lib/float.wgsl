@@ -28,6 +28,16 @@ fn poisons(val: f32) -> bool {
   return !is_finite(val) && bitcast<u32>(val) != 0xff800000u;
 }
 
+// Exactly ±0, exactly 1: on the bits, because `val != 0.0` is false for a NaN once compiled
+// with finite-math assumptions, and a term skipped for a zero weight would drop a NaN weight.
+fn is_zero(val: f32) -> bool {
+  return (bitcast<u32>(val) & 0x7fffffffu) == 0u;
+}
+
+fn is_one(val: f32) -> bool {
+  return bitcast<u32>(val) == 0x3f800000u;
+}
+
 // A quiet NaN (from a runtime value: a NaN constant expression is a shader-creation error).
 fn nan_f32() -> f32 {
   var bits = 0x7fc00000u;
@@ -41,4 +51,46 @@ fn log1p(val: f32) -> f32 {
     return val * (1.0 + val * (-1.0 / 2.0 + val * (1.0 / 3.0 + val * (-1.0 / 4.0 + val * (0.2 - val / 6.0)))));
   }
   return log(1.0 + val);
+}
+
+fn is_inf(val: f32) -> bool {
+  return (bitcast<u32>(val) & 0x7fffffffu) == 0x7f800000u;
+}
+
+// The sign bit (set also for -0 and -inf).
+fn sign_bit(val: f32) -> bool {
+  return (bitcast<u32>(val) & 0x80000000u) != 0u;
+}
+
+// inf with the sign bit of `val` (a parameter, so never a constant expression).
+fn inf_f32(val: f32) -> f32 {
+  return bitcast<f32>((bitcast<u32>(val) & 0x80000000u) | 0x7f800000u);
+}
+
+// WGSL leaves x/0, log(x <= 0) and exp overflow undefined; the ops that promise NumPy's
+// answers there (src/cpu/elementwise.ts, src/cpu/unary.ts) build them with these.
+
+// num / den, with IEEE's answers at den = ±0: ±inf with the product of the signs, NaN for 0/0.
+fn div_ieee(num: f32, den: f32) -> f32 {
+  if (den == 0.0) {
+    if (num == 0.0 || is_nan(num)) { return nan_f32(); }
+    return inf_f32(bitcast<f32>(bitcast<u32>(num) ^ bitcast<u32>(den)));
+  }
+  return num / den;
+}
+
+// log(val): -inf at ±0, NaN below 0 and for NaN, inf at inf.
+fn log_ieee(val: f32) -> f32 {
+  if (is_nan(val) || val < 0.0) { return nan_f32(); }
+  if (val == 0.0) { return inf_f32(-1.0); }
+  if (is_inf(val)) { return val; }
+  return log(val);
+}
+
+// e^val, inf from the first f32 whose exponential rounds past FLT_MAX (0x42b17218 =
+// 88.72283935546875; the one below, 88.7228317, stays finite, as f64 exp rounded to f32).
+fn exp_ieee(val: f32) -> f32 {
+  if (is_nan(val)) { return val; }
+  if (val >= 88.72283935546875) { return inf_f32(1.0); }
+  return exp(val);
 }

@@ -6,7 +6,6 @@
 //   conv:     y[n, o, oh, ow] = b[o] + Σ_(c,i,j) w[o, (c, i, j)] · cols[(n, oh, ow), (c, i, j)]
 //   col2im:   the transpose of im2col: dx[n, c, h, w] = Σ dcols over every (oh, ow, i, j) whose
 //             tap lands on (h, w), summed in (i, j) order (a gather: deterministic, no atomics)
-//   batchTranspose: y[b, j, i] = x[b, i, j] (the matmul's [N·OH·OW, O] result to [N, O, OH·OW])
 
 import { assertLength, type Vec } from './types';
 
@@ -87,17 +86,6 @@ export function col2imCpu(dcols: Vec, g: Conv2dGeometry): Vec {
     }
   }
   return dx;
-}
-
-// y[b, j, i] = x[b, i, j] for x [batch, rows, cols]
-export function batchTransposeCpu(x: Vec, batch: number, rows: number, cols: number): Vec {
-  assertLength('batchTransposeCpu', 'x [batch, rows, cols]', x, batch * rows * cols);
-  const y = new Float64Array(x.length);
-  for (let b = 0; b < batch; b++) {
-    const o = b * rows * cols;
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) y[o + j * rows + i] = x[o + i * cols + j]!;
-  }
-  return y;
 }
 
 /** The textbook seven-loop convolution, for tests: independent of im2col and the matmul. */

@@ -3,7 +3,9 @@
 // rounds their results to f32 to mimic the GPU; gradient checks call them in f64.
 
 export { assertDims, assertLength, type Vec } from './types';
-export { accumulateCpu, binaryCpu, scaleCpu, type BinaryOp } from './elementwise';
+export { accumulateCpu, binaryCpu, binaryGradCpu, powScalar, scaleCpu, whereCpu, whereGradCpu, type BinaryOp } from './elementwise';
+export { broadcastShape, broadcastPlan, MAX_RANK, type BroadcastPlan } from './broadcast';
+export { unaryCpu, unaryGradCpu, erf, type UnaryKind, type UnaryParams } from './unary';
 export {
   activationCpu,
   activationGradCpu,
@@ -29,7 +31,7 @@ export {
   type LossResult,
 } from './loss';
 export { lossCheckCpu, optimizerUpdateCpu, type OptimizerMethod } from './optimizer';
-export { batchTransposeCpu, col2imCpu, conv2dDirectCpu, convOutSize, im2colCpu, type Conv2dGeometry } from './conv';
+export { col2imCpu, conv2dDirectCpu, convOutSize, im2colCpu, type Conv2dGeometry } from './conv';
 export { pool2dCpu, pool2dGradCpu, type PoolKind, type PoolResult } from './pool';
 export { layerNormCpu, layerNormGradCpu, layerNormParamGradCpu, type LayerNormResult } from './norm';
 export { dropoutCpu, dropoutKeeps, dropoutScale, dropThreshold, pcg2dHash } from './dropout';

@@ -3,18 +3,27 @@
 // as the device lives: if they are garbage-collected Dawn tears down under the live device
 // and the process crashes at random. GpuDevice holds them for exactly that reason.
 
+/** The WebGPU adapter an engine runs on, as the adapter describes itself. */
 export interface AdapterReport {
+  /** e.g. 'nvidia', 'google'; may be empty. */
   vendor: string;
+  /** e.g. 'ampere', 'swiftshader'; may be empty. */
   architecture: string;
+  /** The device name; may be empty. */
   device: string;
+  /** A free-form description; may be empty. */
   description: string;
   /** True for CPU implementations of WebGPU such as SwiftShader. */
   isSoftware: boolean;
 }
 
+/** A device and what must stay referenced while it lives. */
 export interface GpuDevice {
+  /** The device kernels run on. */
   device: GPUDevice;
+  /** Its adapter; null for a device the caller passed in. */
   adapter: GPUAdapter | null;
+  /** The adapter's description. */
   report: AdapterReport;
   /** Objects that must outlive the device (Dawn's instance in Node). */
   keepAlive: unknown[];
@@ -52,7 +61,8 @@ export function formatAdapter(r: AdapterReport): string {
   return r.isSoftware ? `${name} (software)` : name;
 }
 
-interface NodeWebGpu {
+/** The parts of Dawn's Node bindings (npm `webgpu`) that webgrad uses. */
+export interface NodeWebGpu {
   create(flags: string[]): GPU;
   globals: Record<string, unknown>;
 }
@@ -78,7 +88,13 @@ async function useSwiftShaderWithoutGpu(): Promise<void> {
   }
 }
 
-async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
+/**
+ * In Node, loads Dawn (npm `webgpu`) with the environment set up first (SwiftShader when there
+ * is no GPU, a private XDG_RUNTIME_DIR), mirrors its constants (GPUBufferUsage, ...) as
+ * globals, and creates one instance. Null outside Node. The caller must keep both `gpu` and
+ * `module` referenced while any device made from them lives. The benchmarks share this.
+ */
+export async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
   const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
   if (!isNode) return null;
   await useSwiftShaderWithoutGpu();
@@ -92,7 +108,12 @@ async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
   return { gpu: module.create([]), module };
 }
 
-export async function acquireDevice(given?: GPUDevice): Promise<GpuDevice> {
+/**
+ * The caller's device, or a new one from the browser's or Dawn's adapter. `requiredLimits`
+ * (checked by the adapter) replace the defaults asked for here: the adapter's full buffer
+ * limits. Tests use them to get devices at chosen limits.
+ */
+export async function acquireDevice(given?: GPUDevice, requiredLimits?: Record<string, number>): Promise<GpuDevice> {
   if (given) return { device: given, adapter: null, report: describeAdapter(null, given), keepAlive: [] };
 
   let gpu: GPU | undefined = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
@@ -112,7 +133,7 @@ export async function acquireDevice(given?: GPUDevice): Promise<GpuDevice> {
   keepAlive.push(adapter);
   // Ask for the adapter's full buffer limits: the defaults (128 MiB bindings) are smaller.
   const device = await adapter.requestDevice({
-    requiredLimits: {
+    requiredLimits: requiredLimits ?? {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
     },

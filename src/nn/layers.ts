@@ -10,22 +10,29 @@ import type { ActivationKind } from '../cpu/activation';
 import { pcg2dHash } from '../cpu/dropout';
 import { fmt, shapeSize, type Shape, type Tensor } from '../ops/tensor';
 import { pair, type Pair } from '../ops/conv';
+import type { NamedTensor } from '../io/safetensors';
 import { initWeights, type Initializer } from './init';
 
+/** A layer before it has parameters: what {@link sequential} takes; {@link dense},
+ *  {@link conv2d}, {@link maxPool2d}, ... make them. */
 export interface LayerSpec {
+  /** What the layer computes. */
   readonly kind: 'dense' | 'activation' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'flatten' | 'layerNorm' | 'dropout';
   /** The PyTorch modules the layer is, in order (a fused activation is its own module): they
    *  number the parameters as nn.Sequential does, and let PyTorch rebuild the model. */
   readonly torch: readonly TorchModule[];
   /** Output features, when the layer changes them (dense). */
   readonly outFeatures?: number;
+  /** Creates the layer's parameters on `e`, initialised from `seed`. */
   build(e: Engine, seed: number): BuiltLayer;
 }
 
 /** A torch.nn module by class name and constructor keyword arguments (e.g. Conv2d with
  *  in_channels, out_channels, kernel_size, ...). */
 export interface TorchModule {
+  /** The class name in torch.nn, e.g. 'Conv2d'. */
   type: string;
+  /** Its constructor's keyword arguments. */
   args: Record<string, number | boolean | number[]>;
 }
 
@@ -46,24 +53,39 @@ function withActivation(module: TorchModule, kind: ActivationKind, alpha?: numbe
 /** How a forward pass runs: dropout is active only while training, with a mask drawn from
  *  the step's seed (and the layer's index, so two dropout layers differ). */
 export interface ForwardMode {
+  /** Whether this is a training step (dropout active). */
   training: boolean;
+  /** The step's dropout seed. */
   seed: number;
   /** The layer's index in the model. */
   layer: number;
 }
 
+/** A layer with its parameters, made by {@link LayerSpec.build}. */
 export interface BuiltLayer {
   /** Parameters in a fixed order, with PyTorch-style local names ('weight', 'bias'). */
-  readonly params: { name: string; tensor: Tensor }[];
+  readonly params: NamedParam[];
+  /** The layer's output for a batch `x`. */
   forward(e: Engine, x: Tensor, mode: ForwardMode): Tensor;
 }
 
+/** A parameter and its PyTorch-style name. */
+export interface NamedParam {
+  /** 'weight', 'bias', or in a model '0.weight', '2.bias', ... */
+  name: string;
+  /** The parameter's values on the engine. */
+  tensor: Tensor;
+}
+
+/** Options of {@link dense} (and of {@link conv2d}). */
 export interface DenseOptions {
+  /** Applied after the affine map, fused into the same kernel (default 'identity'). */
   activation?: ActivationKind;
   /** Slope for leakyRelu. */
   alpha?: number;
   /** Default: He for relu-like activations, Glorot otherwise. */
   init?: Initializer;
+  /** Whether the layer has a bias `b` (default true). */
   bias?: boolean;
 }
 
@@ -73,7 +95,9 @@ function checkActivation(where: string, a: string): void {
   if (!ACTIVATIONS.includes(a as ActivationKind)) throw new Error(`${where}: unknown activation '${a}' (expected one of ${ACTIVATIONS.join(', ')})`);
 }
 
-/** A fully connected layer with `inFeatures` inputs and `outFeatures` outputs. */
+/** A fully connected layer with `inFeatures` inputs and `outFeatures` outputs:
+ *  `Z = X·Wᵀ + b` with `W` stored `[outFeatures, inFeatures]` (PyTorch's nn.Linear), then
+ *  `opts.activation`. */
 export function dense(inFeatures: number, outFeatures: number, opts: DenseOptions = {}): LayerSpec {
   for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`dense: ${n} must be a positive integer, got ${v}`);
@@ -120,9 +144,13 @@ function expectRank4(layer: string, x: Tensor, channels?: number): void {
   }
 }
 
+/** Options of {@link conv2d}: those of {@link dense} plus the window's. */
 export interface Conv2dLayerOptions extends DenseOptions {
+  /** Step between windows, n or [h, w] (default 1). */
   stride?: Pair;
+  /** Zeros added on each side, n or [h, w] (default 0). */
   padding?: Pair;
+  /** Spacing between kernel taps, n or [h, w] (default 1). */
   dilation?: Pair;
 }
 
@@ -242,7 +270,7 @@ export function dropout(rate: number): LayerSpec {
   };
 }
 
-/** A standalone activation layer. */
+/** A standalone activation layer (`alpha`: the leakyRelu slope). */
 export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   checkActivation('activationLayer', kind);
   return {
@@ -264,17 +292,25 @@ export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   };
 }
 
+/** Options of {@link sequential}. */
 export interface SequentialOptions {
   /** The shape of one example, e.g. [1, 28, 28] for a conv net on MNIST: fit and evaluate
    *  give the model batches of [batch, ...inputShape]. Default: [features] (flat rows). */
   inputShape?: Shape;
 }
 
+/** Layers applied one after the other; made by {@link sequential}. Call
+ *  {@link Sequential.build} before using it. */
 export class Sequential {
   private built: { engine: Engine; layers: BuiltLayer[] } | null = null;
+  /** The shape of one example, if given (see {@link SequentialOptions.inputShape}). */
   readonly inputShape?: Shape;
 
-  constructor(readonly layers: readonly LayerSpec[], opts: SequentialOptions = {}) {
+  constructor(
+    /** The layers, first to last. */
+    readonly layers: readonly LayerSpec[],
+    opts: SequentialOptions = {},
+  ) {
     if (layers.length === 0) throw new Error('sequential: needs at least one layer');
     if (opts.inputShape !== undefined) {
       const s = opts.inputShape;
@@ -311,6 +347,7 @@ export class Sequential {
     return this.layers.findLast((l) => l.outFeatures !== undefined)?.outFeatures;
   }
 
+  /** The engine the model was built on. */
   get engine(): Engine {
     return this.b.engine;
   }
@@ -321,8 +358,8 @@ export class Sequential {
   }
 
   /** Names as PyTorch's nn.Sequential state_dict would give them ('0.weight', '2.bias', ...). */
-  namedParams(): { name: string; tensor: Tensor }[] {
-    const out: { name: string; tensor: Tensor }[] = [];
+  namedParams(): NamedParam[] {
+    const out: NamedParam[] = [];
     let index = 0;
     this.b.layers.forEach((l, i) => {
       for (const p of l.params) out.push({ name: `${index}.${p.name}`, tensor: p.tensor });
@@ -337,15 +374,15 @@ export class Sequential {
   }
 
   /** Parameter values by PyTorch-style name, shapes as stored ([out, in] for weights). */
-  async stateDict(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  async stateDict(): Promise<Record<string, NamedTensor>> {
+    const out: Record<string, NamedTensor> = {};
     for (const { name, tensor } of this.namedParams()) out[name] = { shape: [...tensor.shape], data: await tensor.read() };
     return out;
   }
 
   /** Replaces every parameter's values; checks names and shapes first, so a bad file
    *  changes nothing. `source` names the file in errors. */
-  loadStateDict(tensors: Record<string, { shape: number[]; data: Float32Array }>, source: string): void {
+  loadStateDict(tensors: Record<string, NamedTensor>, source: string): void {
     const named = this.namedParams();
     for (const { name, tensor } of named) {
       const t = tensors[name];
@@ -372,12 +409,16 @@ export class Sequential {
     return h;
   }
 
+  /** Frees the parameters; the model must be built again before further use. */
   dispose(): void {
     for (const l of this.built?.layers ?? []) for (const p of l.params) p.tensor.dispose();
     this.built = null;
   }
 }
 
+/** A model of `layers` applied in order, e.g.
+ *  `sequential([dense(784, 128, { activation: 'relu' }), dense(128, 10)]).build(e, seed)`;
+ *  `opts.inputShape` ([C, H, W] for a conv net) shapes the batches fit and evaluate pass. */
 export function sequential(layers: LayerSpec[], opts: SequentialOptions = {}): Sequential {
   return new Sequential(layers, opts);
 }

@@ -5,9 +5,13 @@ import type { Engine } from '../engine';
 import type { Tensor } from '../ops/tensor';
 import { classIndices } from '../ops/loss';
 
+/** What a loss compares the output with: a tensor of the output's shape, or one class index
+ *  per row (one-hot for several outputs, 0/1 for one sigmoid output). */
 export type Targets = Tensor | Int32Array;
 
+/** A training objective for {@link fit}, {@link evaluate} and custom loops. */
 export interface Loss {
+  /** The loss's name, e.g. 'softmaxCrossEntropy'. */
   readonly name: string;
   /** The loss takes raw scores (logits): a one-column output predicts class 1 when it is
    *  above 0, not above 0.5 (a probability). */
@@ -33,14 +37,25 @@ function tensorTargets(e: Engine, output: Tensor, targets: Targets): Tensor {
   return e.tensor(d, output.shape);
 }
 
+/** Runs a loss on tensor targets, freeing targets made here from class indices once the loss
+ *  has used them (under valueAndGrad the tape keeps them until the backward pass is done). */
+function withTargets(e: Engine, output: Tensor, targets: Targets, loss: (d: Tensor) => Tensor): Tensor {
+  const d = tensorTargets(e, output, targets);
+  try {
+    return loss(d);
+  } finally {
+    if (d !== targets) d.dispose();
+  }
+}
+
 /** (1/T) Σ ½‖y − d‖² */
 export function mse(): Loss {
-  return { name: 'mse', compute: (e, y, d) => e.mseLoss(y, tensorTargets(e, y, d)) };
+  return { name: 'mse', compute: (e, y, d) => withTargets(e, y, d, (t) => e.mseLoss(y, t)) };
 }
 
 /** (1/T) Σ_t Σ_i −d log p − (1−d) log(1−p), p = sigmoid(output) taken by the caller's model. */
 export function binaryCrossEntropy(): Loss {
-  return { name: 'binaryCrossEntropy', compute: (e, p, d) => e.binaryCrossEntropy(p, tensorTargets(e, p, d)) };
+  return { name: 'binaryCrossEntropy', compute: (e, p, d) => withTargets(e, p, d, (t) => e.binaryCrossEntropy(p, t)) };
 }
 
 /** The mean over all elements of the BCE of sigmoid(z), computed from the logits z (stable for

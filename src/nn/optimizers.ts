@@ -7,15 +7,44 @@
 import type { Engine } from '../engine';
 import { fmt, type Tensor } from '../ops/tensor';
 
-/** health[] starts at 0xffffffff ("never"); read back as f32 that bit pattern is a NaN. */
-const NEVER = 0xffffffff;
+/** health[] starts at "never": above any step number, as u32 bits on the GPU (atomicMin) and
+ *  as a value on the CPU. FLT_MAX, so that the flags are finite numbers either way (a NaN
+ *  pattern would trip EngineOptions.checkFinite). */
+const NEVER_BITS = 0x7f7fffff;
+const FLT_MAX = 3.4028234663852886e38;
 
+/** A learning rate: fixed, or a function of the step (0, 1, ...) such as
+ *  {@link inverseTimeDecay}. */
 export type Schedule = number | ((step: number) => number);
 
+/** Which optimizer and its settings. */
 export type OptimizerConfig =
-  | { kind: 'sgd'; lr: Schedule }
-  | { kind: 'momentum'; lr: Schedule; momentum?: number }
-  | { kind: 'adam'; lr?: Schedule; beta1?: number; beta2?: number; eps?: number };
+  | {
+      /** Gradient descent: W ← W − η∇W. */
+      kind: 'sgd';
+      /** η. */
+      lr: Schedule;
+    }
+  | {
+      /** Heavy-ball momentum: v ← μv + ∇W, W ← W − ηv. */
+      kind: 'momentum';
+      /** η. */
+      lr: Schedule;
+      /** μ (default 0.9). */
+      momentum?: number;
+    }
+  | {
+      /** Adam (Kingma & Ba), bias-corrected. */
+      kind: 'adam';
+      /** η (default 1e-3). */
+      lr?: Schedule;
+      /** Decay of the gradient's running mean (default 0.9). */
+      beta1?: number;
+      /** Decay of the squared gradient's running mean (default 0.999). */
+      beta2?: number;
+      /** Added to the denominator (default 1e-8). */
+      eps?: number;
+    };
 
 /** η_k = η0 / (1 + decay·k): the lectures' decaying step size (Σ η = ∞, η → 0). */
 export function inverseTimeDecay(lr0: number, decay: number): (step: number) => number {
@@ -27,13 +56,19 @@ export function exponentialDecay(lr0: number, rate: number, steps: number): (ste
   return (k) => lr0 * Math.pow(rate, k / steps);
 }
 
+/** Where training first went non-finite (see {@link Optimizer.firstNonFinite}). */
 export interface NonFinite {
+  /** The optimizer step (1, 2, ...). */
   step: number;
   /** Index into the parameter list, or -1 for the loss itself. */
   param: number;
 }
 
+/** Updates parameters in place from their gradients, one kernel per parameter, and flags
+ *  non-finite gradients on the device. {@link fit} makes one; custom loops call
+ *  {@link Optimizer.step} after {@link Engine.valueAndGrad}. */
 export class Optimizer {
+  /** Which update rule. */
   readonly kind: OptimizerConfig['kind'];
   private readonly lr: Schedule;
   private readonly b1: number;
@@ -50,6 +85,7 @@ export class Optimizer {
 
   constructor(
     private readonly e: Engine,
+    /** The parameters it updates, in the order {@link Optimizer.step} takes gradients. */
     readonly params: Tensor[],
     config: OptimizerConfig,
   ) {
@@ -102,12 +138,13 @@ export class Optimizer {
     const values = this.e.backend === 'cpu' ? Array.from(raw) : Array.from(new Uint32Array(raw.buffer));
     let best: NonFinite | null = null;
     values.forEach((v, i) => {
-      const never = this.e.backend === 'cpu' ? v === Infinity : v === NEVER;
+      const never = this.e.backend === 'cpu' ? v === FLT_MAX : v === NEVER_BITS;
       if (!never && (!best || v < best.step)) best = { step: v, param: i - 1 };
     });
     return best;
   }
 
+  /** Frees the optimizer's state (moments, flags); the parameters stay. */
   dispose(): void {
     for (const t of this.state.flat()) t.dispose();
     for (const t of this.dummies) t.dispose();
@@ -116,8 +153,8 @@ export class Optimizer {
   }
 
   private neverValues(n: number): Float32Array {
-    if (this.e.backend === 'cpu') return new Float32Array(n).fill(Infinity);
-    return new Float32Array(new Uint32Array(n).fill(NEVER).buffer);
+    if (this.e.backend === 'cpu') return new Float32Array(n).fill(FLT_MAX);
+    return new Float32Array(new Uint32Array(n).fill(NEVER_BITS).buffer);
   }
 }
 

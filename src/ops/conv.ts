@@ -3,17 +3,17 @@
 //
 //   cols = im2col(x)                          [N·OH·OW, C·kh·kw]
 //   z    = cols · W2ᵀ + b  (matmul, transposeB) [N·OH·OW, O]   W2 = weight as [O, C·kh·kw]
-//   y    = channelsFirst(z)                   [N, O, OH, OW]
+//   y    = transpose(z as [N, OH·OW, O], [0, 2, 1]) as [N, O, OH, OW]
 //
 // Each piece is an op with its own backward rule, so the gradient needs no rule of its own:
-// dz = channelsLast(dy); dW2 = dzᵀ·cols and dcols = dz·W2 (the matmul's rule, both single
-// matmuls over all N·OH·OW rows); db = Σ_rows dz; dx = col2im(dcols), a gather (no atomics).
+// dz = the inverse transpose of dy; dW2 = dzᵀ·cols and dcols = dz·W2 (the matmul's rule);
+// db = Σ_rows dz; dx = col2im(dcols), a gather (no atomics).
 //
 // Why not a direct kernel: see the measurements in shaders/conv.wgsl (im2col + matmul was 9%
 // faster on LeNet's dominant layer). The layout kernels live in shaders/conv.wgsl; the matmul is
 // src/ops/matmul.ts's, called as it is.
 
-import { batchTransposeCpu, col2imCpu, convOutSize, im2colCpu, type Conv2dGeometry } from '../cpu/conv';
+import { col2imCpu, convOutSize, im2colCpu, type Conv2dGeometry } from '../cpu/conv';
 import type { ActivationKind } from '../cpu/activation';
 import type { CommandQueue } from '../gpu/queue';
 import type { KernelName } from '../gpu/kernels';
@@ -65,25 +65,23 @@ export function windowGeometry(op: string, x: Shape, win: Window2d): Conv2dGeome
   return { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW };
 }
 
-/** The Dims uniform of shaders/conv.wgsl; a kernel reads only the fields it needs (the
- *  transpose: batch, out_h, out_w, out_channels), the others may be 0. */
-function convUniforms(g: Partial<Conv2dGeometry>, outChannels: number): Record<string, number> {
+/** The Dims uniform of shaders/conv.wgsl. */
+function convUniforms(g: Conv2dGeometry): Record<string, number> {
   return {
-    batch: g.batch ?? 0,
-    channels: g.channels ?? 0,
-    height: g.height ?? 0,
-    width: g.width ?? 0,
-    kernel_h: g.kernelH ?? 0,
-    kernel_w: g.kernelW ?? 0,
-    stride_h: g.strideH ?? 0,
-    stride_w: g.strideW ?? 0,
-    pad_h: g.padH ?? 0,
-    pad_w: g.padW ?? 0,
-    dilation_h: g.dilationH ?? 0,
-    dilation_w: g.dilationW ?? 0,
-    out_h: g.outH ?? 0,
-    out_w: g.outW ?? 0,
-    out_channels: outChannels,
+    batch: g.batch,
+    channels: g.channels,
+    height: g.height,
+    width: g.width,
+    kernel_h: g.kernelH,
+    kernel_w: g.kernelW,
+    stride_h: g.strideH,
+    stride_w: g.strideW,
+    pad_h: g.padH,
+    pad_w: g.padW,
+    dilation_h: g.dilationH,
+    dilation_w: g.dilationW,
+    out_h: g.outH,
+    out_w: g.outW,
   };
 }
 
@@ -111,7 +109,7 @@ export const im2col: OpDef<Window2d> = {
   cpu: ([x], [s], win) => [im2colCpu(x!, windowGeometry('im2col', s!, win))],
   gpu(q, [x], [cols], [s], win) {
     const g = windowGeometry('im2col', s!, win);
-    dispatch3d(q, 'conv.im2col', [g.outW, g.outH, g.batch * g.channels], convUniforms(g, 0), { x: x!, cols: cols! });
+    dispatch3d(q, 'conv.im2col', [g.outW, g.outH, g.batch * g.channels], convUniforms(g), { x: x!, cols: cols! });
   },
   // im2col is linear; its transpose is col2im
   backward: ({ ops, inputs: [x], dy, attrs }) => [ops.run1('col2im', [dy], { ...attrs, inputShape: x!.shape })],
@@ -132,54 +130,11 @@ export const col2im: OpDef<Window2d & { inputShape: Shape }> = {
   gpu(q, [dcols], [dx], _s, attrs) {
     const g = windowGeometry('col2im', attrs.inputShape, attrs);
     const unitStride = g.strideH === 1 && g.strideW === 1;
-    dispatch3d(q, 'conv.col2im', [g.width, g.height, g.batch * g.channels], convUniforms(g, 0), { dcols: dcols!, dx: dx! }, { unit_stride: unitStride });
+    dispatch3d(q, 'conv.col2im', [g.width, g.height, g.batch * g.channels], convUniforms(g), { dcols: dcols!, dx: dx! }, { unit_stride: unitStride });
   },
   // col2im is linear; its transpose is im2col
   backward: ({ ops, dy, attrs }) => [ops.run1('im2col', [dy], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation })],
 };
-
-export interface ChannelsAttrs {
-  batch: number;
-  outH: number;
-  outW: number;
-}
-
-/** Channels-last rows [N·OH·OW, O] and NCHW [N, O, OH, OW], one way or the other. */
-function channelsOp(toLast: boolean): OpDef<ChannelsAttrs> {
-  const name = toLast ? 'channelsLast' : 'channelsFirst';
-  const view = (s: Shape, { batch, outH, outW }: ChannelsAttrs) => {
-    const positions = outH * outW;
-    const O = s[1]!;
-    const ok = toLast
-      ? s.length === 4 && s[0] === batch && s[2] === outH && s[3] === outW
-      : s.length === 2 && s[0] === batch * positions;
-    if (!ok) {
-      const want = toLast ? `[${batch}, O, ${outH}, ${outW}]` : `[${batch * positions}, O]`;
-      throw new Error(`${name}: input has shape ${fmt(s)}, expected ${want}`);
-    }
-    return { positions, O };
-  };
-  return {
-    name,
-    outputs([s], attrs) {
-      const { positions, O } = view(s!, attrs);
-      return [toLast ? [attrs.batch * positions, O] : [attrs.batch, O, attrs.outH, attrs.outW]];
-    },
-    cpu([x], [s], attrs) {
-      const { positions, O } = view(s!, attrs);
-      return [toLast ? batchTransposeCpu(x!, attrs.batch, O, positions) : batchTransposeCpu(x!, attrs.batch, positions, O)];
-    },
-    gpu(q, [x], [y], [s], attrs) {
-      const { O, positions } = view(s!, attrs);
-      dispatch3d(q, 'conv.transpose_channels', [positions, O, attrs.batch], convUniforms(attrs, O), { src: x!, dst: y! }, { to_last: toLast });
-    },
-    // a permutation: its transpose is the inverse permutation
-    backward: ({ ops, dy, attrs }) => [ops.run1(toLast ? 'channelsFirst' : 'channelsLast', [dy], attrs)],
-  };
-}
-
-export const channelsFirst = channelsOp(false);
-export const channelsLast = channelsOp(true);
 
 export interface Conv2dOptions {
   /** [O], added to every output position of channel o. */
@@ -239,10 +194,11 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
   const chunked = ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, C * kh * kw] });
   const w2 = ops.run1('reshape', [w], { shape: [O, C * kh * kw] });
   const z = runMatmul(ops, recording, chunked, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, activationOp);
-  const rows = ops.run1('reshape', [z], { shape: [g.batch * positions, O] });
-  const y = ops.run1('channelsFirst', [rows], { batch: g.batch, outH: g.outH, outW: g.outW });
+  const channelsLast = ops.run1('reshape', [z], { shape: [g.batch, positions, O] });
+  const channelsFirst = ops.run1('transpose', [channelsLast], { perm: [0, 2, 1] });
+  const y = ops.run1('reshape', [channelsFirst], { shape: [g.batch, O, g.outH, g.outW] });
   // The intermediates' commands are recorded: freeing them now is safe (the pool reuses a
   // buffer only after the submit), and a tape that still needs them defers the free.
-  for (const t of [cols, chunked, w2, z, rows]) t.dispose();
+  for (const t of [cols, chunked, w2, z, channelsLast, channelsFirst]) t.dispose();
   return y;
 }

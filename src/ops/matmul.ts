@@ -9,6 +9,7 @@ import type { ActivationKind } from '../cpu/activation';
 import type { OpDef, OpRunner } from './op';
 import { fmt, type Shape, type Tensor } from './tensor';
 import { activationCode } from './elementwise';
+import { grid1d, MAX_WORKGROUPS_PER_DIM } from '../gpu/queue';
 import { sumToShape } from './reduce';
 
 export interface MatmulAttrs {
@@ -56,6 +57,9 @@ export const matmul: OpDef<MatmulAttrs> = {
   },
   gpu(q, [a, b, bias], [c], [sa, sb, sbias], attrs) {
     const d = dims(sa!, sb!, sbias, attrs);
+    const tilesX = Math.max(1, Math.ceil(d.N / (WG_X * TILE_N)));
+    const tilesY = Math.max(1, Math.ceil(d.M / (WG_Y * TILE_M)));
+    const batch = Math.max(1, d.batch);
     q.dispatch({
       kernel: 'matmul.main',
       overrides: {
@@ -72,10 +76,13 @@ export const matmul: OpDef<MatmulAttrs> = {
         a_batch_stride: d.aBatched ? d.M * d.K : 0,
         b_batch_stride: d.bBatched ? d.K * d.N : 0,
         alpha: attrs.alpha,
+        tiles_x: tilesX,
+        tiles_y: tilesY,
       },
       // An unused bias binding still needs a buffer: A serves (it is never read).
       bindings: { a: a!, b: b!, bias: bias ?? a!, c: c! },
-      workgroups: [Math.max(1, Math.ceil(d.N / (WG_X * TILE_N))), Math.max(1, Math.ceil(d.M / (WG_Y * TILE_M))), Math.max(1, d.batch)],
+      // The natural grid where it fits; else the same workgroups folded (the kernel unfolds).
+      workgroups: Math.max(tilesX, tilesY, batch) <= MAX_WORKGROUPS_PER_DIM ? [tilesX, tilesY, batch] : grid1d(tilesX * tilesY * batch, 1),
     });
   },
   // dA = dC·op(B)ᵀ and dB = op(A)ᵀ·dC, written for each stored layout; db = Σ_rows dC.

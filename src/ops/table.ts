@@ -4,34 +4,42 @@
 // not compile, and every entry is a full OpDef (shape rule, CPU, GPU, backward).
 
 import type { OpDef, UpdateDef } from './op';
-import { activation, activationGrad, add, addInPlace, mul, scale, sub } from './elementwise';
+import { activation, activationGrad, addInPlace, scale, unary, unaryGrad } from './elementwise';
+import {
+  add, binaryGrad, div, equal, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, pow, sub, where, whereGrad,
+} from './broadcast';
 import { matmul } from './matmul';
-import { broadcastAxis, max, maxGrad, mean, sum } from './reduce';
-import { copy, reshape } from './shape';
+import { broadcastAxis, centeredGrad, logSumExp, max, maxGrad, mean, min, sum, variance } from './reduce';
+import { concat, copy, pad, reshape, slice, stack, transpose } from './shape';
+import { gather, oneHot, scatterAdd } from './gather';
 import { logSoftmax, logSoftmaxGrad, softmax, softmaxJvp, softmaxJvpGradY } from './softmax';
 import { bceLogitsTargetGrad, bceTargetGrad, binaryCrossEntropy, binaryCrossEntropyWithLogits, ceTargetGrad, mseLoss, mseTargetGrad, softmaxCrossEntropy } from './loss';
 import { lossCheck, optimizerUpdate } from './optimizer';
-import { channelsFirst, channelsLast, col2im, im2col } from './conv';
+import { col2im, im2col } from './conv';
 import { pool2d, pool2dGrad } from './pool';
 import { layerNorm, layerNormGrad, layerNormParamGrad } from './norm';
 import { dropout } from './dropout';
 
 export const opTable = {
-  // elementwise
-  add, sub, mul, scale, activation, activationGrad,
+  // elementwise (binary ops broadcast)
+  add, sub, mul, div, pow, minimum, maximum, binaryGrad,
+  greater, greaterEqual, less, lessEqual, equal, where, whereGrad,
+  scale, activation, activationGrad, unary, unaryGrad,
   // shapes
-  reshape, copy,
+  reshape, copy, transpose, slice, pad, concat, stack,
+  // indices
+  gather, scatterAdd, oneHot,
   // linear algebra
   matmul,
   // reductions
-  sum, mean, max, broadcastAxis, maxGrad,
+  sum, mean, max, min, logSumExp, variance, broadcastAxis, maxGrad, centeredGrad,
   // rows
   softmax, logSoftmax, softmaxJvp, softmaxJvpGradY, logSoftmaxGrad,
   // losses
   mseLoss, binaryCrossEntropy, softmaxCrossEntropy, mseTargetGrad, bceTargetGrad, ceTargetGrad,
   binaryCrossEntropyWithLogits, bceLogitsTargetGrad,
   // convolution (im2col + matmul + layout), pooling, normalization, dropout
-  im2col, col2im, channelsFirst, channelsLast, pool2d, pool2dGrad, layerNorm, layerNormGrad, layerNormParamGrad, dropout,
+  im2col, col2im, pool2d, pool2dGrad, layerNorm, layerNormGrad, layerNormParamGrad, dropout,
 };
 
 /** In-place updates (not differentiable, never recorded). */

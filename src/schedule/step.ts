@@ -9,15 +9,20 @@ import type { Tensor } from '../ops/tensor';
 
 /** Applies gradients to parameters (an optimizer); `loss` lets it check finiteness on the GPU. */
 export interface Updater {
+  /** The tensors the step differentiates with respect to. */
   readonly params: Tensor[];
+  /** Records the update from `grads` (one per parameter). */
   step(grads: Tensor[], loss?: Tensor): void;
 }
 
+/** What one training step cost. */
 export interface StepCounters extends QueueCounters {
   /** GPU buffers created during the step (0 once shapes repeat). */
   allocations: number;
 }
 
+/** One training step (forward, backward, update) recorded into one command encoder and
+ *  submitted once. `objective` computes the loss from the current parameters. */
 export class TrainingStep {
   /** What the most recent step cost. */
   last: StepCounters = { dispatches: 0, submits: 0, readbacks: 0, allocations: 0 };
