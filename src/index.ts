@@ -23,7 +23,7 @@ export type { Pool2dOptions } from './ops/pool';
 export type { ActivationKind } from './cpu/activation';
 
 // Training: layers, losses, optimizers, the one-submit training step and the loop.
-export { dense, activationLayer, conv2d, maxPool2d, avgPool2d, flatten, layerNorm, dropout, sequential, Sequential } from './nn/layers';
+export { dense, activationLayer, conv2d, maxPool2d, avgPool2d, flatten, layerNorm, dropout, embedding, sequential, Sequential } from './nn/layers';
 export type { BuiltLayer, DenseOptions, Conv2dLayerOptions, LayerSpec, NamedParam, SequentialOptions, TorchModule } from './nn/layers';
 export * as losses from './nn/losses';
 export { Optimizer, inverseTimeDecay, exponentialDecay } from './nn/optimizers';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { both, cpu, expectClose, gpu, randomArray } from './backends';
 import { makeSplit, type Split } from '../src/data/dataset';
 import {
-  activationLayer, avgPool2d, conv2d, dense, dropout, flatten, layerNorm, maxPool2d, sequential,
+  activationLayer, avgPool2d, conv2d, dense, dropout, embedding, flatten, layerNorm, maxPool2d, sequential,
 } from '../src/nn/layers';
 import { softmaxCrossEntropy } from '../src/nn/losses';
 import { evaluate, fit } from '../src/nn/train';
@@ -91,6 +91,26 @@ describe('image layers in a sequential model', () => {
     expectClose(g.losses, c.losses, 1e-3, 1e-2, 'loss curve');
     // evaluate is deterministic (no dropout): its loss matches the CPU's
     expect(Math.abs(g.ev.loss - c.ev.loss)).toBeLessThan(1e-3 + 1e-2 * c.ev.loss);
+  });
+
+  it('embedding looks rows up, and its gradient sums the uses of each row (both backends)', async () => {
+    const tokens = [3, 0, 3, 4, 3, 1]; // token 3 three times, token 2 never
+    const [g, c] = await both(async (e) => {
+      const model = sequential([embedding(5, 4), flatten(), dense(3 * 4, 2)], { inputShape: [3] }).build(e, 9);
+      expect(model.namedParams().map((p) => `${p.name} [${p.tensor.shape.join(', ')}]`)).toEqual(['0.weight [5, 4]', '2.weight [2, 12]', '2.bias [2]']);
+      const table = await model.params[0]!.read();
+      const x = e.tensor(tokens, [2, 3]);
+      const rows = await e.gather(model.params[0]!, x, 0).read();
+      tokens.forEach((t, j) => expect(Array.from(rows.subarray(4 * j, 4 * j + 4))).toEqual(Array.from(table.subarray(4 * t, 4 * t + 4))));
+      const { grads } = await e.valueAndGrad((w) => e.sum(e.square(e.gather(w!, x, 0))))(model.params[0]!);
+      const dw = await grads[0]!.read();
+      model.dispose();
+      return { dw, table };
+    });
+    // d Σ row² = 2·row per use: token 3 gets 3 uses, token 2 none
+    const want = Array.from(g.table, (v, i) => 2 * v * tokens.filter((t) => t === Math.floor(i / 4)).length);
+    expectClose(g.dw, want, 1e-6, 1e-6, 'GPU dw');
+    expectClose(c.dw, want, 1e-6, 1e-6, 'CPU dw');
   });
 
   it('errors name the layer and what it expected', async () => {

@@ -17,7 +17,7 @@ import { initWeights, type Initializer } from './init';
  *  {@link conv2d}, {@link maxPool2d}, ... make them. */
 export interface LayerSpec {
   /** What the layer computes. */
-  readonly kind: 'dense' | 'activation' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'flatten' | 'layerNorm' | 'dropout';
+  readonly kind: 'dense' | 'activation' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'flatten' | 'layerNorm' | 'dropout' | 'embedding';
   /** The PyTorch modules the layer is, in order (a fused activation is its own module): they
    *  number the parameters as nn.Sequential does, and let PyTorch rebuild the model. */
   readonly torch: readonly TorchModule[];
@@ -267,6 +267,21 @@ export function dropout(rate: number): LayerSpec {
       params: [],
       forward: (e, x, mode) => e.dropout(x, rate, { seed: pcg2dHash(mode.layer, mode.seed), training: mode.training }),
     }),
+  };
+}
+
+/** nn.Embedding(vocab, dim): a table `weight` [vocab, dim] (initialised N(0, 1)); a batch of
+ *  token indices (a tensor of integral values in [0, vocab), any shape) becomes their rows,
+ *  shape [...indices.shape, dim]. The gradient adds each row's uses (gather's scatter-add). */
+export function embedding(vocab: number, dim: number): LayerSpec {
+  positiveInts('embedding', { vocab, dim });
+  return {
+    kind: 'embedding',
+    torch: [{ type: 'Embedding', args: { num_embeddings: vocab, embedding_dim: dim } }],
+    build(e, seed) {
+      const weight = e.tensor(initWeights('normal', vocab, dim, seed), [vocab, dim]);
+      return { params: [{ name: 'weight', tensor: weight }], forward: (eng, x) => eng.gather(weight, x, 0) };
+    },
   };
 }
 

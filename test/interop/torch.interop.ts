@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gpu, randomArray } from '../backends';
 import {
-  activationLayer, avgPool2d, conv2d, dense, dropout, flatten, layerNorm, maxPool2d, sequential, type LayerSpec, type SequentialOptions,
+  activationLayer, avgPool2d, conv2d, dense, dropout, embedding, flatten, layerNorm, maxPool2d, sequential, type LayerSpec, type SequentialOptions,
 } from '../../src/nn/layers';
 import { saveSafetensors } from '../../src/io/safetensors-node';
 
@@ -19,7 +19,7 @@ const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const dir = mkdtempSync(join(tmpdir(), 'webgrad-torch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const models: { name: string; layers: () => LayerSpec[]; opts: SequentialOptions; features: number }[] = [
+const models: { name: string; layers: () => LayerSpec[]; opts: SequentialOptions; features: number; tokens?: number }[] = [
   {
     name: 'the MLP of npm run train (784-128-10 ReLU)',
     layers: () => [dense(784, 128, { activation: 'relu' }), dense(128, 10)],
@@ -52,6 +52,13 @@ const models: { name: string; layers: () => LayerSpec[]; opts: SequentialOptions
     opts: { inputShape: [3, 11, 9] },
     features: 3 * 11 * 9,
   },
+  {
+    name: 'an embedding of 6 tokens from a vocabulary of 50, then layerNorm and dense',
+    layers: () => [embedding(50, 8), layerNorm(8), flatten(), dense(6 * 8, 3)],
+    opts: { inputShape: [6] },
+    features: 6,
+    tokens: 50,
+  },
 ];
 
 describe('safetensors from webgrad load into PyTorch with the same logits', () => {
@@ -64,7 +71,9 @@ describe('safetensors from webgrad load into PyTorch with the same logits', () =
       Object.values(state).forEach((t, i) => t.data.set(randomArray(t.data.length, 100 + i, -0.5, 0.5)));
       model.loadStateDict(state, 'random parameters');
       const batch = 5;
-      const input = randomArray(batch * m.features, 7, 0, 1);
+      const input = m.tokens === undefined
+        ? randomArray(batch * m.features, 7, 0, 1)
+        : Float32Array.from(randomArray(batch * m.features, 7, 0, m.tokens), Math.floor);
       const x = e.tensor(input, model.batchShape(batch, m.features));
       const logits = model.forward(x); // inference: dropout off, as PyTorch's model.eval()
       const modelPath = join(dir, `model${k}.safetensors`);

@@ -65,8 +65,11 @@ def main():
     model.load_state_dict(weights, strict=True)
     model.eval()
     probe, _ = read_safetensors(a.probe)
+    x = probe['input']
+    if isinstance(model[0], nn.Embedding):
+        x = x.long()  # token indices (webgrad keeps them as f32 holding integers)
     with torch.no_grad():
-        logits = model(probe['input'])
+        logits = model(x)
     want = probe['logits']
     if tuple(logits.shape) != tuple(want.shape):
         print(f'shape mismatch: torch {tuple(logits.shape)}, webgrad {tuple(want.shape)}')
