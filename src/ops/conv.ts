@@ -27,6 +27,7 @@ import { fmt, type Shape, type Tensor } from './tensor';
 export const WORKGROUP_3D = [4, 4, 4] as const;
 const MAX_GROUPS = 65535;
 
+/** A size per image axis: n for both, or [h, w]. */
 export type Pair = number | readonly [number, number];
 
 /** A sliding window's sizes per axis (height, width). */
@@ -136,11 +137,15 @@ export const col2im: OpDef<Window2d & { inputShape: Shape }> = {
   backward: ({ ops, dy, attrs }) => [ops.run1('im2col', [dy], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation })],
 };
 
+/** Options of {@link Engine.conv2d}. */
 export interface Conv2dOptions {
   /** [O], added to every output position of channel o. */
   bias?: Tensor;
+  /** Step between windows (default 1). */
   stride?: Pair;
+  /** Zeros added on each side of the input (default 0). */
   padding?: Pair;
+  /** Spacing between kernel taps (default 1). */
   dilation?: Pair;
   /** Applied after the bias (fused into the matmul unless gradients are being recorded). */
   activation?: ActivationKind;

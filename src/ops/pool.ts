@@ -11,7 +11,9 @@ import { nonDifferentiable, type OpDef } from './op';
 import { dispatch3d, pair, windowGeometry, type Pair, type Window2d } from './conv';
 import { fmt, type Shape } from './tensor';
 
+/** Options of {@link Engine.maxPool2d} and {@link Engine.avgPool2d}. */
 export interface Pool2dOptions {
+  /** The window, n or [h, w]. */
   kernel: Pair;
   /** Default: the kernel (non-overlapping windows). */
   stride?: Pair;
