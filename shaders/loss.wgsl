@@ -9,9 +9,14 @@
 //   ce_rows:   row_loss_t = -Σ_j t_j log softmax(x)_j      grad_j = (softmax(x)_j Σ_i t_i - t_j) / T
 //              targets t = (1-α)·onehot(d_t) + α/K (d: class indices, dense_labels false) or
 //              t = (1-α)·d + α/K (d: rows of the logits' shape, dense_labels true)
+//   bce_logits_rows: row_loss_t = Σ_j softplus(z_j) − z_j d_j, divided by K  grad_j = (σ(z_j) − d_j)·inv_t
+//              (z = x; the loss is the mean over all T·K elements, so here inv_t = 1/(T·K);
+//              softplus(z) = max(z, 0) + log1p(e^−|z|) and σ from lib/activation.wgsl: stable
+//              for every z)
 //   mse_target_grad:  out_i = -g x_i               (x: the saved grad (y - d)/T, so -∂/∂d · g)
 //   bce_target_grad:  out_i = g (log q_c - log p_c) / T         (∂/∂d of the BCE terms · g)
 //   ce_target_grad:   out_j = -g (1-α) log softmax(x)_j / T     (∂/∂d of the CE row · g)
+//   bce_logits_target_grad: out_i = -g z_i · inv_t                (∂/∂d of the terms · g)
 //
 // Softmax CE works in log space, log softmax = (x - m) - log Σ e^(x - m), m the row max:
 // logits ±1000 stay finite, and a true class with probability e^-200 costs ≈ 200, not inf.
@@ -28,7 +33,8 @@
 //   *_target_grad:    x [T*K], g [1], out [T*K]
 // Dispatch: *_rows and ce_target_grad: one workgroup per row, rows folded into (x, y) past
 // 65535 workgroups; workgroup_size a power of two in [4, 64] chosen from K.
-// mse_target_grad, bce_target_grad: ceil(T*K / workgroup_size) workgroups, folded likewise.
+// mse_target_grad, bce_target_grad, bce_logits_target_grad: ceil(T*K / workgroup_size)
+// workgroups, folded likewise.
 
 struct Dims {
   rows: u32,
@@ -50,7 +56,8 @@ override dense_labels: bool = false;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
 // Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_one), lib/index (flat_index,
-// group_index), lib/tree (tree_sum, tree_sum2), lib/rows (row_softmax_stats).
+// group_index), lib/tree (tree_sum, tree_sum2), lib/rows (row_softmax_stats), lib/activation
+// (sigmoid_stable, softplus_stable).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
 // 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts. Callers handle a NaN p
@@ -149,6 +156,30 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   }
   loss = tree_sum(t, loss);
   if (t == 0u) { row_loss[row] = select(loss, nan_f32(), poison); }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn bce_logits_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                   @builtin(local_invocation_index) t: u32) {
+  let row = group_index(wid, groups);
+  if (row >= dims.rows) { return; }
+  let base = row * dims.cols;
+  var acc = 0.0;
+  for (var j = t; j < dims.cols; j += workgroup_size) {
+    let z = x[base + j];
+    let dj = d[base + j];
+    acc += softplus_stable(z) - z * dj;
+    grad[base + j] = (sigmoid_stable(z) - dj) * dims.inv_t;
+  }
+  acc = tree_sum(t, acc);
+  if (t == 0u) { row_loss[row] = acc / f32(dims.cols); }
+}
+
+@compute @workgroup_size(workgroup_size)
+fn bce_logits_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = flat_index(gid, groups);
+  if (i >= dims.rows * dims.cols) { return; }
+  out[i] = -g[0] * x[i] * dims.inv_t;
 }
 
 @compute @workgroup_size(workgroup_size)

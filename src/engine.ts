@@ -18,6 +18,9 @@ import { expandDimsShape, runConcat, runPad, runSlice, runStack, runTranspose, s
 import { runGather, runOneHot } from './ops/gather';
 import { runMatmul, type MatmulOptions } from './ops/matmul';
 import { softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
+import { conv2dWith, type Conv2dOptions } from './ops/conv';
+import { poolAttrs, type Pool2dOptions } from './ops/pool';
+import { checkDropout } from './ops/dropout';
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -411,6 +414,42 @@ export class Engine implements OpRunner {
    *  or target rows of the logits' shape; labelSmoothing α in [0, 1). */
   softmaxCrossEntropy(logits: Tensor, labels: Int32Array | Tensor, opts?: SoftmaxCrossEntropyOptions): Tensor {
     return softmaxCrossEntropyWith(this, logits, labels, opts);
+  }
+
+  /** (1/n) Σ max(z, 0) − z·d + log1p(e^−|z|) over all n elements: binary cross-entropy of
+   *  sigmoid(z) against targets d in [0, 1], stable for any logit z. */
+  binaryCrossEntropyWithLogits(z: Tensor, d: Tensor): Tensor {
+    return this.run1('binaryCrossEntropyWithLogits', [z, d], {});
+  }
+
+  /** 2-D convolution: x [N, C, H, W] ⋆ w [O, C, kh, kw] (+ bias [O]) -> [N, O, OH, OW], with
+   *  stride, zero padding and dilation (n or [h, w]), as PyTorch's conv2d. */
+  conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+    return conv2dWith(this, this.tape !== null, x, w, opts, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
+  }
+  /** Max over kernel windows of each NCHW plane (stride defaults to the kernel); the gradient
+   *  goes to the first maximum of each window. */
+  maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+    return this.run1('pool2d', [x], poolAttrs('max', opts));
+  }
+  /** Mean over kernel windows of each NCHW plane, padding counted (count_include_pad=True). */
+  avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+    return this.run1('pool2d', [x], poolAttrs('avg', opts));
+  }
+  /** (x − mean)/√(var + eps)·gamma + beta over the last axis (population variance). */
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, opts: { eps?: number } = {}): Tensor {
+    return this.run1('layerNorm', [x, gamma, beta], { eps: opts?.eps ?? 1e-5 });
+  }
+  /** Inverted dropout: each element is zeroed with probability `rate` (a mask drawn from
+   *  (element index, seed), the same on every backend) and survivors scaled by 1/(1 − rate).
+   *  When !training (or rate is 0) it returns x itself. */
+  dropout(x: Tensor, rate: number, opts: { seed: number; training: boolean }): Tensor {
+    if (opts === null || typeof opts !== 'object' || typeof opts.training !== 'boolean') {
+      throw new Error(`dropout: options must be { seed, training } with training a boolean, got ${JSON.stringify(opts)}`);
+    }
+    checkDropout(rate, opts.seed);
+    if (!opts.training || rate === 0) return this.checked('dropout', x);
+    return this.run1('dropout', [x], { rate, seed: opts.seed });
   }
 
   /** x itself, once checked to be a live tensor of this engine (for shape rules that read it). */

@@ -18,11 +18,13 @@ export type { QueueCounters } from './gpu/queue';
 export type { SoftmaxCrossEntropyOptions } from './ops/loss';
 export type { ReduceOptions } from './ops/reduce';
 export type { Paddings } from './ops/shape';
+export type { Conv2dOptions, Pair } from './ops/conv';
+export type { Pool2dOptions } from './ops/pool';
 export type { ActivationKind } from './cpu/activation';
 
 // Training: layers, losses, optimizers, the one-submit training step and the loop.
-export { dense, activationLayer, sequential, Sequential } from './nn/layers';
-export type { BuiltLayer, DenseOptions, LayerSpec, NamedParam } from './nn/layers';
+export { dense, activationLayer, conv2d, maxPool2d, avgPool2d, flatten, layerNorm, dropout, embedding, sequential, Sequential } from './nn/layers';
+export type { BuiltLayer, DenseOptions, Conv2dLayerOptions, ForwardMode, LayerSpec, NamedParam, SequentialOptions, TorchModule } from './nn/layers';
 export * as losses from './nn/losses';
 export { Optimizer, inverseTimeDecay, exponentialDecay } from './nn/optimizers';
 export type { NonFinite, OptimizerConfig, Schedule } from './nn/optimizers';

@@ -332,3 +332,63 @@ describe('bad input gets a clear error before any GPU work', () => {
     });
   }
 });
+
+describe('binaryCrossEntropyWithLogits', () => {
+  const shapes: [number, number][] = [[1, 1], [7, 13], [64, 1], [3, 4099]];
+  for (const [T, K] of shapes) {
+    it(`GPU vs CPU, value and both gradients on [${T}, ${K}]`, async () => {
+      const z = randomArray(T * K, 11 + K, -6, 6);
+      const d = randomArray(T * K, 12, 0, 1);
+      const [g, r] = await both(async (e) => {
+        const { value, grads } = await e.valueAndGrad((zt, dt) => e.binaryCrossEntropyWithLogits(zt!, dt!))(e.tensor(z, [T, K]), e.tensor(d, [T, K]));
+        return { value, dz: await grads[0]!.read(), dd: await grads[1]!.read() };
+      });
+      // terms can cancel (softplus(z) − z·d), so compare on the scale of the mean |term| ≤ 7
+      expect(Math.abs(g.value - r.value)).toBeLessThanOrEqual(sumTol(T * K) * 7);
+      expectClose(g.dz, r.dz, sumTol(1) * maxAbs(r.dz), 0, 'dz');
+      expectClose(g.dd, r.dd, sumTol(1) * maxAbs(r.dd), 0, 'dd');
+    });
+  }
+
+  it('is the mean over all elements of the BCE of sigmoid(z)', async () => {
+    const e = await cpu('f64');
+    const [T, K] = [4, 3];
+    const z = e.tensor(f64(T * K, 1, -4, 4), [T, K]);
+    const d = e.tensor(f64(T * K, 2, 0, 1), [T, K]);
+    const viaLogits = (await e.binaryCrossEntropyWithLogits(z, d).readF64())[0]!;
+    // binaryCrossEntropy sums over a row and averages over rows: divide by K for the mean
+    const viaProbabilities = (await e.binaryCrossEntropy(e.sigmoid(z), d).readF64())[0]! / K;
+    expect(Math.abs(viaLogits - viaProbabilities)).toBeLessThan(1e-12);
+  });
+
+  it('is finite and exact for huge logits, where sigmoid saturates', async () => {
+    const z = [1e4, -1e4, 88.8, -88.8, 1e30, -1e30, 0];
+    const d = [0, 1, 0, 1, 1, 0, 0.5];
+    // max(z,0) − z·d + log1p(e^−|z|): e^−|z| underflows to 0 past ~104 (f32)
+    const want = [1e4, 1e4, 88.8, 88.8, 0, 0, Math.log(2)];
+    const [g, r] = await both(async (e) => {
+      const { value, grads } = await e.valueAndGrad((zt) => e.binaryCrossEntropyWithLogits(zt!, e.tensor(d, [7])))(e.tensor(z, [7]));
+      return { value, dz: await grads[0]!.read() };
+    });
+    for (const v of [g, r]) {
+      const mean = want.reduce((a, b) => a + b, 0) / 7;
+      expect(Math.abs(v.value - mean)).toBeLessThanOrEqual(1e-6 * mean);
+      // (σ(z) − d)/n: −1/7, 1/7, ~1/7, ~−1/7, 0, 0, 0
+      expectClose(v.dz, [1, -1, 1, -1, 0, 0, 0].map((s) => s / 7), 1e-6, 0, 'dz');
+    }
+  });
+
+  it('gradients for z and d by finite differences (f64)', async () => {
+    const e = await cpu('f64');
+    await checkGradients(e, (z, d) => e.binaryCrossEntropyWithLogits(z!, d!), [
+      { data: f64(12, 3, -5, 5), shape: [3, 4] },
+      { data: f64(12, 4, 0, 1), shape: [3, 4] },
+    ]);
+  });
+
+  it('errors name the op and the shapes', async () => {
+    const e = await cpu();
+    expect(() => e.binaryCrossEntropyWithLogits(e.tensor([1, 2], [2]), e.tensor([1], [1]))).toThrow(/binaryCrossEntropyWithLogits: z \[2\] and d \[1\] must have the same shape/);
+    expect(() => e.binaryCrossEntropyWithLogits(e.tensor([], [0]), e.tensor([], [0]))).toThrow(/binaryCrossEntropyWithLogits: z \[0\] is empty/);
+  });
+});

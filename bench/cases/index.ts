@@ -22,6 +22,17 @@ export type CaseSpec =
   | { op: 'sumAxis0'; rows: number; cols: number }
   | { op: 'softmax'; rows: number; cols: number }
   | {
+      /** relu(conv2d(x, w) + b), stride 1, no padding; x NCHW [N, C, H, W], w [O, C, k, k],
+       *  b [O]; the output is compared in NCHW. */
+      op: 'conv2d';
+      N: number;
+      C: number;
+      H: number;
+      W: number;
+      O: number;
+      k: number;
+    }
+  | {
       op: 'mlpTrainStep';
       batch: number;
       sizes: readonly number[];
@@ -86,6 +97,21 @@ function unaryCase(name: string, op: 'relu' | 'sum', n: number): BenchCase {
   };
 }
 
+function convCase(name: string, size: string, N: number, C: number, H: number, W: number, O: number, k: number): BenchCase {
+  const shapes = [[N, C, H, W], [O, C, k, k], [O]];
+  const [OH, OW] = [H - k + 1, W - k + 1];
+  return {
+    name,
+    size,
+    spec: { op: 'conv2d', N, C, H, W, O, k },
+    flops: 2 * N * O * OH * OW * C * k * k,
+    // reads x, w, b and writes y once (a lower bound: im2col and the layout pass move more)
+    bytes: 4 * (N * C * H * W + O * C * k * k + O + N * O * OH * OW),
+    shapes,
+    inputs: () => shapes.map((s, i) => uniform(s.reduce((p, d) => p * d, 1), 2000 + i)),
+  };
+}
+
 function matrixCase(name: string, op: 'transpose' | 'sumAxis0', rows: number, cols: number): BenchCase {
   return {
     name,
@@ -129,6 +155,8 @@ export const CASES: BenchCase[] = [
     shapes: [[128, 1000]],
     inputs: () => [uniform(128 * 1000, 21, -4, 4)],
   },
+  convCase('conv2d_relu', 'LeNet conv2: 64x20x12x12 ⋆ 50x20x5x5 + b', 64, 20, 12, 12, 50, 5),
+  convCase('conv2d_relu', 'LeNet conv1: 64x1x28x28 ⋆ 20x1x5x5 + b', 64, 1, 28, 28, 20, 5),
   // ---- MLP training step ------------------------------------------------------------------
   // 784-128-10 MLP, batch 128: forward (dense+relu, dense), softmax cross-entropy, backward,
   // plain SGD update. See bench/peers/*.ts `mlpTrainStep` for how each library runs it. Inputs:

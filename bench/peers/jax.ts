@@ -69,6 +69,12 @@ export class JaxWebgpu implements Library {
       case 'softmax':
         f = jax.jit((a: Arr) => nn.softmax(a, -1));
         break;
+      case 'conv2d': {
+        // lax.conv takes NCHW inputs and [out, in, kh, kw] kernels, as webgrad does
+        const bias = [1, s.O, 1, 1];
+        f = jax.jit((x: Arr, w: Arr, b: Arr) => nn.relu(np.add(jax.lax.conv(x, w, [1, 1], 'VALID'), np.reshape(b, bias))));
+        break;
+      }
     }
     const call = () => f(...t.map((x) => x.ref));
     return {

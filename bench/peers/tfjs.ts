@@ -102,6 +102,26 @@ export class TfjsWebgpu implements Library {
       case 'softmax':
         run = () => tf.softmax(t[0]!);
         break;
+      case 'conv2d': {
+        // TF.js convolves NHWC with filters [k, k, in, out]: transposed once here, not timed
+        const x = tf.transpose(t[0]!, [0, 2, 3, 1]) as TF.Tensor4D;
+        const filter = tf.transpose(t[1]!, [2, 3, 1, 0]) as TF.Tensor4D;
+        t.push(x, filter);
+        const conv = () => tf.fused.conv2d({ x, filter, strides: 1, pad: 'valid', bias: t[2]!, activation: 'relu' });
+        return {
+          once: async () => {
+            const y = tf.tidy(() => tf.transpose(conv(), [0, 3, 1, 2])); // back to NCHW to compare
+            try {
+              return Float32Array.from(await y.data());
+            } finally {
+              y.dispose();
+            }
+          },
+          step: () => tf.tidy(() => void conv()),
+          sync: () => this.sync(),
+          dispose: () => t.forEach((v) => v.dispose()),
+        };
+      }
     }
     return {
       once: async () => {

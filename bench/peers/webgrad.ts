@@ -77,6 +77,9 @@ export class Webgrad implements Library {
       case 'softmax':
         run = () => e.softmax(t[0]!);
         break;
+      case 'conv2d':
+        run = () => e.conv2d(t[0]!, t[1]!, { bias: t[2]!, activation: 'relu' });
+        break;
     }
     return {
       once: async () => {

@@ -21,6 +21,8 @@ export {
   bceTargetGradCpu,
   binaryCrossEntropyCpu,
   ceTargetGradCpu,
+  binaryCrossEntropyWithLogitsCpu,
+  bceLogitsTargetGradCpu,
   mseLossCpu,
   mseTargetGradCpu,
   softmaxCrossEntropyCpu,
@@ -29,3 +31,7 @@ export {
   type LossResult,
 } from './loss';
 export { lossCheckCpu, optimizerUpdateCpu, type OptimizerMethod } from './optimizer';
+export { col2imCpu, conv2dDirectCpu, convOutSize, im2colCpu, type Conv2dGeometry } from './conv';
+export { pool2dCpu, pool2dGradCpu, type PoolKind, type PoolResult } from './pool';
+export { layerNormCpu, layerNormGradCpu, layerNormParamGradCpu, type LayerNormResult } from './norm';
+export { dropoutCpu, dropoutKeeps, dropoutScale, dropThreshold, pcg2dHash } from './dropout';

@@ -8,6 +8,8 @@
 //   binaryCrossEntropy:  (1/T) Σ_t Σ_i -d log p - (1-d) log(1-p),  p clamped to
 //                        [eps, 1-eps]; grad (p - d) / (p(1-p)) / T, see below
 //   softmaxCrossEntropy: (1/T) Σ_t -Σ_i d_i log softmax(z_t)_i     grad (softmax(z) - d)/T
+//   binaryCrossEntropyWithLogits: the mean over ALL T·K elements (PyTorch's and TF.js's
+//                        reduction) of the BCE of sigmoid(z), in a stable form; grad (σ(z) − d)/(TK)
 //
 // BCE at the clamp: inside (eps, 1-eps) the gradient is the exact derivative. Outside,
 // the clamped loss is flat, but we return the derivative at the clamp boundary,
@@ -85,6 +87,26 @@ export function binaryCrossEntropyCpu(
     grad[i] = (num / (pc * qc)) * invT;
   }
   return { loss: sum * invT, grad };
+}
+
+// (1/n) Σ max(z, 0) − z·d + log1p(e^−|z|) over all n = T·K elements;  grad (sigmoid(z) − d)/n
+// This is −d log σ(z) − (1−d) log(1 − σ(z)) rewritten so that no exp overflows and no log
+// sees 0: finite for every finite z (z = ±1e30 costs |z| or 0, not inf − inf).
+export function binaryCrossEntropyWithLogitsCpu(z: Vec, d: Vec, rows: number, cols: number): LossResult {
+  checkRows('binaryCrossEntropyWithLogitsCpu', rows, cols);
+  assertLength('binaryCrossEntropyWithLogitsCpu', 'z', z, rows * cols);
+  assertLength('binaryCrossEntropyWithLogitsCpu', 'd', d, rows * cols);
+  const invN = 1 / (rows * cols);
+  const grad = new Float64Array(rows * cols);
+  let sum = 0;
+  for (let i = 0; i < grad.length; i++) {
+    const zi = z[i]!;
+    const e = Math.exp(-Math.abs(zi)); // in (0, 1]
+    sum += Math.max(zi, 0) - zi * d[i]! + Math.log1p(e);
+    const sigmoid = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+    grad[i] = (sigmoid - d[i]!) * invN;
+  }
+  return { loss: sum * invN, grad };
 }
 
 // targets[t, :] = (1 - α)·onehot(labels[t]) + α/K   (or (1 - α)·d_t + α/K for given rows)
@@ -186,6 +208,11 @@ export function bceTargetGradCpu(p: Vec, g: number, rows: number, eps = 1e-7): V
     const logQ = pc < 0.5 ? Math.log1p(-pc) : Math.log(pi > 1 - eps ? eps : 1 - pc);
     return scale * (logQ - Math.log(pc));
   });
+}
+
+// dd = −g·z/n, the gradient of BCE with logits w.r.t. its targets (n = all elements)
+export function bceLogitsTargetGradCpu(z: Vec, g: number): Vec {
+  return z.map((zi) => (-g * zi) / z.length);
 }
 
 // dd = -g (1 - α) log softmax(z)/T, the softmax CE gradient w.r.t. dense targets

@@ -17,6 +17,10 @@ import loss from '../../shaders/loss.wgsl';
 import copy from '../../shaders/copy.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import finite from '../../shaders/finite.wgsl';
+import conv from '../../shaders/conv.wgsl';
+import pool from '../../shaders/pool.wgsl';
+import norm from '../../shaders/norm.wgsl';
+import dropout from '../../shaders/dropout.wgsl';
 
 export interface ShaderPart {
   file: string;
@@ -45,10 +49,14 @@ export const shaderFamilies = {
   optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
   matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
   softmax: [float, index, tree, rows, { file: 'softmax.wgsl', code: softmax }],
-  loss: [float, index, tree, rows, { file: 'loss.wgsl', code: loss }],
+  loss: [float, index, tree, rows, activation, { file: 'loss.wgsl', code: loss }],
   copy: [index, { file: 'copy.wgsl', code: copy }],
   gather: [float, index, { file: 'gather.wgsl', code: gather }],
   finite: [float, index, { file: 'finite.wgsl', code: finite }],
+  conv: [{ file: 'conv.wgsl', code: conv }],
+  pool: [float, { file: 'pool.wgsl', code: pool }],
+  norm: [index, tree, { file: 'norm.wgsl', code: norm }],
+  dropout: [index, { file: 'dropout.wgsl', code: dropout }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;

@@ -4,21 +4,23 @@
 
 import { createRng } from '../data/batches';
 
-/** How {@link initWeights} draws values: Glorot/Xavier uniform, He normal, or all zeros. */
-export type Initializer = 'glorot' | 'he' | 'zeros';
+/** How {@link initWeights} draws values: Glorot/Xavier uniform, He normal, standard normal
+ *  N(0, 1) (PyTorch's nn.Embedding), or all zeros. */
+export type Initializer = 'glorot' | 'he' | 'normal' | 'zeros';
 
-/** Values for a [fanOut, fanIn] weight matrix. */
-export function initWeights(kind: Initializer, fanIn: number, fanOut: number, seed: number): Float32Array {
+/** Values for a [fanOut, fanIn] weight matrix, or `count` values of a weight with those fans
+ *  (a conv weight [out, in, kh, kw]: fanIn = in·kh·kw, fanOut = out·kh·kw, as PyTorch). */
+export function initWeights(kind: Initializer, fanIn: number, fanOut: number, seed: number, count = fanIn * fanOut): Float32Array {
   const rng = createRng(seed);
-  const out = new Float32Array(fanIn * fanOut);
+  const out = new Float32Array(count);
   if (kind === 'zeros') return out;
   if (kind === 'glorot') {
     // U(-a, a) with a = sqrt(6 / (fanIn + fanOut))  (Glorot & Bengio 2010)
     const a = Math.sqrt(6 / (fanIn + fanOut));
     for (let i = 0; i < out.length; i++) out[i] = (2 * rng.next() - 1) * a;
   } else {
-    // N(0, 2 / fanIn)  (He et al. 2015)
-    const s = Math.sqrt(2 / fanIn);
+    // N(0, 2 / fanIn)  (He et al. 2015), or N(0, 1)
+    const s = kind === 'normal' ? 1 : Math.sqrt(2 / fanIn);
     for (let i = 0; i < out.length; i++) out[i] = rng.normal() * s;
   }
   return out;

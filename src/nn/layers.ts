@@ -1,24 +1,64 @@
 // Layers and the sequential model. A dense layer computes the lectures' affine map
 // z = W·y + b batch-major: Z = X·Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear), then
-// an optional scalar activation. Parameters are created when the model is built on an engine.
+// an optional scalar activation. Image layers (conv2d, pooling) take NCHW batches. Every
+// layer mirrors a PyTorch module (or two, when an activation is fused), so the parameter
+// names of a model are those of the same nn.Sequential's state_dict. Parameters are created
+// when the model is built on an engine.
 
 import type { Engine } from '../engine';
 import type { ActivationKind } from '../cpu/activation';
-import { fmt, type Tensor } from '../ops/tensor';
+import { pcg2dHash } from '../cpu/dropout';
+import { fmt, shapeSize, type Shape, type Tensor } from '../ops/tensor';
+import { pair, type Pair } from '../ops/conv';
 import type { NamedTensor } from '../io/safetensors';
 import { initWeights, type Initializer } from './init';
 
-/** A layer before it has parameters: what {@link sequential} takes; {@link dense} and
- *  {@link activationLayer} make them. */
+/** A layer before it has parameters: what {@link sequential} takes; {@link dense},
+ *  {@link conv2d}, {@link maxPool2d}, ... make them. */
 export interface LayerSpec {
   /** What the layer computes. */
-  readonly kind: 'dense' | 'activation';
-  /** Number of modules the layer corresponds to in a PyTorch nn.Sequential (for names). */
-  readonly torchModules: number;
+  readonly kind: 'dense' | 'activation' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'flatten' | 'layerNorm' | 'dropout' | 'embedding';
+  /** The PyTorch modules the layer is, in order (a fused activation is its own module): they
+   *  number the parameters as nn.Sequential does, and let PyTorch rebuild the model. */
+  readonly torch: readonly TorchModule[];
   /** Output features, when the layer changes them (dense). */
   readonly outFeatures?: number;
   /** Creates the layer's parameters on `e`, initialised from `seed`. */
   build(e: Engine, seed: number): BuiltLayer;
+}
+
+/** A torch.nn module by class name and constructor keyword arguments (e.g. Conv2d with
+ *  in_channels, out_channels, kernel_size, ...). */
+export interface TorchModule {
+  /** The class name in torch.nn, e.g. 'Conv2d'. */
+  type: string;
+  /** Its constructor's keyword arguments. */
+  args: Record<string, number | boolean | number[]>;
+}
+
+const TORCH_ACTIVATIONS: Record<ActivationKind, string> = {
+  identity: 'Identity', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leakyRelu: 'LeakyReLU', softplus: 'Softplus',
+};
+
+/** The module of an activation (LeakyReLU carries its slope). */
+function torchActivation(kind: ActivationKind, alpha = 0.01): TorchModule {
+  return { type: TORCH_ACTIVATIONS[kind], args: kind === 'leakyRelu' ? { negative_slope: alpha } : {} };
+}
+
+/** A layer's own module followed by its fused activation's, if any. */
+function withActivation(module: TorchModule, kind: ActivationKind, alpha?: number): TorchModule[] {
+  return kind === 'identity' ? [module] : [module, torchActivation(kind, alpha)];
+}
+
+/** How a forward pass runs: dropout is active only while training, with a mask drawn from
+ *  the step's seed (and the layer's index, so two dropout layers differ). */
+export interface ForwardMode {
+  /** Whether this is a training step (dropout active). */
+  training: boolean;
+  /** The step's dropout seed. */
+  seed: number;
+  /** The layer's index in the model. */
+  layer: number;
 }
 
 /** A layer with its parameters, made by {@link LayerSpec.build}. */
@@ -26,7 +66,7 @@ export interface BuiltLayer {
   /** Parameters in a fixed order, with PyTorch-style local names ('weight', 'bias'). */
   readonly params: NamedParam[];
   /** The layer's output for a batch `x`. */
-  forward(e: Engine, x: Tensor): Tensor;
+  forward(e: Engine, x: Tensor, mode: ForwardMode): Tensor;
 }
 
 /** A parameter and its PyTorch-style name. */
@@ -37,7 +77,7 @@ export interface NamedParam {
   tensor: Tensor;
 }
 
-/** Options of {@link dense}. */
+/** Options of {@link dense} (and of {@link conv2d}). */
 export interface DenseOptions {
   /** Applied after the affine map, fused into the same kernel (default 'identity'). */
   activation?: ActivationKind;
@@ -64,11 +104,11 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   }
   const activation = opts.activation ?? 'identity';
   checkActivation('dense', activation);
-  const init = opts.init ?? (activation === 'relu' || activation === 'leakyRelu' ? 'he' : 'glorot');
+  const init = defaultInit(activation, opts.init);
   const hasBias = opts.bias ?? true;
   return {
     kind: 'dense',
-    torchModules: activation === 'identity' ? 1 : 2,
+    torch: withActivation({ type: 'Linear', args: { in_features: inFeatures, out_features: outFeatures, bias: hasBias } }, activation, opts.alpha),
     outFeatures,
     build(e, seed) {
       const weight = e.tensor(initWeights(init, inFeatures, outFeatures, seed), [outFeatures, inFeatures]);
@@ -88,12 +128,169 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   };
 }
 
+function defaultInit(activation: ActivationKind, init: Initializer | undefined): Initializer {
+  return init ?? (activation === 'relu' || activation === 'leakyRelu' ? 'he' : 'glorot');
+}
+
+function positiveInts(layer: string, values: Record<string, number>): void {
+  for (const [n, v] of Object.entries(values)) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${layer}: ${n} must be a positive integer, got ${v}`);
+  }
+}
+
+function expectRank4(layer: string, x: Tensor, channels?: number): void {
+  if (x.rank !== 4 || (channels !== undefined && x.shape[1] !== channels)) {
+    throw new Error(`${layer}: input has shape ${fmt(x.shape)}, expected NCHW [batch, ${channels ?? 'C'}, H, W]`);
+  }
+}
+
+/** Options of {@link conv2d}: those of {@link dense} plus the window's. */
+export interface Conv2dLayerOptions extends DenseOptions {
+  /** Step between windows, n or [h, w] (default 1). */
+  stride?: Pair;
+  /** Zeros added on each side, n or [h, w] (default 0). */
+  padding?: Pair;
+  /** Spacing between kernel taps, n or [h, w] (default 1). */
+  dilation?: Pair;
+}
+
+/** A 2-D convolution with `inChannels` → `outChannels` and a kernel (n or [h, w]): PyTorch's
+ *  nn.Conv2d (weight [out, in, kh, kw], bias [out]), then an optional activation. */
+export function conv2d(inChannels: number, outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}): LayerSpec {
+  positiveInts('conv2d', { inChannels, outChannels });
+  const [kh, kw] = pair('conv2d', 'kernel', kernel, 1);
+  const activation = opts.activation ?? 'identity';
+  checkActivation('conv2d', activation);
+  const hasBias = opts.bias ?? true;
+  const name = `conv2d(${inChannels}, ${outChannels}, [${kh}, ${kw}])`;
+  return {
+    kind: 'conv2d',
+    torch: withActivation(
+      {
+        type: 'Conv2d',
+        args: {
+          in_channels: inChannels, out_channels: outChannels, kernel_size: [kh, kw], bias: hasBias,
+          stride: pair('conv2d', 'stride', opts.stride ?? 1, 1), padding: pair('conv2d', 'padding', opts.padding ?? 0, 0),
+          dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
+        },
+      },
+      activation,
+      opts.alpha,
+    ),
+    build(e, seed) {
+      const init = defaultInit(activation, opts.init);
+      const values = initWeights(init, inChannels * kh * kw, outChannels * kh * kw, seed, outChannels * inChannels * kh * kw);
+      const weight = e.tensor(values, [outChannels, inChannels, kh, kw]);
+      const params = [{ name: 'weight', tensor: weight }];
+      const bias = hasBias ? e.zeros([outChannels]) : undefined;
+      if (bias) params.push({ name: 'bias', tensor: bias });
+      return {
+        params,
+        forward(eng, x) {
+          expectRank4(name, x, inChannels);
+          return eng.conv2d(x, weight, { bias, stride: opts.stride, padding: opts.padding, dilation: opts.dilation, activation, alpha: opts.alpha });
+        },
+      };
+    },
+  };
+}
+
+function poolLayer(kind: 'maxPool2d' | 'avgPool2d', kernel: Pair, stride?: Pair): LayerSpec {
+  const k = pair(kind, 'kernel', kernel, 1);
+  const s = pair(kind, 'stride', stride ?? k, 1);
+  return {
+    kind,
+    torch: [{ type: kind === 'maxPool2d' ? 'MaxPool2d' : 'AvgPool2d', args: { kernel_size: k, stride: s } }],
+    build: () => ({
+      params: [],
+      forward(e, x) {
+        expectRank4(kind, x);
+        return kind === 'maxPool2d' ? e.maxPool2d(x, { kernel: k, stride: s }) : e.avgPool2d(x, { kernel: k, stride: s });
+      },
+    }),
+  };
+}
+
+/** nn.MaxPool2d(kernel, stride = kernel) */
+export function maxPool2d(kernel: Pair, stride?: Pair): LayerSpec {
+  return poolLayer('maxPool2d', kernel, stride);
+}
+
+/** nn.AvgPool2d(kernel, stride = kernel) */
+export function avgPool2d(kernel: Pair, stride?: Pair): LayerSpec {
+  return poolLayer('avgPool2d', kernel, stride);
+}
+
+/** nn.Flatten(): [batch, ...] → [batch, product of the rest] (row-major, so NCHW flattens in
+ *  PyTorch's order and a following dense layer's weights match). */
+export function flatten(): LayerSpec {
+  return {
+    kind: 'flatten',
+    torch: [{ type: 'Flatten', args: {} }],
+    build: () => ({
+      params: [],
+      forward(e, x) {
+        if (x.rank < 1) throw new Error(`flatten: input must have a batch axis, got shape ${fmt(x.shape)}`);
+        return e.reshape(x, [x.shape[0]!, shapeSize(x.shape.slice(1))]);
+      },
+    }),
+  };
+}
+
+/** nn.LayerNorm(features): normalizes the last axis, then weight (γ, ones) and bias (β, zeros). */
+export function layerNorm(features: number, opts: { eps?: number } = {}): LayerSpec {
+  positiveInts('layerNorm', { features });
+  return {
+    kind: 'layerNorm',
+    torch: [{ type: 'LayerNorm', args: { normalized_shape: [features], eps: opts.eps ?? 1e-5 } }],
+    build(e) {
+      const gamma = e.tensor(new Float32Array(features).fill(1), [features]);
+      const beta = e.zeros([features]);
+      return {
+        params: [{ name: 'weight', tensor: gamma }, { name: 'bias', tensor: beta }],
+        forward(eng, x) {
+          if (x.shape[x.rank - 1] !== features) throw new Error(`layerNorm(${features}): input has shape ${fmt(x.shape)}, expected [..., ${features}]`);
+          return eng.layerNorm(x, gamma, beta, { eps: opts.eps });
+        },
+      };
+    },
+  };
+}
+
+/** nn.Dropout(rate): inverted dropout while training (fit's steps), the identity otherwise. */
+export function dropout(rate: number): LayerSpec {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be a number in [0, 1), got ${String(rate)}`);
+  return {
+    kind: 'dropout',
+    torch: [{ type: 'Dropout', args: { p: rate } }],
+    build: () => ({
+      params: [],
+      forward: (e, x, mode) => e.dropout(x, rate, { seed: pcg2dHash(mode.layer, mode.seed), training: mode.training }),
+    }),
+  };
+}
+
+/** nn.Embedding(vocab, dim): a table `weight` [vocab, dim] (initialised N(0, 1)); a batch of
+ *  token indices (a tensor of integral values in [0, vocab), any shape) becomes their rows,
+ *  shape [...indices.shape, dim]. The gradient adds each row's uses (gather's scatter-add). */
+export function embedding(vocab: number, dim: number): LayerSpec {
+  positiveInts('embedding', { vocab, dim });
+  return {
+    kind: 'embedding',
+    torch: [{ type: 'Embedding', args: { num_embeddings: vocab, embedding_dim: dim } }],
+    build(e, seed) {
+      const weight = e.tensor(initWeights('normal', vocab, dim, seed), [vocab, dim]);
+      return { params: [{ name: 'weight', tensor: weight }], forward: (eng, x) => eng.gather(weight, x, 0) };
+    },
+  };
+}
+
 /** A standalone activation layer (`alpha`: the leakyRelu slope). */
 export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   checkActivation('activationLayer', kind);
   return {
     kind: 'activation',
-    torchModules: 1,
+    torch: [torchActivation(kind, alpha)],
     build: () => ({
       params: [],
       forward: (e, x) => {
@@ -110,16 +307,42 @@ export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   };
 }
 
+/** Options of {@link sequential}. */
+export interface SequentialOptions {
+  /** The shape of one example, e.g. [1, 28, 28] for a conv net on MNIST: fit and evaluate
+   *  give the model batches of [batch, ...inputShape]. Default: [features] (flat rows). */
+  inputShape?: Shape;
+}
+
 /** Layers applied one after the other; made by {@link sequential}. Call
  *  {@link Sequential.build} before using it. */
 export class Sequential {
   private built: { engine: Engine; layers: BuiltLayer[] } | null = null;
+  /** The shape of one example, if given (see {@link SequentialOptions.inputShape}). */
+  readonly inputShape?: Shape;
 
   constructor(
     /** The layers, first to last. */
     readonly layers: readonly LayerSpec[],
+    opts: SequentialOptions = {},
   ) {
     if (layers.length === 0) throw new Error('sequential: needs at least one layer');
+    if (opts.inputShape !== undefined) {
+      const s = opts.inputShape;
+      if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d >= 1)) {
+        throw new Error(`sequential: inputShape must be a non-empty array of positive integers, got ${JSON.stringify(s)}`);
+      }
+      this.inputShape = [...s];
+    }
+  }
+
+  /** The shape of a batch of `batch` examples of `features` values each. */
+  batchShape(batch: number, features: number): Shape {
+    if (!this.inputShape) return [batch, features];
+    if (shapeSize(this.inputShape) !== features) {
+      throw new Error(`sequential: inputShape ${fmt(this.inputShape)} holds ${shapeSize(this.inputShape)} values, but the examples have ${features}`);
+    }
+    return [batch, ...this.inputShape];
   }
 
   /** Creates the parameters on `e`, each layer seeded from `seed` (reproducible). */
@@ -155,9 +378,14 @@ export class Sequential {
     let index = 0;
     this.b.layers.forEach((l, i) => {
       for (const p of l.params) out.push({ name: `${index}.${p.name}`, tensor: p.tensor });
-      index += this.layers[i]!.torchModules;
+      index += this.layers[i]!.torch.length;
     });
     return out;
+  }
+
+  /** The same model as torch.nn modules, in nn.Sequential order (see TorchModule). */
+  torchModules(): TorchModule[] {
+    return this.layers.flatMap((l) => l.torch);
   }
 
   /** Parameter values by PyTorch-style name, shapes as stored ([out, in] for weights). */
@@ -183,11 +411,16 @@ export class Sequential {
     for (const { name, tensor } of named) this.engine.write(tensor, tensors[name]!.data);
   }
 
-  /** The model's output for a batch `x` ([batch, features]). */
-  forward(x: Tensor): Tensor {
+  /** The model applied to a batch; `training` turns dropout on, with masks drawn from `seed`
+   *  (fit passes a new seed every step). Default: inference (dropout off). */
+  forward(x: Tensor, opts: { training?: boolean; seed?: number } = {}): Tensor {
     const { engine, layers } = this.b;
+    const training = opts.training ?? false;
+    const seed = opts.seed ?? 0;
     let h = x;
-    for (const l of layers) h = l.forward(engine, h);
+    layers.forEach((l, layer) => {
+      h = l.forward(engine, h, { training, seed, layer });
+    });
     return h;
   }
 
@@ -199,7 +432,8 @@ export class Sequential {
 }
 
 /** A model of `layers` applied in order, e.g.
- *  `sequential([dense(784, 128, { activation: 'relu' }), dense(128, 10)]).build(e, seed)`. */
-export function sequential(layers: LayerSpec[]): Sequential {
-  return new Sequential(layers);
+ *  `sequential([dense(784, 128, { activation: 'relu' }), dense(128, 10)]).build(e, seed)`;
+ *  `opts.inputShape` ([C, H, W] for a conv net) shapes the batches fit and evaluate pass. */
+export function sequential(layers: LayerSpec[], opts: SequentialOptions = {}): Sequential {
+  return new Sequential(layers, opts);
 }

@@ -13,6 +13,9 @@ export type Targets = Tensor | Int32Array;
 export interface Loss {
   /** The loss's name, e.g. 'softmaxCrossEntropy'. */
   readonly name: string;
+  /** The loss takes raw scores (logits): a one-column output predicts class 1 when it is
+   *  above 0, not above 0.5 (a probability). */
+  readonly logits?: boolean;
   /** The model's output is passed through this loss as logits (softmax CE), probabilities
    *  (binary CE) or values (mse). */
   compute(e: Engine, output: Tensor, targets: Targets): Tensor;
@@ -53,6 +56,12 @@ export function mse(): Loss {
 /** (1/T) Σ_t Σ_i −d log p − (1−d) log(1−p), p = sigmoid(output) taken by the caller's model. */
 export function binaryCrossEntropy(): Loss {
   return { name: 'binaryCrossEntropy', compute: (e, p, d) => withTargets(e, p, d, (t) => e.binaryCrossEntropy(p, t)) };
+}
+
+/** The mean over all elements of the BCE of sigmoid(z), computed from the logits z (stable for
+ *  any z): a one-column output scores class 1 of two; several columns are independent labels. */
+export function binaryCrossEntropyWithLogits(): Loss {
+  return { name: 'binaryCrossEntropyWithLogits', logits: true, compute: (e, z, d) => e.binaryCrossEntropyWithLogits(z, tensorTargets(e, z, d)) };
 }
 
 /** (1/T) Σ_t −Σ_i d_i log softmax(z_t)_i, targets optionally smoothed by α. */

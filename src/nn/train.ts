@@ -7,6 +7,7 @@
 import type { Engine } from '../engine';
 import type { Split } from '../data/dataset';
 import { batches, batchCount, createRng } from '../data/batches';
+import { pcg2dHash } from '../cpu/dropout';
 import { TrainingStep } from '../schedule/step';
 import { fmt, type Tensor } from '../ops/tensor';
 import type { Sequential } from './layers';
@@ -89,8 +90,10 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
   const names = model.namedParams().map((p) => p.name);
   let x: Tensor | null = null;
   let labels: Int32Array = new Int32Array(0);
+  let dropoutSeed = 0;
   const lossSum = e.zeros([1]);
-  const step = new TrainingStep(e, () => opts.loss.compute(e, model.forward(x!), labels), optimizer, lossSum);
+  const forward = () => model.forward(x!, { training: true, seed: dropoutSeed });
+  const step = new TrainingStep(e, () => opts.loss.compute(e, forward(), labels), optimizer, lossSum);
   const epochs: EpochInfo[] = [];
   let steps = 0;
   // onStep runs in step order: a read step's callback waits for its loss, and every later
@@ -124,9 +127,10 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
       e.write(lossSum, [0]);
       let epochSteps = 0;
       for (const batch of batches(data, opts.batchSize, { shuffle: true, rng })) {
-        x = e.tensor(batch.x, [batch.size, data.features]);
+        x = e.tensor(batch.x, model.batchShape(batch.size, data.features));
         labels = batch.labels;
         steps++;
+        dropoutSeed = pcg2dHash(steps, opts.seed ?? 1); // a new dropout mask every step
         epochSteps++;
         const s = steps;
         const read = s % lossEvery === 0 || s === 1;
@@ -178,15 +182,16 @@ export interface Evaluation {
   accuracy: number;
 }
 
-/** Mean loss and classification accuracy over a split: the arg-max of the output, or for a
- *  one-column output (a sigmoid probability) whether it is above 0.5. */
+/** Mean loss and classification accuracy over a split (dropout off): the arg-max of the output,
+ *  or for a one-column output whether it is above 0.5 (a sigmoid probability) or above 0
+ *  (a logit, for a loss that takes logits). */
 export async function evaluate(model: Sequential, data: Split, loss: Loss, batchSize = 500): Promise<Evaluation> {
   const e = model.engine;
   let lossSum = 0;
   let correct = 0;
   for (const batch of batches(data, batchSize, { shuffle: false })) {
     const { l, y } = e.tidy(() => {
-      const y = model.forward(e.tensor(batch.x, [batch.size, data.features]));
+      const y = model.forward(e.tensor(batch.x, model.batchShape(batch.size, data.features)));
       return { l: loss.compute(e, y, batch.labels), y };
     });
     const [lv, o] = await Promise.all([l.read(), y.read()]).finally(() => {
@@ -196,8 +201,9 @@ export async function evaluate(model: Sequential, data: Split, loss: Loss, batch
     lossSum += lv[0]! * batch.size;
     const k = o.length / batch.size;
     if (k === 1) {
-      // One output column: a probability of class 1 (sigmoid + binary cross-entropy).
-      for (let r = 0; r < batch.size; r++) if (Number(o[r]! > 0.5) === batch.labels[r]) correct++;
+      // One output column: a probability of class 1 (sigmoid + binary cross-entropy) or its logit.
+      const threshold = loss.logits ? 0 : 0.5;
+      for (let r = 0; r < batch.size; r++) if (Number(o[r]! > threshold) === batch.labels[r]) correct++;
       continue;
     }
     for (let r = 0; r < batch.size; r++) {

@@ -9,6 +9,8 @@
 import {
   bceTargetGradCpu,
   binaryCrossEntropyCpu,
+  binaryCrossEntropyWithLogitsCpu,
+  bceLogitsTargetGradCpu,
   ceTargetGradCpu,
   mseLossCpu,
   mseTargetGradCpu,
@@ -67,13 +69,15 @@ function checkLabelSmoothing(op: string, alpha: unknown): number {
 interface LossUniforms {
   alpha?: number;
   dense?: boolean;
+  /** The gradient's scale (default 1/T, the mean over rows). */
+  invT?: number;
 }
 
 /** Row kernel (divergences + gradient), then the mean of the rows with reduce_sum. */
 function lossGpu(q: CommandQueue, kernel: KernelName, [x, d]: GPUBuffer[], [value, grad, rowLoss]: GPUBuffer[], shape: Shape, u: LossUniforms = {}): void {
   const view = rowView(shape);
   const overrides: Overrides = u.dense === undefined ? {} : { dense_labels: u.dense };
-  dispatchRows(q, kernel, view, { inv_t: 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, { x: x!, d: d!, grad: grad!, row_loss: rowLoss! }, overrides);
+  dispatchRows(q, kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, { x: x!, d: d!, grad: grad!, row_loss: rowLoss! }, overrides);
   q.dispatch({
     kernel: 'reduce.reduce_sum',
     overrides: { workgroup_size: REDUCE_WORKGROUP },
@@ -144,16 +148,34 @@ export const softmaxCrossEntropy: OpDef<CrossEntropyAttrs> = {
   ],
 };
 
+/** (1/n) Σ max(z, 0) − z·d + log1p(e^−|z|) over all n elements: BCE of sigmoid(z), stable for
+ *  any z (PyTorch's BCEWithLogitsLoss, mean reduction). Per-row values are row means. */
+export const binaryCrossEntropyWithLogits: OpDef<NoAttrs> = {
+  name: 'binaryCrossEntropyWithLogits',
+  outputs([z, d]) {
+    sameShape('binaryCrossEntropyWithLogits', ['z', 'd'], z!, d!);
+    if (shapeSize(z!) === 0) throw new Error(`binaryCrossEntropyWithLogits: z ${fmt(z!)} is empty; the mean over 0 elements is undefined`);
+    return [[], z!, [rowsOf('binaryCrossEntropyWithLogits', z!).rows]];
+  },
+  cpu: ([z, d], [s]) => withRowLosses(binaryCrossEntropyWithLogitsCpu, z!, d!, rowView(s!).rows, rowView(s!).cols),
+  gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.bce_logits_rows', ins, outs, s!, { invT: 1 / shapeSize(s!) }),
+  // aux = (σ(z) − d)/n:  dz = g·aux,  dd = −g·z/n
+  backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad }) => [
+    needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
+    needsGrad[1] ? ops.run1('bceLogitsTargetGrad', [z!, dy], {}) : null,
+  ],
+};
+
 // ---- gradients with respect to the targets ------------------------------------------------
 
-function elementwiseGpu(q: CommandQueue, kernel: KernelName, [x, g]: GPUBuffer[], [out]: GPUBuffer[], s: Shape): void {
+function elementwiseGpu(q: CommandQueue, kernel: KernelName, [x, g]: GPUBuffer[], [out]: GPUBuffer[], s: Shape, invT = 1 / Math.max(rowView(s).rows, 1)): void {
   const { rows, cols } = rowView(s);
   const n = shapeSize(s);
   if (n === 0) return;
   q.dispatch({
     kernel,
     overrides: { workgroup_size: ELEMENTWISE_WORKGROUP },
-    uniforms: { rows, cols, inv_t: 1 / Math.max(rows, 1), alpha: 0, eps: BCE_EPS },
+    uniforms: { rows, cols, inv_t: invT, alpha: 0, eps: BCE_EPS },
     bindings: { x: x!, g: g!, out: out! },
     workgroups: grid1d(n, ELEMENTWISE_WORKGROUP),
   });
@@ -181,6 +203,15 @@ export const bceTargetGrad: OpDef<NoAttrs> = {
   outputs: ([p, g]) => scalarGrad('bceTargetGrad', p!, g!),
   cpu: ([p, g], [s]) => [bceTargetGradCpu(p!, g![0]!, rowView(s!).rows, BCE_EPS)],
   gpu: (q, ins, outs, [s]) => elementwiseGpu(q, 'loss.bce_target_grad', ins, outs, s!),
+  backward: TARGET_GRAD,
+};
+
+/** dd = −g·z/n, the gradient of BCE with logits w.r.t. the target. */
+export const bceLogitsTargetGrad: OpDef<NoAttrs> = {
+  name: 'bceLogitsTargetGrad',
+  outputs: ([z, g]) => scalarGrad('bceLogitsTargetGrad', z!, g!),
+  cpu: ([z, g]) => [bceLogitsTargetGradCpu(z!, g![0]!)],
+  gpu: (q, ins, outs, [s]) => elementwiseGpu(q, 'loss.bce_logits_target_grad', ins, outs, s!, 1 / shapeSize(s!)),
   backward: TARGET_GRAD,
 };
 

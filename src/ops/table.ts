@@ -13,8 +13,12 @@ import { broadcastAxis, centeredGrad, logSumExp, max, maxGrad, mean, min, sum, v
 import { concat, copy, pad, reshape, slice, stack, transpose } from './shape';
 import { gather, oneHot, scatterAdd } from './gather';
 import { logSoftmax, logSoftmaxGrad, softmax, softmaxJvp, softmaxJvpGradY } from './softmax';
-import { bceTargetGrad, binaryCrossEntropy, ceTargetGrad, mseLoss, mseTargetGrad, softmaxCrossEntropy } from './loss';
+import { bceLogitsTargetGrad, bceTargetGrad, binaryCrossEntropy, binaryCrossEntropyWithLogits, ceTargetGrad, mseLoss, mseTargetGrad, softmaxCrossEntropy } from './loss';
 import { lossCheck, optimizerUpdate } from './optimizer';
+import { col2im, im2col } from './conv';
+import { pool2d, pool2dGrad } from './pool';
+import { layerNorm, layerNormGrad, layerNormParamGrad } from './norm';
+import { dropout } from './dropout';
 
 export const opTable = {
   // elementwise (binary ops broadcast)
@@ -33,6 +37,9 @@ export const opTable = {
   softmax, logSoftmax, softmaxJvp, softmaxJvpGradY, logSoftmaxGrad,
   // losses
   mseLoss, binaryCrossEntropy, softmaxCrossEntropy, mseTargetGrad, bceTargetGrad, ceTargetGrad,
+  binaryCrossEntropyWithLogits, bceLogitsTargetGrad,
+  // convolution (im2col + matmul + layout), pooling, normalization, dropout
+  im2col, col2im, pool2d, pool2dGrad, layerNorm, layerNormGrad, layerNormParamGrad, dropout,
 };
 
 /** In-place updates (not differentiable, never recorded). */
