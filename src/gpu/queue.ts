@@ -6,6 +6,7 @@
 import type { BufferPool } from './pool';
 import { sizeClass } from './pool';
 import type { KernelName, KernelRegistry, Overrides } from './kernels';
+import { gpuWait } from './wait';
 
 export interface DispatchSpec {
   kernel: KernelName;
@@ -159,8 +160,10 @@ export class CommandQueue {
     beforeSubmit?.();
     this.flush();
     this.counters.readbacks++;
-    await this.check();
-    await staging.mapAsync(GPUMapMode.READ, 0, size);
+    await gpuWait(async () => {
+      await this.check();
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    });
     const out = new Float32Array(bytes / 4);
     out.set(new Float32Array(staging.getMappedRange(0, out.byteLength === 0 ? 0 : Math.ceil(bytes / 4) * 4), 0, out.length));
     staging.unmap();
@@ -182,8 +185,10 @@ export class CommandQueue {
   /** Waits until the GPU has finished everything submitted. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    await this.check();
+    await gpuWait(async () => {
+      await this.device.queue.onSubmittedWorkDone();
+      await this.check();
+    });
   }
 
   private uniformBuffer(kernel: string, bytes: Uint8Array): GPUBuffer {
