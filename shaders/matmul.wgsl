@@ -1,6 +1,8 @@
 // matmul: batched matrix product with a fused bias + activation epilogue.
 //
-//   C[z] = act(op(A[z]) · op(B[z]) + bias)        z = 0 .. batch-1
+//   C[z] = act(op(A[z]) · op(B[z]) + bias)        z = 0 .. batch-1   (splits = 1)
+//   P[z, s] = op(A[z])[:, Ks] · op(B[z])[Ks, :]    (splits > 1: split s of K, no epilogue;
+//            Ks = [s·k_chunk, min(K, (s+1)·k_chunk)); matmul_splitk.wgsl sums the splits)
 //   op(A) = A, or Aᵀ when transpose_a;  op(B) = B, or Bᵀ when transpose_b
 //   op(A[z]) is [M, K], op(B[z]) is [K, N], C[z] is [M, N]; everything row-major f32.
 //
@@ -10,7 +12,7 @@
 //   1 a     storage, read        [batchA, M, K], or [batchA, K, M] when transpose_a
 //   2 b     storage, read        [batchB, K, N], or [batchB, N, K] when transpose_b
 //   3 bias  storage, read        [N]; read only when has_bias (bind any 4-byte buffer otherwise)
-//   4 c     storage, read_write  [batch, M, N]
+//   4 c     storage, read_write  [batch, splits, M, N]
 //
 // Overrides:
 //   transpose_a, transpose_b, has_bias  as above
@@ -27,8 +29,10 @@
 //   mat2x4 accumulators because a loop over a private array ran several times slower on
 //   SwiftShader (a dynamically indexed private array becomes per-lane gathers).
 //
-// Dispatch: workgroups (ceil(N / (wg_x * TILE_N)), ceil(M / (wg_y * TILE_M)), batch)
-//           = (ceil(N / (8 * wg_x)), ceil(M / (16 * wg_y)), batch).
+// Dispatch: workgroups (ceil(N / (wg_x * TILE_N)), ceil(M / (wg_y * TILE_M)), batch * splits)
+//           = (ceil(N / (8 * wg_x)), ceil(M / (16 * wg_y)), batch * splits).
+// This is the clamped scalar path: it takes every shape and layout. matmul_vec4.wgsl is
+// faster on SwiftShader where K and the contiguous axes allow vec4 loads.
 //
 // Design: each invocation accumulates a 16 x 8 tile of C in private variables and walks K
 // once, loading 16 values of op(A) and 8 of op(B) per k step for 128 multiply-adds; no
@@ -66,6 +70,8 @@ struct Dims {
   a_batch_stride: u32,
   b_batch_stride: u32,
   alpha: f32,
+  splits: u32,
+  k_chunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -123,7 +129,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     dy = wg_y;
     dx = wg_x;
   }
-  if (row0 >= M || col0 >= N || wid.z >= dims.batch) { return; }
+  let z = wid.z / dims.splits;
+  let k0 = (wid.z % dims.splits) * dims.k_chunk;
+  let k1 = min(K, k0 + dims.k_chunk);
+  if (row0 >= M || col0 >= N || z >= dims.batch) { return; }
 
   // op(A)[i, k] = a[a_off + i * a_rs + k * a_ks] and op(B)[k, j] = b[b_off + j * b_cs + k * b_ks].
   var a_rs = K;
@@ -132,8 +141,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var b_cs = 1u;
   var b_ks = N;
   if (transpose_b) { b_cs = K; b_ks = 1u; }
-  let a_off = wid.z * dims.a_batch_stride;
-  let b_off = wid.z * dims.b_batch_stride;
+  let a_off = z * dims.a_batch_stride;
+  let b_off = z * dims.b_batch_stride;
   let m1 = M - 1u;
   let n1 = N - 1u;
 
@@ -181,9 +190,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc14 = mat2x4<f32>();
   var acc15 = mat2x4<f32>();
 
-  var ak = 0u;  // k * a_ks
-  var bk = 0u;  // k * b_ks
-  for (var k = 0u; k < K; k++) {
+  var ak = k0 * a_ks;  // k * a_ks
+  var bk = k0 * b_ks;  // k * b_ks
+  for (var k = k0; k < k1; k++) {
     // Row k of op(B) restricted to the tile's 8 columns, times op(A)[i, k] for each tile row i.
     let bk_row = mat2x4<f32>(b[bj0 + bk], b[bj1 + bk], b[bj2 + bk], b[bj3 + bk],
                              b[bj4 + bk], b[bj5 + bk], b[bj6 + bk], b[bj7 + bk]);

@@ -6,6 +6,7 @@ import { acquireDevice, formatAdapter, type AdapterReport, type GpuDevice } from
 import { KernelRegistry } from './gpu/kernels';
 import { BufferPool, type PoolStats } from './gpu/pool';
 import { CommandQueue, type QueueCounters } from './gpu/queue';
+import { KernelChoices, checkProfileOption, resolveProfile, type KernelProfile, type KernelUse, type ProfileOption } from './gpu/profile';
 import { backward, Tape } from './autograd/tape';
 import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
@@ -28,12 +29,18 @@ export interface EngineOptions {
   precision?: 'f32' | 'f64';
   /** Subgradient of relu at exactly 0: 0 (default, as PyTorch and TF.js) or 1 (lectures). */
   reluGradAtZero?: 0 | 1;
+  /** WebGPU only: the kernel variants to run. 'auto' (default) picks from the adapter's info;
+   *  'software', 'integrated', 'discrete' force that class's table (src/gpu/profile.ts); a
+   *  KernelProfile object is used as given (experiments, tests of single variants). */
+  profile?: ProfileOption | KernelProfile;
 }
 
 export interface EngineStats {
   pool: PoolStats | null;
   queue: QueueCounters;
   liveTensors: number;
+  /** Kernel family -> the variants used so far, with their tile / workgroup parameters. */
+  kernels: Record<string, KernelUse[]>;
 }
 
 interface GpuState {
@@ -62,7 +69,7 @@ export class Engine implements OpRunner {
     if (gpu) {
       const kernels = new KernelRegistry(gpu.device);
       const pool = new BufferPool(gpu.device);
-      this.gpuState = { gpu, pool, queue: new CommandQueue(gpu.device, kernels, pool, options.debug ?? false, gpu.report.isSoftware) };
+      this.gpuState = { gpu, pool, queue: new CommandQueue(gpu.device, kernels, pool, options.debug ?? false, new KernelChoices(resolveProfile(options.profile, gpu.report), gpu.device.features)) };
       void gpu.device.lost.then((info) => {
         this.fatal ??= new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`);
       });
@@ -86,6 +93,12 @@ export class Engine implements OpRunner {
 
   get device(): GPUDevice | null {
     return this.gpuState?.gpu.device ?? null;
+  }
+
+  /** The kernel profile in effect ('auto' resolved: 'software', 'integrated' or 'discrete';
+   *  a custom table's name), or null on the CPU backend. */
+  get kernelProfile(): string | null {
+    return this.gpuState?.queue.choices.profile.name ?? null;
   }
 
   // ---- tensors -----------------------------------------------------------------------
@@ -390,6 +403,7 @@ export class Engine implements OpRunner {
       pool: this.gpuState?.pool.counters ?? null,
       queue: { ...(this.gpuState?.queue.counters ?? this.cpuCounters) },
       liveTensors: this.live.size,
+      kernels: this.gpuState?.queue.choices.report() ?? {},
     };
   }
 
@@ -483,5 +497,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     throw new Error(`createEngine: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
   }
   if (backend === 'cpu') return new Engine('cpu', null, options);
+  checkProfileOption(options.profile); // before a device is acquired
   return new Engine('webgpu', await acquireDevice(options.device), options);
 }

@@ -7,6 +7,7 @@ import type { BufferPool } from './pool';
 import { sizeClass } from './pool';
 import type { KernelName, KernelRegistry, Overrides } from './kernels';
 import { gpuWait } from './wait';
+import { KernelChoices, PROFILES } from './profile';
 
 export interface DispatchSpec {
   kernel: KernelName;
@@ -60,8 +61,8 @@ export class CommandQueue {
     private readonly pool: BufferPool,
     /** Submit after every dispatch, so a validation error names the one kernel. */
     private readonly debug: boolean,
-    /** A CPU implementation of WebGPU (SwiftShader): ops pick barrier-light shapes for it. */
-    readonly softwareAdapter = false,
+    /** The kernel variants this engine runs (profile, tuner results) and a record of use. */
+    readonly choices: KernelChoices = new KernelChoices(PROFILES.software, new Set()),
   ) {}
 
   dispatch(spec: DispatchSpec): void {

@@ -7,6 +7,9 @@ import elementwise from '../../shaders/elementwise.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
+import matmulVec4 from '../../shaders/matmul_vec4.wgsl';
+import matmulTiled from '../../shaders/matmul_tiled.wgsl';
+import matmulSplitk from '../../shaders/matmul_splitk.wgsl';
 import softmax from '../../shaders/softmax.wgsl';
 import loss from '../../shaders/loss.wgsl';
 
@@ -23,6 +26,9 @@ export const shaderFamilies = {
   reduce: [{ file: 'reduce.wgsl', code: reduce }],
   optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
   matmul: [activation, { file: 'matmul.wgsl', code: matmul }],
+  matmul_vec4: [activation, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
+  matmul_tiled: [activation, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
+  matmul_splitk: [activation, { file: 'matmul_splitk.wgsl', code: matmulSplitk }],
   softmax: [rows, { file: 'softmax.wgsl', code: softmax }],
   loss: [rows, { file: 'loss.wgsl', code: loss }],
 } satisfies Record<string, ShaderPart[]>;

@@ -11,6 +11,7 @@ import { run1 } from './op';
 import { fmt, type Shape, type Tensor } from './tensor';
 import { activationCode } from './elementwise';
 import { sumToShape } from './reduce';
+import { dispatchMatmul } from './matmul-gpu';
 
 export interface MatmulAttrs {
   transposeA: boolean;
@@ -20,12 +21,6 @@ export interface MatmulAttrs {
   activation: ActivationKind;
   alpha: number;
 }
-
-// Register tile per invocation and workgroup shape (see shaders/matmul.wgsl for the tuning).
-const TILE_M = 16;
-const TILE_N = 8;
-const WG_X = 8;
-const WG_Y = 4;
 
 /** The CPU reference's parameters (transposes included) plus the output shape. */
 type Dims = MatmulParams & { out: Shape };
@@ -56,28 +51,7 @@ export const matmul: OpDef<MatmulAttrs> = {
     return [matmulCpu(a!, b!, dims(sa!, sb!, sbias, attrs), { bias, activation: attrs.activation, alpha: attrs.alpha })];
   },
   gpu(q, [a, b, bias], [c], [sa, sb, sbias], attrs) {
-    const d = dims(sa!, sb!, sbias, attrs);
-    q.dispatch({
-      kernel: 'matmul.main',
-      overrides: {
-        transpose_a: attrs.transposeA,
-        transpose_b: attrs.transposeB,
-        has_bias: bias !== undefined,
-        activation: activationCode[attrs.activation],
-      },
-      uniforms: {
-        M: d.M,
-        N: d.N,
-        K: d.K,
-        batch: d.batch,
-        a_batch_stride: d.aBatched ? d.M * d.K : 0,
-        b_batch_stride: d.bBatched ? d.K * d.N : 0,
-        alpha: attrs.alpha,
-      },
-      // An unused bias binding still needs a buffer: A serves (it is never read).
-      bindings: { a: a!, b: b!, bias: bias ?? a!, c: c! },
-      workgroups: [Math.max(1, Math.ceil(d.N / (WG_X * TILE_N))), Math.max(1, Math.ceil(d.M / (WG_Y * TILE_M))), Math.max(1, d.batch)],
-    });
+    dispatchMatmul(q, { a: a!, b: b!, bias, c: c! }, dims(sa!, sb!, sbias, attrs), activationCode[attrs.activation], attrs.alpha);
   },
   // dA = dC·op(B)ᵀ and dB = op(A)ᵀ·dC, written for each stored layout; db = Σ_rows dC.
   backward({ ops, inputs: [a, b, bias], dy, attrs, needsGrad }) {

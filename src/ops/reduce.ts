@@ -10,8 +10,6 @@ import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
 
 export const REDUCE_WORKGROUP = 64;
 const WORKGROUP = REDUCE_WORKGROUP;
-/** On a software adapter (SwiftShader) barriers cost per invocation: narrow trees win. */
-const SOFTWARE_WORKGROUP = 8;
 
 export type ReduceKind = 'sum' | 'mean' | 'max';
 
@@ -59,7 +57,7 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
     gpu(q, [x], [out, argOut], [s], { axis }) {
       const { outer, len, inner } = view(kind, s!, axis);
       const scale = kind === 'mean' ? 1 / len : 1;
-      const wg = q.softwareAdapter ? SOFTWARE_WORKGROUP : WORKGROUP;
+      const wg = q.choices.profile.reduce.workgroup;
       if (kind === 'max') {
         q.dispatch({
           kernel: 'reduce.reduce_max',

@@ -20,8 +20,7 @@ export function rowView(shape: Shape): { rows: number; cols: number } {
  *  rows do not pay for idle invocations at every barrier of the tree. The cap depends on the
  *  adapter: on a software adapter (SwiftShader) barriers cost per invocation and [128, 1000]
  *  ran 29 ms at 64 wide, 11.5 ms at 16 and 7.5 ms at 4; a real GPU wants wide groups. */
-export function rowWorkgroupSize(cols: number, software: boolean): number {
-  const cap = software ? 4 : 64;
+export function rowWorkgroupSize(cols: number, cap: number): number {
   let size = 4;
   while (size < cols && size < cap) size *= 2;
   return size;
@@ -40,7 +39,7 @@ export function dispatchRows(
   if (rows === 0) return;
   q.dispatch({
     kernel,
-    overrides: { workgroup_size: rowWorkgroupSize(cols, q.softwareAdapter), ...overrides },
+    overrides: { workgroup_size: rowWorkgroupSize(cols, q.choices.profile.rows.maxThreads), ...overrides },
     uniforms: { rows, cols, ...uniforms },
     bindings,
     workgroups: grid1d(rows, 1),
