@@ -19,15 +19,16 @@
 // limit (softmax 1/K) like src/cpu/softmax.ts; a NaN or +inf logit makes the row's loss and
 // gradient NaN, like src/cpu/loss.ts (detected on the bits, see shaders/softmax.wgsl).
 //
-// Deterministic: every row sum is a fixed strided fold per invocation and a fixed workgroup
-// tree (workgroup_size a power of two); the mean over rows is reduce.reduce_sum. No atomics.
+// Deterministic: every row sum is a fixed strided fold per invocation and a fixed-order
+// combination over the row's invocations (lib/rows_tree.wgsl or lib/rows_subgroup.wgsl); the
+// mean over rows is reduce.reduce_sum. No atomics.
 //
 // Bindings (group 0): dims uniform; x, d, g read-only storage; grad, row_loss, out read_write.
 //   *_rows:           x [T*K], d [T*K] (ce_rows with class indices: d [T], as f32), grad [T*K],
 //                     row_loss [T]
 //   *_target_grad:    x [T*K], g [1], out [T*K]
-// Dispatch: *_rows and ce_target_grad: one workgroup per row, rows folded into (x, y) past
-// 65535 workgroups; workgroup_size a power of two in [4, 64] chosen from K.
+// Dispatch: *_rows and ce_target_grad: row_threads invocations per row, group_rows rows per
+// workgroup, ceil(T / group_rows) workgroups folded into (x, y) past 65535 (lib/rows.wgsl).
 // mse_target_grad, bce_target_grad: ceil(T*K / workgroup_size) workgroups, folded likewise.
 
 struct Dims {
@@ -38,7 +39,9 @@ struct Dims {
   eps: f32,      // the BCE clamp
 }
 
-override workgroup_size: u32 = 64;    // a power of two (the tree halves it)
+override row_threads: u32 = 64u;     // row kernels: a power of two (the tree halves it)
+override group_rows: u32 = 1u;
+override workgroup_size: u32 = 64u;  // the elementwise *_target_grad kernels
 override dense_labels: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -49,7 +52,8 @@ override dense_labels: bool = false;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-// LOWEST, poisons, nan_f32, strided_max, tree_max, tree_sum, row_index: lib/rows.wgsl
+// LOWEST, poisons, nan_f32, Row, row_of, strided_max: lib/rows.wgsl;
+// tree_max, tree_sum2, tree_sum: lib/rows_tree.wgsl or lib/rows_subgroup.wgsl
 
 
 fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
@@ -78,32 +82,28 @@ fn bce_neg_logs(c: vec2f) -> vec2f {
   return -vec2f(log(c.x), log_q);
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn mse_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-            @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
-  if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
-  let base = row * dims.cols;
+            @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var acc = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let e = x[base + j] - d[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let e = x[r.base + j] - d[r.base + j];
     acc += e * e;
-    grad[base + j] = e * dims.inv_t;
+    grad[r.base + j] = e * dims.inv_t;
   }
-  acc = tree_sum(t, acc);
-  if (t == 0u) { row_loss[row] = 0.5 * acc; }
+  acc = tree_sum(r, acc);
+  if (r.t == 0u && r.live) { row_loss[r.index] = 0.5 * acc; }
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-            @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+            @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var acc = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let p = x[base + j];
-    let dj = d[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let p = x[r.base + j];
+    let dj = d[r.base + j];
     let c = bce_clamp(p);
     let nl = bce_neg_logs(c);
     // a term whose weight is exactly 0 is skipped, as in the reference
@@ -111,10 +111,10 @@ fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
     if (dj != 1.0) { acc += (1.0 - dj) * nl.y; }
     // p_c - d, written as (1 - d) - q_c near 1 so the upper clamp keeps its digits
     let num = select((1.0 - dj) - c.y, c.x - dj, c.x < 0.5);
-    grad[base + j] = num / (c.x * c.y) * dims.inv_t;
+    grad[r.base + j] = num / (c.x * c.y) * dims.inv_t;
   }
-  acc = tree_sum(t, acc);
-  if (t == 0u) { row_loss[row] = acc; }
+  acc = tree_sum(r, acc);
+  if (r.t == 0u && r.live) { row_loss[r.index] = acc; }
 }
 
 // target j of a row: (1-α)·d_j + α/K (dense) or α/K + (1-α)[j = label] (class index)
@@ -125,36 +125,34 @@ fn ce_target(base: u32, j: u32, label: u32) -> f32 {
   return select(spread, spread + keep, j == label);
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-           @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+           @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var label = 0u;
-  if (!dense_labels) { label = u32(d[row]); }   // validated on the CPU: an integer in [0, K)
-  let mx = tree_max(t, strided_max(base, t));
+  if (!dense_labels && r.live) { label = u32(d[r.index]); }   // validated on the CPU: an integer in [0, K)
+  let mx = tree_max(r, strided_max(r));
   let m = mx.x;
   let poison = mx.y != 0.0;                    // a NaN or +inf logit: NaN loss and gradient
   var acc = vec2f(0.0);                        // (Σ e^(x - m), Σ t_j)
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    acc += vec2f(exp(x[base + j] - m), ce_target(base, j, label));
+  for (var j = r.t; j < r.n; j += row_threads) {
+    acc += vec2f(exp(x[r.base + j] - m), ce_target(r.base, j, label));
   }
-  acc = tree_sum2(t, acc);
+  acc = tree_sum2(r, acc);
   let all_neg_inf = acc.x == 0.0;
   let ls = log(acc.x);
   let uniform_logp = -log(f32(dims.cols));
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
   let sum_t = select(1.0, acc.y, dense_labels);
   var loss = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let tj = ce_target(base, j, label);
-    let logp = select((x[base + j] - m) - ls, uniform_logp, all_neg_inf);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let tj = ce_target(r.base, j, label);
+    let logp = select((x[r.base + j] - m) - ls, uniform_logp, all_neg_inf);
     if (tj != 0.0) { loss -= tj * logp; }
-    grad[base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
+    grad[r.base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
   }
-  loss = tree_sum(t, loss);
-  if (t == 0u) { row_loss[row] = select(loss, nan_f32(), poison); }
+  loss = tree_sum(r, loss);
+  if (r.t == 0u && r.live) { row_loss[r.index] = select(loss, nan_f32(), poison); }
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -172,21 +170,19 @@ fn bce_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   out[i] = g[0] * (nl.x - nl.y) * dims.inv_t;
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn ce_target_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-                  @builtin(local_invocation_index) t: u32) {
-  let row = row_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
-  let mx = tree_max(t, strided_max(base, t));
+                  @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  let mx = tree_max(r, strided_max(r));
   let m = mx.x;
   var s = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) { s += exp(x[base + j] - m); }
-  s = tree_sum(t, s);
+  for (var j = r.t; j < r.n; j += row_threads) { s += exp(x[r.base + j] - m); }
+  s = tree_sum(r, s);
   let ls = log(s);
   let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let logp = select((x[base + j] - m) - ls, -log(f32(dims.cols)), s == 0.0);
-    out[base + j] = select(scale * logp, nan_f32(), mx.y != 0.0);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let logp = select((x[r.base + j] - m) - ls, -log(f32(dims.cols)), s == 0.0);
+    out[r.base + j] = select(scale * logp, nan_f32(), mx.y != 0.0);
   }
 }

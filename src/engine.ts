@@ -69,7 +69,7 @@ export class Engine implements OpRunner {
     if (gpu) {
       const kernels = new KernelRegistry(gpu.device);
       const pool = new BufferPool(gpu.device);
-      this.gpuState = { gpu, pool, queue: new CommandQueue(gpu.device, kernels, pool, options.debug ?? false, new KernelChoices(resolveProfile(options.profile, gpu.report), gpu.device.features)) };
+      this.gpuState = { gpu, pool, queue: new CommandQueue(gpu.device, kernels, pool, options.debug ?? false, new KernelChoices(resolveProfile(options.profile, gpu.report), gpu.device.features, [gpu.report.subgroupMinSize, gpu.report.subgroupMaxSize])) };
       void gpu.device.lost.then((info) => {
         this.fatal ??= new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`);
       });

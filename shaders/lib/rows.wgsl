@@ -1,9 +1,16 @@
-// Row reductions for kernels that give each row of a [rows, cols] view to one workgroup
-// (softmax.wgsl, loss.wgsl): a strided per-invocation fold, then a fixed workgroup tree.
+// Row reductions for kernels that give each row of a [rows, cols] view to `row_threads`
+// invocations, `group_rows` rows per workgroup (softmax.wgsl, loss.wgsl): a strided
+// per-invocation fold (here), then a fixed reduction over the row's invocations, tree_max /
+// tree_sum2 / tree_sum, from lib/rows_tree.wgsl (workgroup memory) or lib/rows_subgroup.wgsl
+// (subgroup operations, where the device has them); a family links one of the two.
+// Short rows ([4096, 10]) share a workgroup instead of leaving most of one idle.
 // Linked (prepended) into those families, which must declare what this uses:
-//   override workgroup_size: u32  (a power of two: the trees halve it)
-//   dims.cols                     (the row length, in the family's Dims uniform)
+//   override row_threads: u32     (a power of two: the trees halve it)
+//   override group_rows: u32
+//   dims.rows, dims.cols          (in the family's Dims uniform)
 //   x: array<f32>                 (the rows that strided_max scans)
+// Entry points are @workgroup_size(row_threads, group_rows): lid.x is the invocation's place
+// in its row, lid.y the row's slot in the workgroup.
 
 const LOWEST: f32 = -0x1.fffffep+127f;  // -FLT_MAX: the max of a row of all -inf stays here
 
@@ -20,52 +27,33 @@ fn nan_f32() -> f32 {
   return bitcast<f32>(bits);
 }
 
-// (max, poison flag) over this invocation's strided part of the row starting at base
-fn strided_max(base: u32, t: u32) -> vec2f {
+// One invocation's row. A slot past the last row stays in the workgroup (its barriers must be
+// reached by every invocation) with n = 0: its loops do nothing and it writes nothing.
+struct Row {
+  index: u32,   // the row
+  base: u32,    // index * cols
+  t: u32,       // place in the row, 0 .. row_threads-1
+  slot: u32,    // the row's first scratch entry
+  n: u32,       // cols, or 0 past the last row
+  live: bool,
+}
+
+fn row_of(wid: vec3u, groups: vec3u, lid: vec3u) -> Row {
+  let index = (wid.x + wid.y * groups.x) * group_rows + lid.y;
+  let live = index < dims.rows;
+  return Row(index, index * dims.cols, lid.x, lid.y * row_threads, select(0u, dims.cols, live), live);
+}
+
+// (max, poison flag) over this invocation's strided part of the row
+fn strided_max(r: Row) -> vec2f {
   var m = vec2f(LOWEST, 0.0);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let a = x[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let a = x[r.base + j];
     if (a > m.x) { m.x = a; }
     if (poisons(a)) { m.y = 1.0; }
   }
   return m;
 }
 
-var<workgroup> scratch: array<vec2f, workgroup_size>;
-
-// Workgroup max of each invocation's pair `a`, per component (call from uniform control
-// flow; every invocation gets the result). The trailing barrier frees `scratch` for reuse.
-fn tree_max(t: u32, a: vec2f) -> vec2f {
-  scratch[t] = a;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let o = scratch[t + s];
-      scratch[t] = select(scratch[t], o, o > scratch[t]);
-    }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn tree_sum2(t: u32, a: vec2f) -> vec2f {
-  scratch[t] = a;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { scratch[t] += scratch[t + s]; }
-    workgroupBarrier();
-  }
-  let r = scratch[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn tree_sum(t: u32, a: f32) -> f32 {
-  return tree_sum2(t, vec2f(a, 0.0)).x;
-}
-
-fn row_index(wid: vec3u, groups: vec3u) -> u32 {
-  return wid.x + wid.y * groups.x;
-}
+// The reductions' workgroup memory: one entry per invocation.
+var<workgroup> scratch: array<vec2f, row_threads * group_rows>;

@@ -62,7 +62,7 @@ export interface KernelProfile {
   /** Row ops: softmax, log-softmax, softmaxJvp, the losses. */
   rows: RowPolicy;
   /** Axis reductions: invocations per output. */
-  reduce: { workgroup: number; subgroups: boolean };
+  reduce: { workgroup: number };
 }
 
 const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided: false };
@@ -75,7 +75,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     matmul: [{ variant: { kind: 'vec4', wgX: 4, wgY: 4 } }, { variant: SCALAR_SOFTWARE }],
     splitK: { maxTiles: 2, minK: 4096, chunk: 1024, maxSplits: 8 },
     rows: { maxThreads: 4, groupThreads: 4, subgroups: false },
-    reduce: { workgroup: 8, subgroups: false },
+    reduce: { workgroup: 8 },
   },
   // Apple M-series, Intel Xe, mobile GPUs: 64 x 64 tiles in 256 invocations (4 x 4 each).
   integrated: {
@@ -83,7 +83,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     matmul: [{ variant: { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 } }],
     splitK: { maxTiles: 8, minK: 512, chunk: 256, maxSplits: 32 },
     rows: { maxThreads: 64, groupThreads: 64, subgroups: true },
-    reduce: { workgroup: 64, subgroups: true },
+    reduce: { workgroup: 64 },
   },
   // NVIDIA / AMD cards: 128 x 64 tiles (8 x 4 per invocation) once the output fills them.
   discrete: {
@@ -94,7 +94,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     ],
     splitK: { maxTiles: 32, minK: 512, chunk: 256, maxSplits: 64 },
     rows: { maxThreads: 128, groupThreads: 128, subgroups: true },
-    reduce: { workgroup: 128, subgroups: true },
+    reduce: { workgroup: 128 },
   },
 };
 
@@ -200,6 +200,8 @@ export class KernelChoices {
     readonly profile: KernelProfile,
     /** Device features the variants may use (e.g. 'subgroups'). */
     readonly features: ReadonlySet<string>,
+    /** The adapter's subgroup sizes [min, max] (WebGPU's bounds [4, 128] when unknown). */
+    readonly subgroupSizes: readonly [number, number] = [4, 128],
     readonly tuned: TunedMatmul = new Map(),
   ) {}
 
@@ -209,12 +211,14 @@ export class KernelChoices {
     return t && variantFits(t, p) ? t : profileMatmul(this.profile, p);
   }
 
-  get subgroupRows(): boolean {
-    return this.profile.rows.subgroups && this.features.has('subgroups');
-  }
-
-  get subgroupReduce(): boolean {
-    return this.profile.reduce.subgroups && this.features.has('subgroups');
+  /** How a row of `rowThreads` invocations reduces with subgroups (lib/rows_subgroup.wgsl):
+   *  'butterfly' when the row fits in any subgroup, 'fold' when every subgroup fits in the
+   *  row; null when the profile or the device has no subgroups, or the sizes straddle. */
+  subgroupRows(rowThreads: number): 'butterfly' | 'fold' | null {
+    if (!this.profile.rows.subgroups || !this.features.has('subgroups')) return null;
+    if (rowThreads <= this.subgroupSizes[0]) return 'butterfly';
+    if (rowThreads >= this.subgroupSizes[1]) return 'fold';
+    return null;
   }
 
   note(family: string, use: KernelUse): void {

@@ -86,7 +86,7 @@ interface LossUniforms {
 }
 
 /** Row kernel (divergences + gradient), then the mean of the rows with reduce_sum. */
-function lossGpu(q: CommandQueue, kernel: KernelName, [x, d]: GPUBuffer[], [value, grad, rowLoss]: GPUBuffer[], shape: Shape, u: LossUniforms = {}): void {
+function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, grad, rowLoss]: GPUBuffer[], shape: Shape, u: LossUniforms = {}): void {
   const view = rowView(shape);
   const overrides: Overrides = u.dense === undefined ? {} : { dense_labels: u.dense };
   dispatchRows(q, kernel, view, { inv_t: 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, { x: x!, d: d!, grad: grad!, row_loss: rowLoss! }, overrides);

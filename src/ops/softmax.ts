@@ -4,7 +4,8 @@
 
 import { softmaxCpu, softmaxJvpCpu } from '../cpu/softmax';
 import { grid1d, type CommandQueue } from '../gpu/queue';
-import type { KernelName, Overrides } from '../gpu/kernels';
+import type { Overrides } from '../gpu/kernels';
+import type { RowPolicy } from '../gpu/profile';
 import type { OpDef } from './op';
 import { run1 } from './op';
 import { fmt, shapeSize, type Shape } from './tensor';
@@ -16,34 +17,40 @@ export function rowView(shape: Shape): { rows: number; cols: number } {
   return { rows: shapeSize(shape.slice(0, -1)), cols: shape.length === 0 ? 1 : shape[shape.length - 1]! };
 }
 
-/** The smallest power of two covering a row, in [4, cap]; longer rows are strided. Short
- *  rows do not pay for idle invocations at every barrier of the tree. The cap depends on the
- *  adapter: on a software adapter (SwiftShader) barriers cost per invocation and [128, 1000]
- *  ran 29 ms at 64 wide, 11.5 ms at 16 and 7.5 ms at 4; a real GPU wants wide groups. */
-export function rowWorkgroupSize(cols: number, cap: number): number {
-  let size = 4;
-  while (size < cols && size < cap) size *= 2;
-  return size;
+/** Invocations per row: the smallest power of two covering the row, up to the profile's
+ *  cap (longer rows are strided); rows per workgroup: enough to reach the profile's group
+ *  size, so short rows do not leave most of a workgroup idle. On a software adapter
+ *  (SwiftShader) barriers cost per invocation: [128, 1000] ran 29 ms at 64 wide, 11.5 ms at
+ *  16 and 7.5 ms at 4; a real GPU wants wide groups. */
+export function rowLayout(cols: number, policy: RowPolicy): { rowThreads: number; groupRows: number } {
+  let rowThreads = 1;
+  while (rowThreads < cols && rowThreads < policy.maxThreads) rowThreads *= 2;
+  return { rowThreads, groupRows: Math.max(1, Math.floor(policy.groupThreads / rowThreads)) };
 }
 
-/** One workgroup per row, rows folded into a 2-D grid past 65535. Rows of length 0 are still
- *  dispatched (cheap, and a loss must write their per-row value, 0). */
+/** Rows of the view, row_threads invocations each, group_rows per workgroup, on the
+ *  subgroup variant of the family where the engine's choices allow (KernelChoices.subgroupRows).
+ *  Rows of length 0 are still dispatched (cheap, and a loss must write their per-row value, 0). */
 export function dispatchRows(
   q: CommandQueue,
-  kernel: KernelName,
+  kernel: `${'softmax' | 'loss'}.${string}`,
   { rows, cols }: { rows: number; cols: number },
   uniforms: Record<string, number>,
   bindings: Record<string, GPUBuffer>,
   overrides: Overrides = {},
 ): void {
   if (rows === 0) return;
+  const { rowThreads, groupRows } = rowLayout(cols, q.choices.profile.rows);
+  const subgroups = q.choices.subgroupRows(rowThreads);
+  const [family, entry] = kernel.split('.') as ['softmax' | 'loss', string];
   q.dispatch({
-    kernel,
-    overrides: { workgroup_size: rowWorkgroupSize(cols, q.choices.profile.rows.maxThreads), ...overrides },
+    kernel: subgroups ? `${family}_subgroups.${entry}` : kernel,
+    overrides: { row_threads: rowThreads, group_rows: groupRows, ...(subgroups ? { row_in_subgroup: subgroups === 'butterfly' } : {}), ...overrides },
     uniforms: { rows, cols, ...uniforms },
     bindings,
-    workgroups: grid1d(rows, 1),
+    workgroups: grid1d(rows, groupRows),
   });
+  q.choices.note(family, { variant: subgroups ? `subgroup ${subgroups}` : 'workgroup tree', rowThreads, groupRows });
 }
 
 function rankAtLeast1(op: string, s: Shape): void {
