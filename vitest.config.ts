@@ -11,10 +11,21 @@ export function wgslText(): Plugin {
   };
 }
 
+/** The op and gradient suites run once per kernel profile (all on SwiftShader here), so every
+ *  variant is tested whatever the machine; test/backends.ts reads WEBGRAD_PROFILE. The other
+ *  files run once, on the adapter's own profile ('auto'). */
+const PROFILE_SUITES = ['test/ops-*.test.ts', 'test/autograd.test.ts'];
+
 export default defineConfig({
   plugins: [wgslText()],
   test: {
-    include: ['test/**/*.test.ts'],
+    projects: [
+      { extends: true, test: { name: 'auto', include: ['test/**/*.test.ts'], exclude: PROFILE_SUITES } },
+      ...(['software', 'integrated', 'discrete'] as const).map((profile) => ({
+        extends: true as const,
+        test: { name: profile, include: PROFILE_SUITES, env: { WEBGRAD_PROFILE: profile } },
+      })),
+    ],
     // One Dawn instance per process is enough, and SwiftShader already uses every core.
     pool: 'forks',
     fileParallelism: false,
