@@ -6,7 +6,8 @@ import { acquireDevice, formatAdapter, type AdapterReport, type GpuDevice } from
 import { KernelRegistry } from './gpu/kernels';
 import { BufferPool, type PoolStats } from './gpu/pool';
 import { CommandQueue, type QueueCounters } from './gpu/queue';
-import { KernelChoices, checkProfileOption, resolveProfile, type KernelProfile, type KernelUse, type ProfileOption } from './gpu/profile';
+import { Tuner, TUNE_MODES, adapterKey, defaultStore, type TuneMode, type TuneResult, type TuneStore } from './gpu/tune';
+import { KernelChoices, checkProfileOption, resolveProfile, type KernelProfile, type KernelUse, type MatmulProblem, type ProfileOption } from './gpu/profile';
 import { backward, Tape } from './autograd/tape';
 import type { OpDef, OpRunner, UpdateDef } from './ops/op';
 import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
@@ -33,6 +34,9 @@ export interface EngineOptions {
    *  'software', 'integrated', 'discrete' force that class's table (src/gpu/profile.ts); a
    *  KernelProfile object is used as given (experiments, tests of single variants). */
   profile?: ProfileOption | KernelProfile;
+  /** WebGPU only: 'off' (the profile's table), 'cached' (default: plus results stored for this
+   *  adapter), 'always' (also time every matmul shape class met by prepare()/tune() once). */
+  tune?: TuneMode;
 }
 
 export interface EngineStats {
@@ -47,6 +51,7 @@ interface GpuState {
   gpu: GpuDevice;
   pool: BufferPool;
   queue: CommandQueue;
+  tuner: Tuner;
 }
 
 export class Engine implements OpRunner {
@@ -62,14 +67,17 @@ export class Engine implements OpRunner {
   private fatal: Error | null = null;
   private readonly cpuCounters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
 
-  constructor(backend: Backend, gpu: GpuDevice | null, options: EngineOptions) {
+  constructor(backend: Backend, gpu: GpuDevice | null, options: EngineOptions, tuneStore: TuneStore | null = null) {
     this.backend = backend;
     this.precision = options.precision ?? 'f32';
     this.reluGradAtZero = options.reluGradAtZero ?? 0;
     if (gpu) {
       const kernels = new KernelRegistry(gpu.device);
       const pool = new BufferPool(gpu.device);
-      this.gpuState = { gpu, pool, queue: new CommandQueue(gpu.device, kernels, pool, options.debug ?? false, new KernelChoices(resolveProfile(options.profile, gpu.report), gpu.device.features, [gpu.report.subgroupMinSize, gpu.report.subgroupMaxSize])) };
+      const choices = new KernelChoices(resolveProfile(options.profile, gpu.report), gpu.device.features, [gpu.report.subgroupMinSize, gpu.report.subgroupMaxSize]);
+      const queue = new CommandQueue(gpu.device, kernels, pool, options.debug ?? false, choices);
+      const tuner = new Tuner(options.tune ?? 'cached', queue, pool, choices, adapterKey(gpu.report), tuneStore);
+      this.gpuState = { gpu, pool, queue, tuner };
       void gpu.device.lost.then((info) => {
         this.fatal ??= new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`);
       });
@@ -205,6 +213,7 @@ export class Engine implements OpRunner {
       if (this.precision === 'f32') roundToF32(s.data);
       return;
     }
+    if (this.planning) return; // nothing runs while planning
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     if (this.gpuState!.queue.isPending(s.buffer)) this.gpuState!.queue.flush();
     this.gpuState!.gpu.device.queue.writeBuffer(s.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
@@ -387,6 +396,40 @@ export class Engine implements OpRunner {
 
   // ---- backend plumbing ----------------------------------------------------------------
 
+  /**
+   * Compiles the pipelines that fn's ops would use, without running anything (fn's GPU work is
+   * not recorded and tensor writes are skipped), so their first real run does not stall on
+   * shader compilation. With tune 'always', the matmul shapes fn meets are tuned first.
+   */
+  async prepare(fn: () => void): Promise<void> {
+    this.checkAlive('prepare');
+    if (!this.gpuState) return;
+    const { queue, tuner } = this.gpuState;
+    if (tuner.mode === 'always') await tuner.tune((await queue.plan(fn, false)).matmuls);
+    await queue.plan(fn);
+  }
+
+  /**
+   * Times the matmul variants of the profile for these problems' shape classes on this adapter
+   * and keeps the fastest (stored for later engines unless tune is 'off'). Classes already
+   * tuned are not timed again ('cached': stored results count; 'always': once per engine).
+   */
+  async tune(problems: MatmulProblem[]): Promise<TuneResult[]> {
+    this.checkAlive('tune');
+    if (!this.gpuState) return [];
+    return this.gpuState.tuner.tune(problems);
+  }
+
+  /** @internal createEngine: reads the stored tuning results. */
+  async loadTuning(): Promise<void> {
+    await this.gpuState?.tuner.load();
+  }
+
+  /** True while prepare() plans: nothing is recorded, writes are skipped. */
+  get planning(): boolean {
+    return this.gpuState?.queue.isPlanning ?? false;
+  }
+
   /** Submits recorded GPU work now (reads do this themselves). */
   flush(): void {
     this.gpuState?.queue.flush();
@@ -498,5 +541,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   }
   if (backend === 'cpu') return new Engine('cpu', null, options);
   checkProfileOption(options.profile); // before a device is acquired
-  return new Engine('webgpu', await acquireDevice(options.device), options);
+  const tune = options.tune ?? 'cached';
+  if (!TUNE_MODES.includes(tune)) throw new Error(`createEngine: unknown tune mode '${String(tune)}' (expected 'off', 'cached' or 'always')`);
+  const store = tune === 'off' ? null : await defaultStore();
+  const e = new Engine('webgpu', await acquireDevice(options.device), options, store);
+  await e.loadTuning();
+  return e;
 }

@@ -58,6 +58,8 @@ export interface KernelProfile {
   name: string;
   /** matmul variants by preference: the first that takes the shape runs. */
   matmul: readonly { variant: MatmulVariant; minOutputs?: number }[];
+  /** The candidates the tuner times for this class of adapter (src/gpu/tune.ts). */
+  tune: readonly MatmulVariant[];
   splitK: SplitKPolicy;
   /** Row ops: softmax, log-softmax, softmaxJvp, the losses. */
   rows: RowPolicy;
@@ -66,6 +68,12 @@ export interface KernelProfile {
 }
 
 const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided: false };
+const SCALAR_STRIDED: ScalarMatmul = { kind: 'scalar', wgX: 16, wgY: 8, strided: true };
+// Workgroup memory: 4·tile_k·(tile_m + 1 + tile_n + 4) bytes, within WebGPU's default 16 KiB.
+const TILED_64: TiledMatmul = { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 }; // 8.3 KiB, 256 inv.
+const TILED_64_K24: TiledMatmul = { kind: 'tiled', tileM: 64, tileN: 64, tileK: 24, rowsPerThread: 4 }; // 12.5 KiB, 256 inv.
+const TILED_32: TiledMatmul = { kind: 'tiled', tileM: 32, tileN: 32, tileK: 16, rowsPerThread: 2 }; // 4.3 KiB, 128 inv.
+const TILED_128: TiledMatmul = { kind: 'tiled', tileM: 128, tileN: 64, tileK: 16, rowsPerThread: 8 }; // 12.3 KiB, 256 inv.
 
 export const PROFILES: Record<ProfileName, KernelProfile> = {
   // SwiftShader and other CPU implementations: a storage load costs ~5 vec4 FMAs and barriers
@@ -73,6 +81,13 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
   software: {
     name: 'software',
     matmul: [{ variant: { kind: 'vec4', wgX: 4, wgY: 4 } }, { variant: SCALAR_SOFTWARE }],
+    tune: [
+      { kind: 'vec4', wgX: 4, wgY: 4 },
+      { kind: 'vec4', wgX: 2, wgY: 2 },
+      { kind: 'vec4', wgX: 8, wgY: 4 },
+      SCALAR_SOFTWARE,
+      { kind: 'scalar', wgX: 4, wgY: 4, strided: false },
+    ],
     splitK: { maxTiles: 2, minK: 4096, chunk: 1024, maxSplits: 8 },
     rows: { maxThreads: 4, groupThreads: 4, subgroups: false },
     reduce: { workgroup: 8 },
@@ -80,7 +95,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
   // Apple M-series, Intel Xe, mobile GPUs: 64 x 64 tiles in 256 invocations (4 x 4 each).
   integrated: {
     name: 'integrated',
-    matmul: [{ variant: { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 } }],
+    matmul: [{ variant: TILED_64 }],
+    tune: [TILED_64, TILED_64_K24, TILED_32, TILED_128, SCALAR_STRIDED],
     splitK: { maxTiles: 8, minK: 512, chunk: 256, maxSplits: 32 },
     rows: { maxThreads: 64, groupThreads: 64, subgroups: true },
     reduce: { workgroup: 64 },
@@ -88,10 +104,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
   // NVIDIA / AMD cards: 128 x 64 tiles (8 x 4 per invocation) once the output fills them.
   discrete: {
     name: 'discrete',
-    matmul: [
-      { variant: { kind: 'tiled', tileM: 128, tileN: 64, tileK: 16, rowsPerThread: 8 }, minOutputs: 128 * 64 * 64 },
-      { variant: { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 } },
-    ],
+    matmul: [{ variant: TILED_128, minOutputs: 128 * 64 * 64 }, { variant: TILED_64 }],
+    tune: [TILED_128, TILED_64, TILED_64_K24, TILED_32, SCALAR_STRIDED],
     splitK: { maxTiles: 32, minK: 512, chunk: 256, maxSplits: 64 },
     rows: { maxThreads: 128, groupThreads: 128, subgroups: true },
     reduce: { workgroup: 128 },

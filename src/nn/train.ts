@@ -93,6 +93,7 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
         steps++;
         epochSteps++;
         const s = steps;
+        if (s === 1) await step.prepare(); // compile (and with tune 'always', tune) before step 1
         const read = s % lossEvery === 0 || s === 1;
         if (read) {
           const p = step.run(true).then(async (loss) => {

@@ -11,7 +11,7 @@ import { run1 } from './op';
 import { fmt, type Shape, type Tensor } from './tensor';
 import { activationCode } from './elementwise';
 import { sumToShape } from './reduce';
-import { dispatchMatmul } from './matmul-gpu';
+import { dispatchMatmul } from '../gpu/matmul';
 
 export interface MatmulAttrs {
   transposeA: boolean;

@@ -33,6 +33,24 @@ export class TrainingStep {
   ) {}
 
   /**
+   * Compiles every pipeline the step uses (createComputePipelineAsync), without running it, so
+   * step 1 does not stall the page on shader compilation; with tune 'always' its matmul shapes
+   * are tuned first. Optional: run() compiles what it needs on the fly.
+   */
+  async prepare(): Promise<void> {
+    await this.e.prepare(() => {
+      const { value, grads } = this.e.gradients(this.objective, this.updater.params);
+      try {
+        this.updater.step(grads, value);
+        if (this.lossSum) this.e.update(addInPlace, [this.lossSum], [value], {});
+      } finally {
+        value.dispose();
+        grads.forEach((g) => g.dispose());
+      }
+    });
+  }
+
+  /**
    * Runs one step. With readLoss, the loss is copied out in the same submit and the promise
    * resolves when the GPU gets there; without it, there is no readback at all.
    */

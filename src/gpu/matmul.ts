@@ -1,12 +1,12 @@
-// The GPU side of matmul: pick a variant (the tuner's, else the profile's; src/gpu/profile.ts),
+// The GPU side of matmul (src/ops/matmul.ts, the tuner): pick a variant (the tuner's, else the profile's; src/gpu/profile.ts),
 // split K when the product is skinny, and dispatch. Every variant computes the same contract
 // (shaders/matmul*.wgsl headers); the grid is derived from the same parameters that are
 // passed as overrides, so the two cannot drift apart.
 
-import type { CommandQueue } from '../gpu/queue';
-import { grid1d } from '../gpu/queue';
-import { describeVariant, splitCount, variantTile, type MatmulProblem, type MatmulVariant } from '../gpu/profile';
-import type { Overrides } from '../gpu/kernels';
+import type { CommandQueue } from './queue';
+import { grid1d } from './queue';
+import { describeVariant, splitCount, variantTile, type MatmulProblem, type MatmulVariant } from './profile';
+import type { Overrides } from './kernels';
 
 export interface MatmulBuffers {
   a: GPUBuffer;
@@ -22,15 +22,19 @@ export interface MatmulGpuProblem extends MatmulProblem {
 
 const COMBINE_WORKGROUP = 64;
 
-/** Records the matmul; `variant` forces one (the tuner's candidates), else the engine chooses. */
+/** Records the matmul. `forced` runs that variant (the tuner's candidates: not noted in
+ *  stats().kernels nor as a problem to tune); else the engine chooses. */
 export function dispatchMatmul(
   q: CommandQueue,
   { a, b, bias, c }: MatmulBuffers,
   p: MatmulGpuProblem,
   activation: number,
   alpha: number,
-  variant: MatmulVariant = q.choices.matmul(p),
+  forced?: MatmulVariant,
 ): void {
+  const variant = forced ?? q.choices.matmul(p);
+  const note = forced === undefined;
+  if (note) q.noteMatmul({ M: p.M, N: p.N, K: p.K, batch: p.batch, transposeA: p.transposeA, transposeB: p.transposeB });
   const { splits, kChunk } = splitCount(q.choices.profile.splitK, variant, p);
   const split = splits > 1;
   const target = split ? q.scratch(p.batch * splits * p.M * p.N * 4) : c;
@@ -61,7 +65,7 @@ export function dispatchMatmul(
     bindings: { a, b, bias: bias ?? a, c: target },
     workgroups: [Math.max(1, Math.ceil(p.N / tileN)), Math.max(1, Math.ceil(p.M / tileM)), Math.max(1, p.batch * splits)],
   });
-  q.choices.note('matmul', { variant: variant.kind, ...variantParams(variant), label: describeVariant(variant) });
+  if (note) q.choices.note('matmul', { variant: variant.kind, ...variantParams(variant), label: describeVariant(variant) });
   if (!split) return;
   const count = p.batch * p.M * p.N;
   q.dispatch({
@@ -71,7 +75,7 @@ export function dispatchMatmul(
     bindings: { partial: target, bias: bias ?? target, c },
     workgroups: grid1d(count, COMBINE_WORKGROUP),
   });
-  q.choices.note('matmul_splitk', { variant: 'split-K', splits, kChunk, under: variant.kind });
+  if (note) q.choices.note('matmul_splitk', { variant: 'split-K', splits, kChunk, under: variant.kind });
 }
 
 function variantOverrides(v: MatmulVariant): Overrides {
