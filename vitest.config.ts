@@ -11,10 +11,12 @@ export function wgslText(): Plugin {
   };
 }
 
-/** The op and gradient suites run once per kernel profile (all on SwiftShader here), so every
+/** The suites of the ops whose kernels depend on the profile (matmul, row ops, reductions)
+ *  and the gradient suite run once per kernel profile (all on SwiftShader here), so every
  *  variant is tested whatever the machine; test/backends.ts reads WEBGRAD_PROFILE. The other
- *  files run once, on the adapter's own profile ('auto'). */
-const PROFILE_SUITES = ['test/ops-*.test.ts', 'test/autograd.test.ts'];
+ *  files (elementwise ops: the same kernels under every profile) run once, on the adapter's
+ *  own profile ('auto'). */
+const PROFILE_SUITES = ['test/ops-matmul.test.ts', 'test/ops-softmax.test.ts', 'test/ops-loss.test.ts', 'test/ops-reduce.test.ts', 'test/autograd.test.ts'];
 
 export default defineConfig({
   plugins: [wgslText()],

@@ -10,8 +10,8 @@
 // requestAdapter is wrapped so that every library's adapter is recorded under the label of
 // the library being initialised (see `initialising`), for the report header.
 
-import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
+import { nodeGpu } from '../src/gpu/device';
 
 export interface AdapterRecord {
   /** Who asked (the label set with `initialising`). */
@@ -22,8 +22,6 @@ export interface AdapterRecord {
   description: string;
   isFallbackAdapter: boolean;
 }
-
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 // Held for the life of the process: never cleared.
 const keepAlive: unknown[] = [];
@@ -52,17 +50,11 @@ export async function installNavigatorGpu(): Promise<GPU> {
   const existing = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (existing) return existing;
 
-  // With no GPU render node, point Vulkan at SwiftShader before Dawn starts (the Vulkan loader
-  // reads VK_ICD_FILENAMES once). A variable set by the user is respected.
-  if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
-    const hasGpu = existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
-    if (!hasGpu && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  }
-
-  const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
-  Object.assign(globalThis, webgpu.globals);
-  const gpu = webgpu.create([]);
-  keepAlive.push(webgpu, gpu);
+  // The library's own loader: the same SwiftShader and XDG_RUNTIME_DIR set-up as createEngine.
+  const node = await nodeGpu();
+  if (!node) throw new Error('bench: installNavigatorGpu runs in Node only');
+  const { gpu, module } = node;
+  keepAlive.push(module, gpu);
 
   const requestAdapter = gpu.requestAdapter.bind(gpu);
   const wrapped = {

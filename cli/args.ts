@@ -36,15 +36,16 @@ export function unitInterval(flag: string) {
 
 /** Parses argv; null after --help was printed; a UsageError for anything wrong. */
 export function parseCommand<T>(program: Command, argv: string[], print: (text: string) => void): T | null {
-  program.exitOverride().configureOutput({ writeErr: () => {} }).allowExcessArguments(false);
+  // Commander prints --help itself (through writeOut), then throws helpDisplayed.
+  program
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => print(text.replace(/\n$/, '')), writeErr: () => {} })
+    .allowExcessArguments(false);
   try {
     program.parse(argv, { from: 'user' });
   } catch (err) {
     const e = err as { code?: string; message: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') {
-      print(program.helpInformation());
-      return null;
-    }
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return null;
     throw new UsageError(e.message.replace(/^error: /, ''));
   }
   return program.opts<T & Record<string, unknown>>();

@@ -1,79 +1,53 @@
-// Elementwise kernels over flat f32 arrays (links lib/activation.wgsl).
+// Elementwise kernels over flat f32 arrays (links lib/float, lib/index, lib/activation and
+// lib/unary). Binary and ternary ops, which broadcast, live in broadcast.wgsl.
 //
-//   unary4:      out[i] = f(x[i])                          (f = activation `kind`)
+//   unary4:      out[i] = f(x[i])          f = math function `math_fn` (lib/unary.wgsl) when
+//                                          nonzero, else activation `kind` (lib/activation.wgsl)
 //   scale4:      out[i] = alpha * x[i]
-//   binary4:     out[i] = a[i] (+, − or *) b[i]             (equal lengths)
-//   binary:      out[i] = a[i % a_len] (+, − or *) b[i % b_len]  (trailing broadcast: a row
-//                vector or a scalar repeats over the rows of the larger operand)
-//   unary_grad:  out[i] = dy[i] * f'(x[i], y[i])           (diagonal Jacobian of f)
-//   accumulate:  acc[i] = acc[i] + x[i]                     (in place: a running loss sum)
+//   unary_grad:  out[i] = dy[i] * f'(x[i], y[i])   (diagonal Jacobian of f), and exactly 0
+//                where dy[i] = 0, so an inf or NaN f' in positions that a where() masked out
+//                never reaches the gradient (0 * inf would be NaN)
+//   accumulate:  acc[i] = acc[i] + x[i]     (in place: a running loss sum)
 // The *4 entry points do four elements per invocation through vec4 views of the buffers
-// (x4, a4, b4, out4): a vec4 load costs about what a scalar load costs on SwiftShader, so
-// that is ~4x fewer loads. The last vec4 may reach past `len` into the buffer's padding (pool
-// buffers are multiples of 256 bytes): those lanes are computed and stored there, unused.
+// (x4, out4): a vec4 load costs about what a scalar load costs on SwiftShader, so that is ~4x
+// fewer loads. The last vec4 may reach past `len` into the buffer's padding (pool buffers are
+// multiples of 256 bytes): those lanes are computed and stored there, unused.
 //
 // Bindings (group 0): dims uniform; inputs are read-only storage, outputs read_write.
 //   unary4, scale4: x4, out4 [ceil(len/4)]
 //   unary_grad: x [len], y [len], dy [len], out [len]      accumulate: x [len], acc [len]
-//   binary:     a [a_len], b [b_len], out [len]   binary4: a4, b4, out4 [ceil(len/4)]
 // Dispatch: ceil(n / workgroup_size) workgroups with n = len (or ceil(len/4) for the vec4
 // entry points), folded into (x, y) when over 65535;
 // index = gid.x + gid.y * num_workgroups.x * workgroup_size.
 
 struct Dims {
   len: u32,
-  a_len: u32,
-  b_len: u32,
-  alpha: f32,          // leaky relu slope; the factor of `scale`
+  alpha: f32,          // leaky relu slope; the factor of `scale`; clip's lower bound
+  beta: f32,           // clip's upper bound
   grad_at_zero: f32,   // relu/leaky relu subgradient at exactly 0 (0 or 1)
 }
 
 override workgroup_size: u32 = 256;
-override kind: u32 = 0;        // activation kind, see lib/activation.wgsl
-override binary_op: u32 = 0;   // 0 add, 1 sub, 2 mul
+override kind: u32 = 0;      // activation kind, see lib/activation.wgsl (when math_fn is 0)
+override math_fn: u32 = 0;   // math function, see lib/unary.wgsl; 0: use the activation
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> y: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read> a: array<f32>;
-@group(0) @binding(5) var<storage, read> b: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
-@group(0) @binding(7) var<storage, read> x4: array<vec4f>;
-@group(0) @binding(8) var<storage, read> a4: array<vec4f>;
-@group(0) @binding(9) var<storage, read> b4: array<vec4f>;
-@group(0) @binding(10) var<storage, read_write> out4: array<vec4f>;
-@group(0) @binding(11) var<storage, read_write> acc: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> x4: array<vec4f>;
+@group(0) @binding(6) var<storage, read_write> out4: array<vec4f>;
+@group(0) @binding(7) var<storage, read_write> acc: array<f32>;
 
-fn combine(u: vec4f, v: vec4f) -> vec4f {
-  switch binary_op {
-    case 1u: { return u - v; }
-    case 2u: { return u * v; }
-    default: { return u + v; }
-  }
+fn apply(z: f32) -> f32 {
+  if (math_fn != 0u) { return unary_math(z, math_fn, dims.alpha, dims.beta); }
+  return activate(z, kind, dims.alpha);
 }
 
-fn activate4(v: vec4f) -> vec4f {
-  return vec4f(activate(v.x, kind, dims.alpha), activate(v.y, kind, dims.alpha),
-               activate(v.z, kind, dims.alpha), activate(v.w, kind, dims.alpha));
-}
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
-}
-
-@compute @workgroup_size(workgroup_size)
-fn unary_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flat_index(gid, groups);
-  if (i >= dims.len) { return; }
-  out[i] = dy[i] * activation_derivative(x[i], y[i], kind, dims.alpha, dims.grad_at_zero);
-}
-
-@compute @workgroup_size(workgroup_size)
-fn binary(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flat_index(gid, groups);
-  if (i >= dims.len) { return; }
-  out[i] = combine(vec4f(a[i % dims.a_len]), vec4f(b[i % dims.b_len])).x;
+fn apply_derivative(z: f32, fz: f32) -> f32 {
+  if (math_fn != 0u) { return unary_math_derivative(z, fz, math_fn, dims.alpha, dims.beta); }
+  return activation_derivative(z, fz, kind, dims.alpha, dims.grad_at_zero);
 }
 
 fn vec4_count() -> u32 {
@@ -81,10 +55,19 @@ fn vec4_count() -> u32 {
 }
 
 @compute @workgroup_size(workgroup_size)
+fn unary_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = flat_index(gid, groups);
+  if (i >= dims.len) { return; }
+  let g = dy[i];
+  out[i] = select(g * apply_derivative(x[i], y[i]), 0.0, g == 0.0);
+}
+
+@compute @workgroup_size(workgroup_size)
 fn unary4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = flat_index(gid, groups);
   if (i >= vec4_count()) { return; }
-  out4[i] = activate4(x4[i]);
+  let v = x4[i];
+  out4[i] = vec4f(apply(v.x), apply(v.y), apply(v.z), apply(v.w));
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -92,13 +75,6 @@ fn scale4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
   let i = flat_index(gid, groups);
   if (i >= vec4_count()) { return; }
   out4[i] = dims.alpha * x4[i];
-}
-
-@compute @workgroup_size(workgroup_size)
-fn binary4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flat_index(gid, groups);
-  if (i >= vec4_count()) { return; }
-  out4[i] = combine(a4[i], b4[i]);
 }
 
 @compute @workgroup_size(workgroup_size)

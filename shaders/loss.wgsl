@@ -20,15 +20,16 @@
 // gradient NaN, like src/cpu/loss.ts (detected on the bits, see shaders/softmax.wgsl).
 //
 // Deterministic: every row sum is a fixed strided fold per invocation and a fixed-order
-// combination over the row's invocations (lib/rows_tree.wgsl or lib/rows_subgroup.wgsl); the
-// mean over rows is reduce.reduce_sum. No atomics.
+// combination over the row's invocations (lib/tree.wgsl or lib/tree_subgroup.wgsl); the mean
+// over rows is reduce.reduce_sum. No atomics.
 //
 // Bindings (group 0): dims uniform; x, d, g read-only storage; grad, row_loss, out read_write.
 //   *_rows:           x [T*K], d [T*K] (ce_rows with class indices: d [T], as f32), grad [T*K],
 //                     row_loss [T]
 //   *_target_grad:    x [T*K], g [1], out [T*K]
 // Dispatch: *_rows and ce_target_grad: row_threads invocations per row, group_rows rows per
-// workgroup, ceil(T / group_rows) workgroups folded into (x, y) past 65535 (lib/rows.wgsl).
+// workgroup, ceil(T / group_rows) workgroups folded into (x, y) past 65535
+// (lib/workgroup_rows.wgsl).
 // mse_target_grad, bce_target_grad: ceil(T*K / workgroup_size) workgroups, folded likewise.
 
 struct Dims {
@@ -52,20 +53,8 @@ override dense_labels: bool = false;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-// LOWEST, poisons, nan_f32, Row, row_of, strided_max: lib/rows.wgsl;
-// tree_max, tree_sum2, tree_sum: lib/rows_tree.wgsl or lib/rows_subgroup.wgsl
-
-
-fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
-}
-
-// log(1 + a) accurate for small |a| (Goldberg's trick: the rounding error of 1 + a cancels).
-fn log1p_f32(a: f32) -> f32 {
-  let u = 1.0 + a;
-  if (u == 1.0) { return a; }
-  return log(u) * (a / (u - 1.0));
-}
+// Linked: lib/float (nan_f32, log1p), lib/index (flat_index), lib/workgroup_rows (Row, row_of),
+// lib/tree or lib/tree_subgroup (tree_sum, tree_sum2), lib/rows (row_softmax_stats).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
 // 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts.
@@ -78,7 +67,7 @@ fn bce_clamp(p: f32) -> vec2f {
 
 // -log p_c and -log q_c (log1p keeps the digits of log(1 - p) for small p)
 fn bce_neg_logs(c: vec2f) -> vec2f {
-  let log_q = select(log(c.y), log1p_f32(-c.x), c.x < 0.5);
+  let log_q = select(log(c.y), log1p(-c.x), c.x < 0.5);
   return -vec2f(log(c.x), log_q);
 }
 
@@ -131,23 +120,22 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   let r = row_of(wid, groups, lid);
   var label = 0u;
   if (!dense_labels && r.live) { label = u32(d[r.index]); }   // validated on the CPU: an integer in [0, K)
-  let mx = tree_max(r, strided_max(r));
-  let m = mx.x;
-  let poison = mx.y != 0.0;                    // a NaN or +inf logit: NaN loss and gradient
-  var acc = vec2f(0.0);                        // (Σ e^(x - m), Σ t_j)
-  for (var j = r.t; j < r.n; j += row_threads) {
-    acc += vec2f(exp(x[r.base + j] - m), ce_target(r.base, j, label));
-  }
-  acc = tree_sum2(r, acc);
-  let all_neg_inf = acc.x == 0.0;
-  let ls = log(acc.x);
+  let st = row_softmax_stats(r);
+  let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
+  let all_neg_inf = st.sum_exp == 0.0;
+  let ls = log(st.sum_exp);
   let uniform_logp = -log(f32(dims.cols));
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
-  let sum_t = select(1.0, acc.y, dense_labels);
+  var sum_t = 1.0;
+  if (dense_labels) {
+    var acc = 0.0;
+    for (var j = r.t; j < r.n; j += row_threads) { acc += ce_target(r.base, j, label); }
+    sum_t = tree_sum(r, acc);
+  }
   var loss = 0.0;
   for (var j = r.t; j < r.n; j += row_threads) {
     let tj = ce_target(r.base, j, label);
-    let logp = select((x[r.base + j] - m) - ls, uniform_logp, all_neg_inf);
+    let logp = select((x[r.base + j] - st.row_max) - ls, uniform_logp, all_neg_inf);
     if (tj != 0.0) { loss -= tj * logp; }
     grad[r.base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
   }
@@ -174,15 +162,11 @@ fn bce_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 fn ce_target_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                   @builtin(local_invocation_id) lid: vec3u) {
   let r = row_of(wid, groups, lid);
-  let mx = tree_max(r, strided_max(r));
-  let m = mx.x;
-  var s = 0.0;
-  for (var j = r.t; j < r.n; j += row_threads) { s += exp(x[r.base + j] - m); }
-  s = tree_sum(r, s);
-  let ls = log(s);
+  let st = row_softmax_stats(r);
+  let ls = log(st.sum_exp);
   let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
   for (var j = r.t; j < r.n; j += row_threads) {
-    let logp = select((x[r.base + j] - m) - ls, -log(f32(dims.cols)), s == 0.0);
-    out[r.base + j] = select(scale * logp, nan_f32(), mx.y != 0.0);
+    let logp = select((x[r.base + j] - st.row_max) - ls, -log(f32(dims.cols)), st.sum_exp == 0.0);
+    out[r.base + j] = select(scale * logp, nan_f32(), st.poisoned);
   }
 }

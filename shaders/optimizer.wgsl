@@ -37,20 +37,18 @@ override method: u32 = 0;
 @group(0) @binding(5) var<storage, read_write> state2: array<vec4f>;
 @group(0) @binding(6) var<storage, read_write> health: array<atomic<u32>>;
 
-fn finite4(v: vec4f) -> vec4<bool> {
-  return (bitcast<vec4u>(v) & vec4u(0x7f800000u)) != vec4u(0x7f800000u);
-}
+// Linked: lib/float (is_finite4), lib/index (flat_index).
 
 // Four elements per invocation (vec4 views: ~4x fewer loads on SwiftShader). Lanes past `len`
 // are the buffers' padding: they are neither checked nor written.
 @compute @workgroup_size(workgroup_size)
 fn update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * workgroup_size;
+  let i = flat_index(gid, groups);
   if (i * 4u >= dims.len) { return; }
   let in_range = vec4u(i * 4u) + vec4u(0u, 1u, 2u, 3u) < vec4u(dims.len);
   let g = grad[i];
-  let ok = finite4(g) & in_range;
-  if (any(!finite4(g) & in_range)) {
+  let ok = is_finite4(g) & in_range;
+  if (any(!is_finite4(g) & in_range)) {
     atomicMin(&health[dims.slot], u32(hyper[6]));
   }
   let lr = hyper[0];
@@ -78,7 +76,7 @@ fn update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
 // health[slot] = min(health[slot], step) if the loss (grad[0].x, a scalar) is not finite.
 @compute @workgroup_size(1)
 fn check_loss(@builtin(global_invocation_id) gid: vec3u) {
-  if (!finite4(grad[0]).x) {
+  if (!is_finite4(grad[0]).x) {
     atomicMin(&health[dims.slot], u32(hyper[6]));
   }
 }

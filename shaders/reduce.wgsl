@@ -12,12 +12,15 @@
 //   broadcast:   out[o, k, i] = scale * dy[o, i]                  (gradient of sum / mean)
 //   max_grad:    out[o, k, i] = dy[o, i] if k == arg[o, i] else 0 (subgradient of max)
 //
-// Deterministic: each output is reduced by one workgroup whose invocations each sum a fixed
-// strided subsequence, then combine in a fixed tree: same input, bit-identical output. No atomics.
+// Deterministic: each output is a row of lib/workgroup_rows.wgsl: row_threads invocations
+// each sum a fixed strided subsequence, then combine in a fixed order (lib/tree.wgsl or
+// lib/tree_subgroup.wgsl): same input, bit-identical output. No atomics.
 //
 // Bindings (group 0): dims uniform; x/dy/arg read-only storage; out/arg_out read_write.
-// Dispatch: reduce_*: one workgroup per output (outer*chunks*inner), folded into (x, y) past 65535;
-// broadcast, max_grad: ceil(outer*len*inner / workgroup_size) workgroups, folded likewise.
+// Dispatch: reduce_*: one row per output (rows = outer*chunks*inner outputs, cols = the length
+// one output reduces), group_rows outputs per workgroup, ceil(rows / group_rows) workgroups
+// folded into (x, y) past 65535; broadcast, max_grad: ceil(outer*len*inner / workgroup_size)
+// workgroups, folded likewise.
 
 struct Dims {
   outer: u32,
@@ -26,9 +29,13 @@ struct Dims {
   scale: f32,
   chunks: u32,   // reduce_sum only (1 elsewhere)
   chunk: u32,    // reduce_sum only (len elsewhere)
+  rows: u32,     // reduce_*: the number of outputs (lib/workgroup_rows.wgsl)
+  cols: u32,     // reduce_*: the length one output reduces (chunk, or len)
 }
 
-override workgroup_size: u32 = 64;
+override workgroup_size: u32 = 64u;  // broadcast, max_grad
+override row_threads: u32 = 8u;      // reduce_*: invocations per output (a power of two)
+override group_rows: u32 = 1u;       // reduce_*: outputs per workgroup
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -38,13 +45,12 @@ override workgroup_size: u32 = 64;
 @group(0) @binding(5) var<storage, read_write> arg_out: array<f32>;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
-var<workgroup> partial: array<f32, workgroup_size>;
-var<workgroup> partial_arg: array<u32, workgroup_size>;
+// Linked: lib/float (is_nan, LOWEST), lib/index (flat_index), lib/workgroup_rows (Row, row_of),
+// lib/tree or lib/tree_subgroup (tree_sum).
 
-// NaN, tested on the bits (WGSL lets compilers assume floats are finite).
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
+// reduce_max's tree carries an index with each value (tree_max of lib/tree.wgsl has none)
+var<workgroup> partial: array<f32, row_threads * group_rows>;
+var<workgroup> partial_arg: array<u32, row_threads * group_rows>;
 
 // Does candidate (v at index k) replace the current best (b at index bk; bk = 0xffffffff:
 // none yet)? NaN is the maximum, as in PyTorch; among equals (or NaNs) the smaller index
@@ -57,98 +63,83 @@ fn beats(v: f32, k: u32, b: f32, bk: u32) -> bool {
   return v > b || (v == b && k < bk);
 }
 
-fn group_index(wid: vec3u, groups: vec3u) -> u32 {
-  return wid.x + wid.y * groups.x;
-}
-
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn reduce_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-              @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);            // uniform across the workgroup
+              @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  let g = r.index;
   let inner = max(dims.inner, 1u);
-  let valid = g < dims.outer * dims.chunks * inner;
   let o = g / (dims.chunks * inner);
   let c = (g / inner) % dims.chunks;
   let i = g % inner;
-  let end = min(dims.len, (c + 1u) * dims.chunk);
+  let end = select(0u, min(dims.len, (c + 1u) * dims.chunk), r.live);
   var acc = 0.0;
-  if (valid) {
-    for (var k = c * dims.chunk + t; k < end; k += workgroup_size) {
-      acc += x[(o * dims.len + k) * dims.inner + i];
-    }
+  for (var k = c * dims.chunk + r.t; k < end; k += row_threads) {
+    acc += x[(o * dims.len + k) * dims.inner + i];
   }
-  write_sum(g, t, valid, acc);
+  write_sum(r, acc);
 }
 
-// The workgroup's fixed tree over the invocations' partial sums; invocation 0 writes.
-fn write_sum(g: u32, t: u32, valid: bool, acc: f32) {
-  partial[t] = acc;
-  workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { partial[t] += partial[t + s]; }
-    workgroupBarrier();
-  }
-  if (t == 0u && valid) { out[g] = partial[0] * dims.scale; }
+// The row's fixed-order sum of the invocations' partial sums; its first invocation writes.
+fn write_sum(r: Row, acc: f32) {
+  let total = tree_sum(r, acc);
+  if (r.t == 0u && r.live) { out[r.index] = total * dims.scale; }
 }
 
 // reduce_sum for contiguous rows (inner = 1) with len and chunk multiples of 4: four elements
 // per load through the vec4 view x4 (a vec4 load costs about a scalar load on SwiftShader).
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn reduce_sum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-               @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);
-  let valid = g < dims.outer * dims.chunks;
-  let o = g / dims.chunks;
-  let c = g % dims.chunks;
-  let end = min(dims.len, (c + 1u) * dims.chunk) / 4u;
+               @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  let o = r.index / dims.chunks;
+  let c = r.index % dims.chunks;
+  let end = select(0u, min(dims.len, (c + 1u) * dims.chunk) / 4u, r.live);
+  let base = o * dims.len / 4u;
   var acc = vec4f(0.0);
-  if (valid) {
-    let base = o * dims.len / 4u;
-    for (var k = c * dims.chunk / 4u + t; k < end; k += workgroup_size) {
-      acc += x4[base + k];
-    }
+  for (var k = c * dims.chunk / 4u + r.t; k < end; k += row_threads) {
+    acc += x4[base + k];
   }
-  write_sum(g, t, valid, (acc.x + acc.y) + (acc.z + acc.w));
+  write_sum(r, (acc.x + acc.y) + (acc.z + acc.w));
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn reduce_max(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-              @builtin(local_invocation_index) t: u32) {
-  let g = group_index(wid, groups);
-  let valid = g < dims.outer * dims.inner;
-  let o = g / max(dims.inner, 1u);
-  let i = g % max(dims.inner, 1u);
-  var best = -3.402823e38;
+              @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  let o = r.index / max(dims.inner, 1u);
+  let i = r.index % max(dims.inner, 1u);
+  var best = LOWEST;
   var best_k = 0xffffffffu;
-  if (valid) {
-    for (var k = t; k < dims.len; k += workgroup_size) {
-      let v = x[(o * dims.len + k) * dims.inner + i];
-      if (beats(v, k, best, best_k)) { best = v; best_k = k; }
-    }
+  let end = select(0u, dims.len, r.live);
+  for (var k = r.t; k < end; k += row_threads) {
+    let v = x[(o * dims.len + k) * dims.inner + i];
+    if (beats(v, k, best, best_k)) { best = v; best_k = k; }
   }
-  partial[t] = best;
-  partial_arg[t] = best_k;
+  let at = r.slot + r.t;
+  partial[at] = best;
+  partial_arg[at] = best_k;
   workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let v = partial[t + s];
-      let k = partial_arg[t + s];
-      if (beats(v, k, partial[t], partial_arg[t])) {
-        partial[t] = v;
-        partial_arg[t] = k;
+  for (var s = row_threads / 2u; s > 0u; s >>= 1u) {
+    if (r.t < s) {
+      let v = partial[at + s];
+      let k = partial_arg[at + s];
+      if (beats(v, k, partial[at], partial_arg[at])) {
+        partial[at] = v;
+        partial_arg[at] = k;
       }
     }
     workgroupBarrier();
   }
-  if (t == 0u && valid) {
-    out[g] = partial[0];
-    arg_out[g] = f32(partial_arg[0]);
+  if (r.t == 0u && r.live) {
+    out[r.index] = partial[r.slot];
+    arg_out[r.index] = f32(partial_arg[r.slot]);
   }
 }
 
 @compute @workgroup_size(workgroup_size)
 fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = gid.x + gid.y * groups.x * workgroup_size;
+  let j = flat_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let i = j % dims.inner;
@@ -157,7 +148,7 @@ fn broadcast(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 
 @compute @workgroup_size(workgroup_size)
 fn max_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let j = gid.x + gid.y * groups.x * workgroup_size;
+  let j = flat_index(gid, groups);
   if (j >= dims.outer * dims.len * dims.inner) { return; }
   let o = j / (dims.len * dims.inner);
   let k = (j / dims.inner) % dims.len;

@@ -1,6 +1,6 @@
 // Row-wise softmax over the last axis of a tensor viewed as [rows, cols], its log, and the
 // Jacobian products their gradients need. row_threads invocations per row, group_rows rows
-// per workgroup (lib/rows.wgsl).
+// per workgroup (lib/workgroup_rows.wgsl).
 //
 //   softmax:           out_j = e^(x_j - m) / Σ_i e^(x_i - m),  m = max_i x_i   (log_output false)
 //                      out_j = (x_j - m) - log Σ_i e^(x_i - m)                  (log_output true)
@@ -17,7 +17,7 @@
 //
 // Deterministic: each invocation t folds the fixed strided subsequence j = t, t + row_threads,
 // ... of its row, then the row's invocations combine the partials in a fixed order (a tree in
-// workgroup memory, or subgroup operations: lib/rows_tree.wgsl, lib/rows_subgroup.wgsl).
+// workgroup memory, or subgroup operations: lib/tree.wgsl, lib/tree_subgroup.wgsl).
 // No atomics: same input, bit-identical output.
 //
 // Bindings (group 0): dims uniform; x, y, v, dy read-only storage [rows * cols];
@@ -44,22 +44,20 @@ override log_output: bool = false;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-// LOWEST, poisons, nan_f32, Row, row_of, strided_max: lib/rows.wgsl;
-// tree_max, tree_sum2, tree_sum: lib/rows_tree.wgsl or lib/rows_subgroup.wgsl
+// Linked: lib/float (nan_f32), lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup
+// (tree_sum, tree_sum2), lib/rows (row_softmax_stats).
 
 
 @compute @workgroup_size(row_threads, group_rows)
 fn softmax(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
            @builtin(local_invocation_id) lid: vec3u) {
   let r = row_of(wid, groups, lid);
-  let mx = tree_max(r, strided_max(r));
-  let m = mx.x;
-  var s = 0.0;
-  for (var j = r.t; j < r.n; j += row_threads) { s += exp(x[r.base + j] - m); }
-  s = tree_sum(r, s);
+  let st = row_softmax_stats(r);
+  let m = st.row_max;
+  let s = st.sum_exp;
   // a NaN or +inf entry: a NaN row; all -inf (sum 0): the equal-logits limit
-  if (mx.y != 0.0 || s == 0.0) {
-    let u = select(select(1.0 / f32(dims.cols), -log(f32(dims.cols)), log_output), nan_f32(), mx.y != 0.0);
+  if (st.poisoned || s == 0.0) {
+    let u = select(select(1.0 / f32(dims.cols), -log(f32(dims.cols)), log_output), nan_f32(), st.poisoned);
     for (var j = r.t; j < r.n; j += row_threads) { out[r.base + j] = u; }
     return;
   }

@@ -1,21 +1,22 @@
-// The Engine: the public API. It owns the backend (a GPU device with its buffer pool and
-// command queue, or the CPU reference), runs op definitions (src/ops/) on it, tracks tensor
-// lifetimes in scopes, and records ops on a tape for valueAndGrad.
+// The Engine: the public API. It runs the ops of the table (src/ops/table.ts) on a compute
+// backend (src/backend.ts: the GPU or the CPU reference), tracks tensor lifetimes in scopes,
+// shares storage between a tensor and its views, and records ops on a tape for valueAndGrad.
 
-import { acquireDevice, formatAdapter, type AdapterReport, type GpuDevice } from './gpu/device';
-import { KernelRegistry } from './gpu/kernels';
-import { BufferPool, type PoolStats } from './gpu/pool';
-import { CommandQueue, type QueueCounters } from './gpu/queue';
-import { Tuner, TUNE_MODES, adapterKey, defaultStore, type TuneMode, type TuneResult, type TuneStore } from './gpu/tune';
-import { KernelChoices, checkProfileOption, resolveProfile, type KernelProfile, type KernelUse, type MatmulProblem, type ProfileOption } from './gpu/profile';
+import type { ComputeBackend } from './backend';
+import { CpuBackend } from './cpu/backend';
+import { acquireDevice, type AdapterReport } from './gpu/device';
+import { GpuBackend } from './gpu/backend';
+import { checkProfileOption, type KernelProfile, type KernelUse, type MatmulProblem, type ProfileOption } from './gpu/profile';
+import { TUNE_MODES, defaultStore, type TuneMode, type TuneResult } from './gpu/tune';
+import type { PoolStats } from './gpu/pool';
+import type { QueueCounters } from './gpu/queue';
 import { backward, Tape } from './autograd/tape';
-import type { OpDef, OpRunner, UpdateDef } from './ops/op';
-import { Tensor, checkShape, fmt, shapeSize, type Shape, type Storage } from './ops/tensor';
-import { activation, add, mul, scale, sub, type ActivationAttrs } from './ops/elementwise';
-import { max, mean, reshape, sum } from './ops/reduce';
+import { isView, type OpDef, type OpRunner, type UpdateDef } from './ops/op';
+import { opTable, updateTable, type AttrsOf, type OpName, type UpdateAttrsOf, type UpdateName } from './ops/table';
+import { Storage, Tensor, checkShape, fmt, shapeSize, type Shape } from './ops/tensor';
+import type { ActivationAttrs, UnaryAttrs } from './ops/elementwise';
 import { runMatmul, type MatmulOptions } from './ops/matmul';
-import { logSoftmax, softmax, softmaxJvp } from './ops/softmax';
-import { binaryCrossEntropy, mseLoss, softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
+import { softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -47,17 +48,9 @@ export interface EngineStats {
   kernels: Record<string, KernelUse[]>;
 }
 
-interface GpuState {
-  gpu: GpuDevice;
-  pool: BufferPool;
-  queue: CommandQueue;
-  tuner: Tuner;
-}
-
 export class Engine implements OpRunner {
   readonly backend: Backend;
-  private readonly gpuState: GpuState | null;
-  private readonly precision: 'f32' | 'f64';
+  private readonly compute: ComputeBackend;
   private readonly reluGradAtZero: 0 | 1;
   private readonly scopes: Set<Tensor>[] = [];
   private readonly live = new Set<Tensor>();
@@ -65,48 +58,39 @@ export class Engine implements OpRunner {
   /** Tensors disposed while the tape held them: freed when gradients() finishes. */
   private deferred = new Set<Tensor>();
   private fatal: Error | null = null;
-  private readonly cpuCounters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
 
-  constructor(backend: Backend, gpu: GpuDevice | null, options: EngineOptions, tuneStore: TuneStore | null = null) {
-    this.backend = backend;
-    this.precision = options.precision ?? 'f32';
+  constructor(compute: ComputeBackend, options: EngineOptions) {
+    this.compute = compute;
+    this.backend = compute.name;
     this.reluGradAtZero = options.reluGradAtZero ?? 0;
-    if (gpu) {
-      const kernels = new KernelRegistry(gpu.device);
-      const pool = new BufferPool(gpu.device);
-      const choices = new KernelChoices(resolveProfile(options.profile, gpu.report), gpu.device.features, [gpu.report.subgroupMinSize, gpu.report.subgroupMaxSize]);
-      const queue = new CommandQueue(gpu.device, kernels, pool, options.debug ?? false, choices);
-      const tuner = new Tuner(options.tune ?? 'cached', queue, pool, choices, adapterKey(gpu.report), tuneStore);
-      this.gpuState = { gpu, pool, queue, tuner };
-      void gpu.device.lost.then((info) => {
-        this.fatal ??= new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`);
-      });
-      gpu.device.addEventListener('uncapturederror', (ev) => {
-        const msg = (ev as GPUUncapturedErrorEvent).error.message;
-        this.fatal ??= new Error(`WebGPU error: ${msg}`);
-      });
-    } else {
-      this.gpuState = null;
-    }
   }
 
   /** The adapter in use, e.g. "google / swiftshader (software)", or "cpu". */
   get adapter(): string {
-    return this.gpuState ? formatAdapter(this.gpuState.gpu.report) : 'cpu (reference backend)';
+    return this.compute.adapter;
   }
 
   get adapterReport(): AdapterReport | null {
-    return this.gpuState?.gpu.report ?? null;
+    return this.compute.adapterReport;
   }
 
   get device(): GPUDevice | null {
-    return this.gpuState?.gpu.device ?? null;
+    return this.compute.device;
   }
 
   /** The kernel profile in effect ('auto' resolved: 'software', 'integrated' or 'discrete';
    *  a custom table's name), or null on the CPU backend. */
   get kernelProfile(): string | null {
-    return this.gpuState?.queue.choices.profile.name ?? null;
+    return this.gpu?.kernelProfile ?? null;
+  }
+
+  /** True while prepare() plans: nothing is recorded, writes are skipped. */
+  get planning(): boolean {
+    return this.gpu?.planning ?? false;
+  }
+
+  private get gpu(): GpuBackend | null {
+    return this.compute instanceof GpuBackend ? this.compute : null;
   }
 
   // ---- tensors -----------------------------------------------------------------------
@@ -121,16 +105,9 @@ export class Engine implements OpRunner {
     if (data.length !== shapeSize(shape)) {
       throw new Error(`tensor: data has ${data.length} values but shape ${fmt(shape)} needs ${shapeSize(shape)}`);
     }
-    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
-    if (this.gpuState) {
-      this.checkBindable('tensor', shape);
-      const { pool, gpu } = this.gpuState;
-      const buffer = pool.acquire(f32.byteLength);
-      if (f32.byteLength > 0) gpu.device.queue.writeBuffer(buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
-      return this.adopt({ kind: 'gpu', buffer }, [...shape]);
-    }
-    const values = this.precision === 'f64' && !(data instanceof Float32Array) ? Float64Array.from(data) : Float64Array.from(f32);
-    return this.adopt({ kind: 'cpu', data: values }, [...shape]);
+    const handle = this.compute.alloc('tensor', shape);
+    this.compute.write(handle, data);
+    return this.adopt(new Storage(handle), [...shape]);
   }
 
   zeros(shape: Shape): Tensor {
@@ -138,85 +115,58 @@ export class Engine implements OpRunner {
     return this.tensor(new Float32Array(shapeSize(shape)), shape);
   }
 
-  /** Runs an op definition; the public methods below are one-line wrappers of this. */
-  run<A>(op: OpDef<A>, inputs: Tensor[], attrs: A): Tensor[] {
-    this.checkAlive(op.name);
-    inputs.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new Error(`${op.name}: input ${i} is not a Tensor (got ${String(t)})`);
-      if (t.host !== this) throw new Error(`${op.name}: input ${i} ${t} belongs to another engine`);
-      t.storage(op.name);
-    });
+  /** Runs a registered op (or, for tests of the GPU layer, an unregistered definition);
+   *  returns the result followed by its auxiliaries. The public methods below wrap this. */
+  run<K extends OpName>(op: K, inputs: Tensor[], attrs: AttrsOf<K>): Tensor[];
+  run<A>(op: OpDef<A>, inputs: Tensor[], attrs: A): Tensor[];
+  run(op: OpName | OpDef<unknown>, inputs: Tensor[], attrs: unknown): Tensor[] {
+    const def = (typeof op === 'string' ? opTable[op] : op) as OpDef<unknown>;
+    this.checkAlive(def.name);
+    const storages = this.storagesOf(def.name, inputs);
     const shapes = inputs.map((t) => t.shape);
-    const outShapes = op.outputs(shapes, attrs);
+    const outShapes = def.outputs(shapes, attrs);
     let outputs: Tensor[];
-    if (this.gpuState) {
-      outShapes.forEach((s) => this.checkBindable(op.name, s));
-      const { pool, queue } = this.gpuState;
-      const bufs = outShapes.map((s) => pool.acquire(Math.max(4, shapeSize(s) * 4)));
-      const ins = inputs.map((t) => (t.storage(op.name) as { buffer: GPUBuffer }).buffer);
-      try {
-        op.gpu(queue, ins, bufs, shapes, attrs);
-      } catch (err) {
-        bufs.forEach((b) => pool.release(b));
-        throw err;
-      }
-      outputs = bufs.map((buffer, i) => this.adopt({ kind: 'gpu', buffer }, outShapes[i]!));
-      queue.flushIfManyReleased();
+    if (isView(def)) {
+      storages[0]!.refs++;
+      outputs = [this.adopt(storages[0]!, outShapes[0]!)];
     } else {
-      const ins = inputs.map((t) => (t.storage(op.name) as { data: Float64Array }).data);
-      const res = op.cpu(ins, shapes, attrs);
-      this.cpuCounters.dispatches++;
-      outputs = res.map((data, i) => {
-        if (this.precision === 'f32') roundToF32(data);
-        return this.adopt({ kind: 'cpu', data }, outShapes[i]!);
-      });
+      const handles = this.compute.run(def, storages.map((s) => s.handle), shapes, outShapes, attrs);
+      outputs = handles.map((h, i) => this.adopt(new Storage(h), outShapes[i]!));
     }
     for (const aux of outputs.slice(1)) outputs[0]!.owned.push(aux);
-    this.tape?.record(op, inputs, outputs, attrs);
+    this.tape?.record(def, inputs, outputs, attrs);
     return outputs;
   }
 
-  /** Runs an in-place update on `targets` (their storage is rewritten, no new tensors). */
-  update<A>(op: UpdateDef<A>, targets: Tensor[], inputs: Tensor[], attrs: A): void {
-    this.checkAlive(op.name);
-    const all = [...targets, ...inputs];
-    all.forEach((t, i) => {
-      if (!(t instanceof Tensor) || t.host !== this) throw new Error(`${op.name}: argument ${i} is not a tensor of this engine`);
-      t.storage(op.name);
-    });
-    const distinct = new Set(all.map((t) => t.storage(op.name)));
-    if (distinct.size !== all.length) {
-      throw new Error(`${op.name}: a tensor is passed twice (targets ${targets.join(', ')}; inputs ${inputs.join(', ')}): an in-place update cannot read and write one buffer`);
-    }
-    op.check(targets.map((t) => t.shape), inputs.map((t) => t.shape), attrs);
-    if (this.gpuState) {
-      const buf = (t: Tensor) => (t.storage(op.name) as { buffer: GPUBuffer }).buffer;
-      op.gpu(this.gpuState.queue, targets.map(buf), inputs.map(buf), all.map((t) => t.shape), attrs);
-      this.gpuState.queue.flushIfManyReleased();
-    } else {
-      const data = (t: Tensor) => (t.storage(op.name) as { data: Float64Array }).data;
-      op.cpu(targets.map(data), inputs.map(data), attrs);
-      if (this.precision === 'f32') for (const t of targets) roundToF32(data(t));
-      this.cpuCounters.dispatches++;
-    }
+  /** The result of a registered op. */
+  run1<K extends OpName>(op: K, inputs: Tensor[], attrs: AttrsOf<K>): Tensor {
+    return this.run(op, inputs, attrs)[0]!;
   }
 
-  /** Overwrites a tensor's values (e.g. per-step hyperparameters). Commands recorded
-   *  earlier still see the old values: if one uses the tensor, pending work is submitted first. */
+  /** Runs an in-place update on `targets` (their storage is rewritten, no new tensors). */
+  update<K extends UpdateName>(op: K, targets: Tensor[], inputs: Tensor[], attrs: UpdateAttrsOf<K>): void;
+  update<A>(op: UpdateDef<A>, targets: Tensor[], inputs: Tensor[], attrs: A): void;
+  update(op: UpdateName | UpdateDef<unknown>, targets: Tensor[], inputs: Tensor[], attrs: unknown): void {
+    const def = (typeof op === 'string' ? updateTable[op] : op) as UpdateDef<unknown>;
+    this.checkAlive(def.name);
+    const all = [...targets, ...inputs];
+    const storages = this.storagesOf(def.name, all);
+    if (new Set(storages).size !== all.length) {
+      throw new Error(`${def.name}: a tensor is passed twice, or two views of one storage (targets ${targets.join(', ')}; inputs ${inputs.join(', ')}): an in-place update cannot read and write one buffer`);
+    }
+    def.check(targets.map((t) => t.shape), inputs.map((t) => t.shape), attrs);
+    const handles = storages.map((s) => s.handle);
+    this.compute.update(def, handles.slice(0, targets.length), handles.slice(targets.length), all.map((t) => t.shape), attrs);
+  }
+
+  /** Overwrites a tensor's values (e.g. per-step hyperparameters); its views see them too.
+   *  Commands recorded earlier still see the old values. */
   write(t: Tensor, data: ArrayLike<number>): void {
     this.checkAlive('write');
-    if (!(t instanceof Tensor) || t.host !== this) throw new Error('write: the tensor does not belong to this engine');
-    const s = t.storage('write');
+    if (this.planning) return; // nothing runs while prepare() plans
+    const [s] = this.storagesOf('write', [t]);
     if (data.length !== t.size) throw new Error(`write: ${data.length} values for tensor of shape ${fmt(t.shape)} (${t.size} values)`);
-    if (s.kind === 'cpu') {
-      s.data.set(data);
-      if (this.precision === 'f32') roundToF32(s.data);
-      return;
-    }
-    if (this.planning) return; // nothing runs while planning
-    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
-    if (this.gpuState!.queue.isPending(s.buffer)) this.gpuState!.queue.flush();
-    this.gpuState!.gpu.device.queue.writeBuffer(s.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+    this.compute.write(s!.handle, data);
   }
 
   // ---- public ops ----------------------------------------------------------------------
@@ -230,18 +180,127 @@ export class Engine implements OpRunner {
     return runMatmul(this, this.tape !== null, a, b, opts, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
   }
 
+  /** a + b, NumPy broadcasting (as every binary op below). */
   add(a: Tensor, b: Tensor): Tensor {
-    return this.run(add, [a, b], {})[0]!;
+    return this.run1('add', [a, b], {});
   }
+  /** a − b */
   sub(a: Tensor, b: Tensor): Tensor {
-    return this.run(sub, [a, b], {})[0]!;
+    return this.run1('sub', [a, b], {});
+  }
+  /** a · b, elementwise */
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.run1('mul', [a, b], {});
+  }
+  /** a / b (x/0 = ±inf, 0/0 = NaN) */
+  div(a: Tensor, b: Tensor): Tensor {
+    return this.run1('div', [a, b], {});
+  }
+  /** a^b as NumPy: a negative base needs an integer exponent (else NaN) */
+  pow(a: Tensor, b: Tensor): Tensor {
+    return this.run1('pow', [a, b], {});
+  }
+  /** The smaller of a and b, elementwise; NaN if either is NaN */
+  minimum(a: Tensor, b: Tensor): Tensor {
+    return this.run1('minimum', [a, b], {});
+  }
+  /** The larger of a and b, elementwise; NaN if either is NaN */
+  maximum(a: Tensor, b: Tensor): Tensor {
+    return this.run1('maximum', [a, b], {});
+  }
+  /** 1 where a > b, else 0 (0 where either is NaN); no gradient */
+  greater(a: Tensor, b: Tensor): Tensor {
+    return this.run1('greater', [a, b], {});
+  }
+  /** 1 where a ≥ b, else 0; no gradient */
+  greaterEqual(a: Tensor, b: Tensor): Tensor {
+    return this.run1('greaterEqual', [a, b], {});
+  }
+  /** 1 where a < b, else 0; no gradient */
+  less(a: Tensor, b: Tensor): Tensor {
+    return this.run1('less', [a, b], {});
+  }
+  /** 1 where a ≤ b, else 0; no gradient */
+  lessEqual(a: Tensor, b: Tensor): Tensor {
+    return this.run1('lessEqual', [a, b], {});
+  }
+  /** 1 where a = b, else 0; no gradient */
+  equal(a: Tensor, b: Tensor): Tensor {
+    return this.run1('equal', [a, b], {});
+  }
+  /** cond != 0 ? a : b, broadcasting all three; no NaN leaks from the branch not taken */
+  where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+    return this.run1('where', [cond, a, b], {});
   }
   /** factor · x for a number factor. */
   scale(x: Tensor, factor: number): Tensor {
-    return this.run(scale, [x], { factor })[0]!;
+    return this.run1('scale', [x], { factor });
   }
-  mul(a: Tensor, b: Tensor): Tensor {
-    return this.run(mul, [a, b], {})[0]!;
+  /** eˣ (inf past 88.72 in f32) */
+  exp(x: Tensor): Tensor {
+    return this.math(x, 'exp');
+  }
+  /** Natural log: −inf at 0, NaN below 0 */
+  log(x: Tensor): Tensor {
+    return this.math(x, 'log');
+  }
+  /** log(1 + x), accurate for small x */
+  log1p(x: Tensor): Tensor {
+    return this.math(x, 'log1p');
+  }
+  /** eˣ − 1, accurate for small x */
+  expm1(x: Tensor): Tensor {
+    return this.math(x, 'expm1');
+  }
+  /** √x (NaN below 0) */
+  sqrt(x: Tensor): Tensor {
+    return this.math(x, 'sqrt');
+  }
+  /** 1/√x */
+  rsqrt(x: Tensor): Tensor {
+    return this.math(x, 'rsqrt');
+  }
+  /** |x| (subgradient 0 at 0) */
+  abs(x: Tensor): Tensor {
+    return this.math(x, 'abs');
+  }
+  /** −x */
+  neg(x: Tensor): Tensor {
+    return this.math(x, 'neg');
+  }
+  /** x² */
+  square(x: Tensor): Tensor {
+    return this.math(x, 'square');
+  }
+  /** 1/x */
+  reciprocal(x: Tensor): Tensor {
+    return this.math(x, 'reciprocal');
+  }
+  /** sin x (radians) */
+  sin(x: Tensor): Tensor {
+    return this.math(x, 'sin');
+  }
+  /** cos x (radians) */
+  cos(x: Tensor): Tensor {
+    return this.math(x, 'cos');
+  }
+  /** −1, 0 or 1 (NaN for NaN); zero gradient */
+  sign(x: Tensor): Tensor {
+    return this.math(x, 'sign');
+  }
+  /** x · sigmoid(x) */
+  silu(x: Tensor): Tensor {
+    return this.math(x, 'silu');
+  }
+  /** x · Φ(x) (exact, erf-based) or its tanh approximation, as PyTorch's `approximate` */
+  gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+    const approximate = opts.approximate ?? 'none';
+    if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
+    return this.math(x, approximate === 'tanh' ? 'geluTanh' : 'gelu');
+  }
+  /** min(max(x, lo), hi), NaN stays NaN; gradient 1 inside [lo, hi] */
+  clip(x: Tensor, lo: number, hi: number): Tensor {
+    return this.run1('unary', [x], { kind: 'clip', lo, hi });
   }
   sigmoid(x: Tensor): Tensor {
     return this.act(x, 'sigmoid');
@@ -260,45 +319,46 @@ export class Engine implements OpRunner {
     return this.act(x, 'softplus');
   }
   sum(x: Tensor, axis?: number): Tensor {
-    return this.run(sum, [x], { axis })[0]!;
+    return this.run1('sum', [x], { axis });
   }
   mean(x: Tensor, axis?: number): Tensor {
-    return this.run(mean, [x], { axis })[0]!;
+    return this.run1('mean', [x], { axis });
   }
   /** Maximum over an axis (or everything); its gradient goes to the (first) arg-max. */
   max(x: Tensor, axis?: number): Tensor {
-    return this.run(max, [x], { axis })[0]!;
+    return this.run1('max', [x], { axis });
   }
   /** Index of the (first) maximum along an axis, as float values (exact below 2^24). */
   argMax(x: Tensor, axis = -1): Tensor {
-    const [values, indices] = this.run(max, [x], { axis });
+    const [values, indices] = this.run('max', [x], { axis });
     values!.owned.splice(values!.owned.indexOf(indices!), 1);
     values!.dispose();
     return indices!;
   }
+  /** The same values under a new shape of the same size: a view (no copy) sharing x's storage. */
   reshape(x: Tensor, shape: Shape): Tensor {
     checkShape('reshape', shape);
-    return this.run(reshape, [x], { shape: [...shape] })[0]!;
+    return this.run1('reshape', [x], { shape: [...shape] });
   }
   /** Row-wise softmax over the last axis, stable (the row max is subtracted). */
   softmax(x: Tensor): Tensor {
-    return this.run(softmax, [x], {})[0]!;
+    return this.run1('softmax', [x], {});
   }
   /** Row-wise log-softmax over the last axis: x - max - log Σ e^(x - max). */
   logSoftmax(x: Tensor): Tensor {
-    return this.run(logSoftmax, [x], {})[0]!;
+    return this.run1('logSoftmax', [x], {});
   }
   /** y ⊙ (v - ⟨v, y⟩) per row: the softmax Jacobian at y = softmax(z) times v (J = Jᵀ). */
   softmaxJvp(y: Tensor, v: Tensor): Tensor {
-    return this.run(softmaxJvp, [y, v], {})[0]!;
+    return this.run1('softmaxJvp', [y, v], {});
   }
   /** (1/T) Σ_t ½‖y_t - d_t‖² over the T rows (last axis = one example). */
   mseLoss(y: Tensor, d: Tensor): Tensor {
-    return this.run(mseLoss, [y, d], {})[0]!;
+    return this.run1('mseLoss', [y, d], {});
   }
   /** (1/T) Σ_t Σ_i -d log p - (1-d) log(1-p), p clamped to [1e-7, 1 - 1e-7]. */
   binaryCrossEntropy(p: Tensor, d: Tensor): Tensor {
-    return this.run(binaryCrossEntropy, [p, d], {})[0]!;
+    return this.run1('binaryCrossEntropy', [p, d], {});
   }
   /** (1/T) Σ_t -Σ_i d_i log softmax(z_t)_i; labels: class indices (Int32Array, one per row)
    *  or target rows of the logits' shape; labelSmoothing α in [0, 1). */
@@ -306,15 +366,20 @@ export class Engine implements OpRunner {
     return softmaxCrossEntropyWith(this, logits, labels, opts);
   }
 
+  private math(x: Tensor, kind: UnaryAttrs['kind']): Tensor {
+    return this.run1('unary', [x], { kind, lo: 0, hi: 0 });
+  }
+
   private act(x: Tensor, kind: ActivationAttrs['kind'], alpha = 0): Tensor {
-    return this.run(activation, [x], { kind, alpha, gradAtZero: this.reluGradAtZero })[0]!;
+    return this.run1('activation', [x], { kind, alpha, gradAtZero: this.reluGradAtZero });
   }
 
   // ---- autograd and lifetimes ---------------------------------------------------------
 
   /**
    * Runs fn and disposes every tensor it created except those it returns (as one tensor, an
-   * array or an object of tensors), which move to the enclosing scope.
+   * array or an object of tensors), which move to the enclosing scope. A returned view keeps
+   * its storage alive after the tensor it views is disposed.
    */
   tidy<T>(fn: () => T): T {
     this.scopes.push(new Set());
@@ -353,24 +418,20 @@ export class Engine implements OpRunner {
   /** Like valueAndGrad without the readback: the value stays a tensor on the device. */
   gradients(f: (...xs: Tensor[]) => Tensor, xs: Tensor[]): { value: Tensor; grads: Tensor[] } {
     if (this.tape) throw new Error('valueAndGrad: nested gradients (derivatives of derivatives) are not supported');
-    xs.forEach((x, i) => {
-      if (!(x instanceof Tensor) || x.host !== this) throw new Error(`valueAndGrad: argument ${i} is not a tensor of this engine`);
-      x.storage('valueAndGrad');
-    });
-    return this.tidy(() => {
-      const scope = this.scopes.at(-1)!;
+    this.storagesOf('valueAndGrad', xs);
+    let created!: Set<Tensor>;
+    const { value, raw } = this.tidy(() => {
+      created = this.scopes.at(-1)!;
       const tape = new Tape(xs);
       this.tape = tape;
-      let value: Tensor;
-      let raw: Tensor[];
       try {
-        value = f(...xs);
+        const value = f(...xs);
         if (!(value instanceof Tensor) || value.size !== 1) {
           throw new Error(`valueAndGrad: f must return a scalar tensor (one element), got ${value instanceof Tensor ? fmt(value.shape) : String(value)}`);
         }
         this.tape = null; // backward's own ops are not recorded
         const seed = this.tensor([1], value.shape);
-        raw = backward(this, tape, value, seed, xs, (x) => this.zeros(x.shape));
+        return { value, raw: backward(this, tape, value, seed, xs, (x) => this.zeros(x.shape)) };
       } finally {
         this.tape = null;
         // Tensors disposed inside f (e.g. by a tidy) that the tape kept alive.
@@ -378,20 +439,22 @@ export class Engine implements OpRunner {
         this.deferred.clear();
         for (const t of deferred) t.dispose();
       }
-      // The result is handed to the caller: if f returned a tensor it did not create (an
-      // input or a constant), hand out a copy so that disposing the result spares the original.
-      if (!scope.has(value)) value = this.reshape(value, value.shape);
-      // A gradient handed out twice (the same x passed twice) is copied so each is owned once.
-      const seen = new Set<Tensor>();
-      const grads = raw.map((g) => {
-        if (!seen.has(g)) {
-          seen.add(g);
-          return g;
-        }
-        return this.reshape(g, g.shape);
-      });
-      return { value, grads };
     });
+    // Each tensor handed to the caller must be the caller's alone: a tensor f did not create
+    // (an input, a constant), one handed out twice (the same x passed twice), or one whose
+    // storage a live tensor shares (a view of an input, two gradients viewing one buffer) is
+    // replaced by a copy, so that disposing or writing it touches nothing else.
+    const handedOut = new Set<Tensor>();
+    const own = (t: Tensor): Tensor => {
+      let result = t;
+      if (handedOut.has(t) || !created.has(t) || t.storage('valueAndGrad').refs > 1) {
+        result = this.run1('copy', [t], {});
+        if (created.has(t) && !handedOut.has(t)) t.dispose();
+      }
+      handedOut.add(result);
+      return result;
+    };
+    return { value: own(value), grads: raw.map(own) };
   }
 
   // ---- backend plumbing ----------------------------------------------------------------
@@ -403,10 +466,7 @@ export class Engine implements OpRunner {
    */
   async prepare(fn: () => void): Promise<void> {
     this.checkAlive('prepare');
-    if (!this.gpuState) return;
-    const { queue, tuner } = this.gpuState;
-    if (tuner.mode === 'always') await tuner.tune((await queue.plan(fn, false)).matmuls);
-    await queue.plan(fn);
+    await this.gpu?.prepare(fn);
   }
 
   /**
@@ -416,38 +476,22 @@ export class Engine implements OpRunner {
    */
   async tune(problems: MatmulProblem[]): Promise<TuneResult[]> {
     this.checkAlive('tune');
-    if (!this.gpuState) return [];
-    return this.gpuState.tuner.tune(problems);
-  }
-
-  /** @internal createEngine: reads the stored tuning results. */
-  async loadTuning(): Promise<void> {
-    await this.gpuState?.tuner.load();
-  }
-
-  /** True while prepare() plans: nothing is recorded, writes are skipped. */
-  get planning(): boolean {
-    return this.gpuState?.queue.isPlanning ?? false;
+    return (await this.gpu?.tune(problems)) ?? [];
   }
 
   /** Submits recorded GPU work now (reads do this themselves). */
   flush(): void {
-    this.gpuState?.queue.flush();
+    this.compute.flush();
   }
 
   /** Waits for all submitted GPU work; rejects with the first WebGPU error since the last check. */
   async sync(): Promise<void> {
     this.checkAlive('sync');
-    await this.gpuState?.queue.sync();
+    await this.compute.sync();
   }
 
   stats(): EngineStats {
-    return {
-      pool: this.gpuState?.pool.counters ?? null,
-      queue: { ...(this.gpuState?.queue.counters ?? this.cpuCounters) },
-      liveTensors: this.live.size,
-      kernels: this.gpuState?.queue.choices.report() ?? {},
-    };
+    return { ...this.compute.stats(), liveTensors: this.live.size };
   }
 
   /** Frees every tensor, and the device if the engine acquired it (not one passed in). */
@@ -455,34 +499,25 @@ export class Engine implements OpRunner {
     if (this.fatal?.message === 'engine was destroyed') return;
     for (const t of [...this.live]) t.dispose();
     this.fatal = new Error('engine was destroyed');
-    if (this.gpuState) {
-      this.gpuState.queue.flush();
-      this.gpuState.pool.trim();
-      if (this.gpuState.gpu.adapter) this.gpuState.gpu.device.destroy();
-    }
+    this.compute.destroy();
   }
 
   /** @internal TensorHost */
   async readTensor(t: Tensor): Promise<Float32Array> {
     this.checkAlive('read');
-    const s = t.storage('read');
-    if (s.kind === 'cpu') {
-      this.cpuCounters.readbacks++;
-      return Float32Array.from(s.data);
-    }
-    return this.gpuState!.queue.read(s.buffer, t.size * 4);
+    return this.compute.read(t.storage('read').handle, t.size);
+  }
+
+  /** @internal TensorHost */
+  async readTensorF64(t: Tensor): Promise<Float64Array> {
+    this.checkAlive('readF64');
+    return this.compute.readF64(t.storage('readF64').handle, t.size);
   }
 
   /** Reads a tensor and disposes it, so its buffer is reusable right after this submit. */
   async readAndDispose(t: Tensor): Promise<Float32Array> {
     this.checkAlive('read');
-    const s = t.storage('read');
-    if (s.kind === 'cpu') {
-      const v = await this.readTensor(t);
-      t.dispose();
-      return v;
-    }
-    return this.gpuState!.queue.read(s.buffer, t.size * 4, () => t.dispose());
+    return this.compute.read(t.storage('read').handle, t.size, () => t.dispose());
   }
 
   /** @internal TensorHost */
@@ -494,7 +529,8 @@ export class Engine implements OpRunner {
     this.live.delete(t);
     for (const s of this.scopes) s.delete(t);
     const s = t.storage('dispose');
-    if (s.kind === 'gpu' && !this.fatal) this.gpuState!.pool.release(s.buffer);
+    s.refs--;
+    if (s.refs === 0 && !this.fatal) this.compute.free(s.handle);
     return true;
   }
 
@@ -505,22 +541,23 @@ export class Engine implements OpRunner {
     return t;
   }
 
-  /** A tensor larger than one storage binding can hold cannot be used by any kernel. */
-  private checkBindable(op: string, shape: Shape): void {
-    const limit = this.gpuState!.gpu.device.limits.maxStorageBufferBindingSize;
-    const bytes = shapeSize(shape) * 4;
-    if (bytes > limit) {
-      throw new Error(`${op}: a tensor of shape ${fmt(shape)} needs ${bytes} bytes; this adapter binds at most ${limit} bytes per buffer (maxStorageBufferBindingSize)`);
-    }
+  /** The storage of each argument, after checking it is a live tensor of this engine. */
+  private storagesOf(op: string, tensors: readonly Tensor[]): Storage[] {
+    return tensors.map((t, i) => {
+      if (!(t instanceof Tensor)) throw new Error(`${op}: argument ${i} is not a Tensor (got ${String(t)})`);
+      if (t.host !== this) throw new Error(`${op}: argument ${i} ${t} belongs to another engine`);
+      return t.storage(op);
+    });
   }
 
   private checkAlive(op: string): void {
     if (this.fatal) throw new Error(`${op}: ${this.fatal.message}`);
   }
-}
 
-function roundToF32(data: Float64Array): void {
-  for (let j = 0; j < data.length; j++) data[j] = Math.fround(data[j]!);
+  /** @internal the backend reports a lost device or an uncaptured error. */
+  markFatal(err: Error): void {
+    this.fatal ??= err;
+  }
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>): void {
@@ -539,12 +576,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   if (backend !== 'webgpu' && backend !== 'cpu') {
     throw new Error(`createEngine: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
   }
-  if (backend === 'cpu') return new Engine('cpu', null, options);
+  if (backend === 'cpu') return new Engine(new CpuBackend(options.precision ?? 'f32'), options);
   checkProfileOption(options.profile); // before a device is acquired
   const tune = options.tune ?? 'cached';
   if (!TUNE_MODES.includes(tune)) throw new Error(`createEngine: unknown tune mode '${String(tune)}' (expected 'off', 'cached' or 'always')`);
   const store = tune === 'off' ? null : await defaultStore();
-  const e = new Engine('webgpu', await acquireDevice(options.device), options, store);
-  await e.loadTuning();
-  return e;
+  let engine: Engine | null = null;
+  const settings = { profile: options.profile, tune, store };
+  const gpu = new GpuBackend(await acquireDevice(options.device), options.debug ?? false, (err) => engine?.markFatal(err), settings);
+  engine = new Engine(gpu, options);
+  await gpu.loadTuning();
+  return engine;
 }

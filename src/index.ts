@@ -1,28 +1,44 @@
-// webgrad: a tensor engine whose arithmetic runs as WGSL compute shaders on WebGPU.
+/**
+ * webgrad: a tensor engine whose arithmetic runs as WGSL compute shaders on WebGPU, in the
+ * browser and in Node, with a CPU reference backend, reverse-mode gradients, layers,
+ * optimizers and a training loop.
+ *
+ * Start with {@link createEngine}; every op is a method of {@link Engine}.
+ *
+ * @packageDocumentation
+ */
 export { createEngine, Engine } from './engine';
 export type { Backend, EngineOptions, EngineStats } from './engine';
 export { Tensor } from './ops/tensor';
 export type { Shape } from './ops/tensor';
+export type { MatmulOptions } from './ops/matmul';
 export type { AdapterReport } from './gpu/device';
+export type { PoolStats } from './gpu/pool';
+export type { QueueCounters } from './gpu/queue';
 export type { SoftmaxCrossEntropyOptions } from './ops/loss';
 export type { ActivationKind } from './cpu/activation';
 
 // Training: layers, losses, optimizers, the one-submit training step and the loop.
 export { dense, activationLayer, sequential, Sequential } from './nn/layers';
-export type { DenseOptions, LayerSpec } from './nn/layers';
+export type { BuiltLayer, DenseOptions, LayerSpec, NamedParam } from './nn/layers';
 export * as losses from './nn/losses';
 export { Optimizer, inverseTimeDecay, exponentialDecay } from './nn/optimizers';
-export type { OptimizerConfig, Schedule } from './nn/optimizers';
+export type { NonFinite, OptimizerConfig, Schedule } from './nn/optimizers';
 export { initWeights } from './nn/init';
+export type { Initializer } from './nn/init';
 export { TrainingStep } from './schedule/step';
+export type { StepCounters, Updater } from './schedule/step';
 export { fit, evaluate, minimize, NonFiniteError } from './nn/train';
 export type { FitOptions, FitResult, EpochInfo, StepInfo, Evaluation, MinimizeOptions, MinimizeResult } from './nn/train';
 
 // Data and weights (browser-safe parts; Node file helpers live in src/data/idx-node.ts,
 // src/data/mnist.ts and src/io/safetensors-node.ts).
 export { createRng, batches, shuffledIndices, oneHot } from './data/batches';
+export type { Batch, BatchOptions, Rng } from './data/batches';
 export { makeSplit } from './data/dataset';
 export type { Split, Dataset } from './data/dataset';
 export { parseIdx, parseIdxAuto } from './data/idx';
+export type { IdxArray } from './data/idx';
 export { splitMnistDigits } from './data/mnist-split';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors';
+export type { NamedTensor, SafetensorsContents } from './io/safetensors';

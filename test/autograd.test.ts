@@ -51,6 +51,17 @@ describe('valueAndGrad matches finite differences (CPU, f64)', () => {
     }
   });
 
+  it('reshape views in both directions, and a view reused on two paths', async () => {
+    const e = await cpu('f64');
+    const w = Float64Array.from({ length: 6 }, (_, i) => 0.3 * i - 0.7);
+    await checkGradients(e, (a, b) => {
+      const v = e.reshape(a!, [3, 2]); // a view of a, used on two paths
+      const flat = e.reshape(e.mul(v, v), [6]); // a view of a product, flattened and back
+      const gate = e.sigmoid(e.reshape(flat, [3, 2]));
+      return e.sum(e.mul(e.add(v, e.reshape(b!, [3, 2])), gate));
+    }, [{ data: w, shape: [2, 3] }, { data: w.map((t) => -t), shape: [6] }]);
+  });
+
   it('valueAndGrad rejects a non-scalar result with a clear error', async () => {
     const e = await cpu();
     const x = e.tensor([1, 2], [2]);

@@ -129,37 +129,42 @@ const KINDS: ActivationKind[] = ['identity', 'sigmoid', 'tanh', 'relu', 'leakyRe
 
 describe('binaryCpu', () => {
   const rand = prng(1);
-  it('adds and multiplies equal lengths', () => {
+  it('adds and multiplies equal shapes', () => {
     const a = uniform(rand, 13);
     const b = uniform(rand, 13);
-    const s = binaryCpu('add', a, b);
-    const p = binaryCpu('mul', a, b);
+    const s = binaryCpu('add', a, [13], b, [13]);
+    const p = binaryCpu('mul', a, [13], b, [13]);
     for (let i = 0; i < 13; i++) {
       expect(s[i]).toBe(a[i]! + b[i]!);
       expect(p[i]).toBe(a[i]! * b[i]!);
     }
   });
-  it('broadcasts a row vector over rows and a scalar over everything, either side', () => {
+  it('broadcasts a row vector, a column and a scalar, on either side', () => {
     const M = 7;
     const N = 5;
     const x = uniform(rand, M * N);
     const row = uniform(rand, N);
+    const col = uniform(rand, M);
     const scalar = Float64Array.of(2.5);
-    const xr = binaryCpu('add', x, row);
-    const rx = binaryCpu('mul', row, x);
-    const xs = binaryCpu('mul', x, scalar);
+    const xr = binaryCpu('add', x, [M, N], row, [N]);
+    const rx = binaryCpu('mul', row, [1, N], x, [M, N]);
+    const xc = binaryCpu('sub', x, [M, N], col, [M, 1]);
+    const xs = binaryCpu('mul', x, [M, N], scalar, []);
+    const outer = binaryCpu('mul', col, [M, 1], row, [N]); // [M, 1] · [N] -> [M, N]
     expect(xr.length).toBe(M * N);
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         expect(xr[i * N + j]).toBe(x[i * N + j]! + row[j]!);
         expect(rx[i * N + j]).toBe(row[j]! * x[i * N + j]!);
+        expect(xc[i * N + j]).toBe(x[i * N + j]! - col[i]!);
         expect(xs[i * N + j]).toBe(x[i * N + j]! * 2.5);
+        expect(outer[i * N + j]).toBe(col[i]! * row[j]!);
       }
     }
   });
-  it('rejects lengths that do not broadcast, and gives empty for an empty operand', () => {
-    expect(() => binaryCpu('add', new Float64Array(6), new Float64Array(4))).toThrow(/broadcast/);
-    expect(binaryCpu('add', new Float64Array(0), new Float64Array(3)).length).toBe(0);
+  it('rejects shapes that do not broadcast, and gives empty for an empty operand', () => {
+    expect(() => binaryCpu('add', new Float64Array(6), [6], new Float64Array(4), [4])).toThrow(/add: shapes \[6\] and \[4\] do not broadcast/);
+    expect(binaryCpu('add', new Float64Array(0), [0, 3], new Float64Array(3), [3]).length).toBe(0);
   });
 });
 
@@ -322,7 +327,7 @@ describe('matmulCpu', () => {
     const b = uniform(rand, N * K);
     const bias = uniform(rand, N);
     const p = mm(1, M, N, K, { transposeB: true });
-    const z = binaryCpu('add', matmulCpu(a, b, p), bias);
+    const z = binaryCpu('add', matmulCpu(a, b, p), [M, N], bias, [N]);
     for (const kind of KINDS) {
       const fused = matmulCpu(a, b, p, { bias, activation: kind, alpha: 0.2 });
       expectClose(fused, activationCpu(kind, z, 0.2), 1e-15, 1e-15);

@@ -5,17 +5,20 @@
 import { describe, expect, it } from 'vitest';
 import { gpu } from './backends';
 import { createEngine, type Tensor } from '../src/index';
-import type { OpDef, UpdateDef } from '../src/ops/op';
+import { nonDifferentiable, type OpDef, type UpdateDef } from '../src/ops/op';
 import { grid1d } from '../src/gpu/queue';
 import { KernelRegistry } from '../src/gpu/kernels';
 
 /** An op whose GPU side dispatches with whatever `spec` says, to provoke the checks. */
-function probe(bindings: (ins: GPUBuffer[], outs: GPUBuffer[]) => Record<string, GPUBuffer>, overrides: Record<string, number> = {}, uniforms: Record<string, number> = { len: 4, a_len: 4, b_len: 4, alpha: 0, grad_at_zero: 0 }): OpDef<Record<string, never>> {
+const dims = { len: 4, rank: 1, axes: [4, 1, 1, 0, ...new Array<number>(20).fill(0)], outer: [4, 1, 1, 0] };
+
+function probe(bindings: (ins: GPUBuffer[], outs: GPUBuffer[]) => Record<string, GPUBuffer>, overrides: Record<string, number> = {}, uniforms: Record<string, number | number[]> = dims): OpDef<Record<string, never>> {
   return {
     name: 'probe',
     outputs: ([a]) => [a!],
     cpu: ([a]) => [a!.slice()],
-    gpu: (q, ins, outs) => q.dispatch({ kernel: 'elementwise.binary4', overrides, uniforms, bindings: bindings(ins, outs), workgroups: grid1d(1, 256) }),
+    gpu: (q, ins, outs) => q.dispatch({ kernel: 'broadcast.binary4', overrides, uniforms, bindings: bindings(ins, outs), workgroups: grid1d(1, 256) }),
+    backward: nonDifferentiable('a probe of the GPU layer'),
   };
 }
 
@@ -25,7 +28,7 @@ describe('kernel reflection', () => {
     const a = e.tensor([1, 2, 3, 4], [4]);
     const wrong = probe(([x], [o]) => ({ a4: x!, b: x!, out4: o! }));
     expect(() => e.run(wrong, [a, a], {})).toThrow(
-      /kernel elementwise\.binary4: bindings do not match the shader\. Shader declares \{a4, b4, out4\}, TypeScript bound \{a4, b, out4\}; missing \{b4\}; not in the shader \{b\}/,
+      /kernel broadcast\.binary4: bindings do not match the shader\. Shader declares \{a4, b4, out4\}, TypeScript bound \{a4, b, out4\}; missing \{b4\}; not in the shader \{b\}/,
     );
     const right = probe(([x], [o]) => ({ a4: x!, b4: x!, out4: o! }));
     expect(Array.from(await e.run(right, [a, a], {})[0]!.read())).toEqual([2, 4, 6, 8]);
@@ -36,8 +39,11 @@ describe('kernel reflection', () => {
     const a = e.tensor([1, 2, 3, 4], [4]);
     const bind = ([x]: GPUBuffer[], [o]: GPUBuffer[]) => ({ a4: x!, b4: x!, out4: o! });
     expect(() => e.run(probe(bind, { tile: 4 }), [a, a], {})).toThrow(/unknown override constant 'tile' \(the shader declares: .*workgroup_size/);
-    expect(() => e.run(probe(bind, {}, { len: 4 }), [a, a], {})).toThrow(/uniform field 'dims\.a_len' was not given/);
-    expect(() => e.run(probe(bind, {}, { len: 4, a_len: 4, b_len: 4, alpha: 0, grad_at_zero: 0, extra: 1 }), [a, a], {})).toThrow(/'extra' is not a field of uniform dims/);
+    expect(() => e.run(probe(bind, {}, { len: 4 }), [a, a], {})).toThrow(/uniform field 'dims\.rank' was not given/);
+    expect(() => e.run(probe(bind, {}, { ...dims, extra: 1 }), [a, a], {})).toThrow(/'extra' is not a field of uniform dims/);
+    // vector and array fields (array<vec4u, 6>: 24 lanes) take exactly their lanes
+    expect(() => e.run(probe(bind, {}, { ...dims, axes: [4] }), [a, a], {})).toThrow(/'dims\.axes' takes 24 numbers, got 1 numbers/);
+    expect(() => e.run(probe(bind, {}, { ...dims, rank: [1] }), [a, a], {})).toThrow(/'dims\.rank' takes a number, got 1 numbers/);
   });
 
   it('uniform layout comes from reflection (offsets of each Dims field)', async () => {

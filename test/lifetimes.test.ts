@@ -2,9 +2,12 @@
 // is never reused before the reduction runs; valueAndGrad never disposes what the caller owns;
 // tensors disposed inside f (e.g. by a tidy) live until backward is done; nested gradients and
 // aliased in-place updates are refused clearly; NaN is the maximum on the GPU as on the CPU.
+// Views (reshape) share their source's storage: it is freed once, when the last tensor on it
+// goes, and whatever valueAndGrad hands out is the caller's alone.
 
 import { describe, expect, it } from 'vitest';
 import { cpu, gpu } from './backends';
+import type { Engine } from '../src/index';
 import { addInPlace } from '../src/ops/elementwise';
 
 const backends = [
@@ -70,5 +73,97 @@ describe('lifetimes', () => {
         expect((await e.argMax(t).read())[0]).toBe(data.findIndex(Number.isNaN));
       }
     });
+
+    it(`${name}: disposing the source of a view keeps the view readable`, async () => {
+      const e = await make();
+      const x = e.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+      const v = e.reshape(x, [3, 2]);
+      x.dispose();
+      expect(v.shape).toEqual([3, 2]);
+      expect(Array.from(await v.read())).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(Array.from(await e.sum(v, 0).read())).toEqual([9, 12]);
+      v.dispose();
+    });
+
+    it(`${name}: reshape copies nothing and dispatches nothing (a write to the source shows through)`, async () => {
+      const e = await make();
+      const x = e.tensor([1, 2, 3, 4], [4]);
+      const before = e.stats().queue.dispatches;
+      const v = e.reshape(x, [2, 2]);
+      expect(e.stats().queue.dispatches).toBe(before);
+      e.write(x, [5, 6, 7, 8]);
+      expect(Array.from(await v.read())).toEqual([5, 6, 7, 8]);
+      expect(() => e.update(addInPlace, [x], [v], {})).toThrow(/addInPlace: a tensor is passed twice, or two views of one storage/);
+      [x, v].forEach((t) => t.dispose());
+    });
+
+    it(`${name}: a view returned from tidy survives the disposal of its source`, async () => {
+      const e = await make();
+      const before = e.stats().liveTensors;
+      const v = e.tidy(() => e.reshape(e.scale(e.tensor([1, 2, 3], [3]), 2), [1, 3]));
+      expect(e.stats().liveTensors).toBe(before + 1); // the source and the upload are gone
+      expect(Array.from(await v.read())).toEqual([2, 4, 6]);
+      v.dispose();
+      expect(e.stats().liveTensors).toBe(before);
+    });
+
+    it(`${name}: valueAndGrad hands out a copy, not a view, of an input that f reshapes`, async () => {
+      const e = await make();
+      const x = e.tensor([3], [1]);
+      const { value, grads } = e.gradients((a) => e.reshape(a!, []), [x]);
+      e.write(value, [9]); // must not write into x
+      expect(Array.from(await x.read())).toEqual([3]);
+      value.dispose();
+      expect(Array.from(await x.read())).toEqual([3]);
+      expect(Array.from(await grads[0]!.read())).toEqual([1]);
+      grads[0]!.dispose();
+    });
+
+    it(`${name}: gradients that would view one buffer are handed out as separate tensors`, async () => {
+      const e = await make();
+      const a = e.tensor([1, 2], [1, 2]);
+      const b = e.tensor([3, 4], [1, 2]);
+      // add's gradient is dy itself for both sides; reshape's backward views it twice
+      const { value, grads } = e.gradients((p, q) => e.sum(e.add(e.reshape(p!, [2]), e.reshape(q!, [2]))), [a, b]);
+      e.write(grads[0]!, [7, 7]);
+      expect(Array.from(await grads[1]!.read())).toEqual([1, 1]);
+      e.update(addInPlace, [grads[0]!], [grads[1]!], {}); // distinct storages: allowed
+      expect(Array.from(await grads[0]!.read())).toEqual([8, 8]);
+      [value, ...grads, a, b].forEach((t) => t.dispose());
+    });
+
+    it(`${name}: the source of a view disposed inside f lives until backward is done, then is freed`, async () => {
+      const e = await make();
+      const x = e.tensor([0.5, -1], [2]);
+      const before = e.stats().liveTensors;
+      const { value, grads } = await e.valueAndGrad((a) => {
+        const s = e.sigmoid(a!); // its backward reads s
+        const v = e.reshape(s, [1, 2]);
+        s.dispose();
+        return e.sum(v);
+      })(x);
+      const sig = (t: number) => 1 / (1 + Math.exp(-t));
+      expect(value).toBeCloseTo(sig(0.5) + sig(-1), 6);
+      expect((await grads[0]!.read())[0]).toBeCloseTo(sig(0.5) * (1 - sig(0.5)), 6);
+      grads[0]!.dispose();
+      expect(e.stats().liveTensors).toBe(before);
+    });
   }
+
+  it('webgpu: a buffer shared by a tensor and its views returns to the pool once, after the last', async () => {
+    const e: Engine = await gpu();
+    const live = () => e.stats().pool!.liveBuffers;
+    const before = live();
+    const x = e.tensor([1, 2, 3, 4], [4]);
+    const v1 = e.reshape(x, [2, 2]);
+    const v2 = e.reshape(v1, [1, 4]);
+    expect(live()).toBe(before + 1);
+    x.dispose();
+    v1.dispose();
+    expect(live()).toBe(before + 1);
+    expect(Array.from(await v2.read())).toEqual([1, 2, 3, 4]);
+    v2.dispose(); // a second release of the buffer would throw in the pool
+    v2.dispose();
+    expect(live()).toBe(before);
+  });
 });

@@ -1,7 +1,7 @@
 // `npm run train` itself (Node only: files, exit codes): a short run on real MNIST digits whose
 // saved weights load back to the same predictions, and its error cases.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,23 @@ describe('npm run train', () => {
     expect(again.code).toBe(0);
     expect(again.json.testAccuracy).toBe(run.json.testAccuracy);
     expect(again.json.testLoss).toBeCloseTo(run.json.testLoss, 6);
+  });
+
+  it('--help prints the usage once, on stdout, and exits 0 without training', async () => {
+    // Everything goes through the io given to runTrain: a second copy on process.stdout
+    // (commander's own printing) is the bug this guards against.
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let direct: unknown[][] = [];
+    const r = await cli('--help').finally(() => {
+      direct = [...stdout.mock.calls];
+      stdout.mockRestore();
+    });
+    expect(direct).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.err).toEqual([]);
+    const text = r.out.join('\n');
+    expect(text.match(/^Usage:/gm)).toHaveLength(1);
+    expect(text).toMatch(/--epochs <n>/);
   });
 
   it('bad flags: a one-line error naming the flag, exit code 2', async () => {

@@ -1,5 +1,6 @@
 // Scalar activations and their derivatives: a function library, linked (prepended) into the
-// kernels that need it (elementwise.wgsl, matmul.wgsl). It declares no bindings.
+// kernels that need it (elementwise.wgsl, matmul.wgsl), after lib/float.wgsl. It declares no
+// bindings.
 //
 // Parameter names (z, fz, t) differ from every binding name on purpose: wgsl_reflect finds
 // the bindings an entry point uses by name and does not see shadowing.
@@ -24,18 +25,9 @@ fn tanh_stable(z: f32) -> f32 {
   return sign(z) * (1.0 - e) / (1.0 + e);
 }
 
-// log(1 + t) for 0 <= t <= 1. WGSL only promises log an absolute error of 2^-21 near 1,
-// so small t use the series t − t²/2 + … (relative error < 1e-8 for t < 1/16).
-fn log1p_small(t: f32) -> f32 {
-  if (t < 0.0625) {
-    return t * (1.0 + t * (-1.0 / 2.0 + t * (1.0 / 3.0 + t * (-1.0 / 4.0 + t * (0.2 - t / 6.0)))));
-  }
-  return log(1.0 + t);
-}
-
 // softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^-|z|)
 fn softplus_stable(z: f32) -> f32 {
-  return max(z, 0.0) + log1p_small(exp(-abs(z)));
+  return max(z, 0.0) + log1p(exp(-abs(z)));   // log1p: lib/float.wgsl
 }
 
 fn activate(z: f32, kind: u32, alpha: f32) -> f32 {

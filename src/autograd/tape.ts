@@ -6,7 +6,6 @@
 import type { OpDef, OpRunner } from '../ops/op';
 import type { Tensor } from '../ops/tensor';
 import { fmt } from '../ops/tensor';
-import { add } from '../ops/elementwise';
 
 interface TapeNode {
   op: OpDef<unknown>;
@@ -52,15 +51,16 @@ export function backward(
     const dy = grads.get(node.outputs[0]!.id);
     if (!dy) continue;
     const needsGrad = node.inputs.map((t) => tape.tracked.has(t.id));
-    if (!node.op.backward) {
-      throw new Error(`valueAndGrad: op ${node.op.name} (inputs ${node.inputs.map((t) => fmt(t.shape)).join(', ')}) has no gradient`);
+    const rule = node.op.backward;
+    if (typeof rule !== 'function') {
+      throw new Error(`valueAndGrad: op ${node.op.name} (inputs ${node.inputs.map((t) => fmt(t.shape)).join(', ')}) has no gradient: ${rule.nonDifferentiable}`);
     }
-    const gs = node.op.backward({ ops, inputs: node.inputs, outputs: node.outputs, attrs: node.attrs, dy, needsGrad });
+    const gs = rule({ ops, inputs: node.inputs, outputs: node.outputs, attrs: node.attrs, dy, needsGrad });
     node.inputs.forEach((x, i) => {
       const g = gs[i];
       if (!needsGrad[i] || !g) return;
       const prev = grads.get(x.id);
-      grads.set(x.id, prev ? ops.run(add, [prev, g], {})[0]! : g);
+      grads.set(x.id, prev ? ops.run1('add', [prev, g], {}) : g);
     });
   }
   return wrt.map((x) => grads.get(x.id) ?? zeros(x));

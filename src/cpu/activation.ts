@@ -7,10 +7,13 @@
 // sigmoid and tanh from y, relu / leaky relu / softplus from x. Callers may pass an empty
 // array for the one a kind does not read.
 //
+// A zero dy gives an exact zero dx even where f' is NaN (at a NaN input): see `chain`.
+//
 // ReLU has no derivative at exactly 0; the subgradient used there is a documented choice:
 // `reluGradAtZero` 0 (default, as PyTorch and TF.js) or 1 (as in the lectures). For leaky
 // ReLU the same switch picks alpha (0) or 1 (1) at x = 0. NaN inputs give NaN outputs.
 
+import { chain } from './elementwise';
 import { assertLength, type Vec } from './types';
 
 export type ActivationKind = 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'softplus';
@@ -93,14 +96,14 @@ export function activationGradCpu(
       assertLength('activationGradCpu(sigmoid)', 'y', y, n);
       for (let i = 0; i < n; i++) {
         const s = y[i]!;
-        dx[i] = dy[i]! * s * (1 - s);
+        dx[i] = chain(dy[i]!, s * (1 - s));
       }
       break;
     case 'tanh': // f' = 1 - y²
       assertLength('activationGradCpu(tanh)', 'y', y, n);
       for (let i = 0; i < n; i++) {
         const t = y[i]!;
-        dx[i] = dy[i]! * (1 - t * t);
+        dx[i] = chain(dy[i]!, 1 - t * t);
       }
       break;
     case 'relu': {
@@ -109,7 +112,7 @@ export function activationGradCpu(
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
         const d = v > 0 ? 1 : v < 0 ? 0 : v === 0 ? atZero : NaN;
-        dx[i] = dy[i]! * d;
+        dx[i] = chain(dy[i]!, d);
       }
       break;
     }
@@ -120,13 +123,13 @@ export function activationGradCpu(
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
         const d = v > 0 ? 1 : v < 0 ? alpha : v === 0 ? g0 : NaN;
-        dx[i] = dy[i]! * d;
+        dx[i] = chain(dy[i]!, d);
       }
       break;
     }
     case 'softplus': // f' = sigmoid(x)
       assertLength('activationGradCpu(softplus)', 'x', x, n);
-      for (let i = 0; i < n; i++) dx[i] = dy[i]! * sigmoidScalar(x[i]!);
+      for (let i = 0; i < n; i++) dx[i] = chain(dy[i]!, sigmoidScalar(x[i]!));
       break;
     default:
       throw new RangeError(`activationGradCpu: unknown activation ${String(kind)}`);

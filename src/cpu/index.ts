@@ -3,7 +3,9 @@
 // rounds their results to f32 to mimic the GPU; gradient checks call them in f64.
 
 export { assertDims, assertLength, type Vec } from './types';
-export { binaryCpu, type BinaryOp } from './elementwise';
+export { accumulateCpu, binaryCpu, binaryGradCpu, powScalar, scaleCpu, whereCpu, whereGradCpu, type BinaryOp } from './elementwise';
+export { broadcastShape, broadcastPlan, MAX_RANK, type BroadcastPlan } from './broadcast';
+export { unaryCpu, unaryGradCpu, erf, type UnaryKind, type UnaryParams } from './unary';
 export {
   activationCpu,
   activationGradCpu,
@@ -13,12 +15,17 @@ export {
   type ActivationKind,
 } from './activation';
 export { matmulCpu, type MatmulEpilogue, type MatmulParams } from './matmul';
-export { softmaxCpu, softmaxJvpCpu } from './softmax';
+export { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from './softmax';
 export { reduceCpu, reduceGradCpu, type ReduceKind, type ReduceResult } from './reduce';
 export {
+  bceTargetGradCpu,
   binaryCrossEntropyCpu,
+  ceTargetGradCpu,
   mseLossCpu,
+  mseTargetGradCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
+  withRowLosses,
   type LossResult,
 } from './loss';
+export { lossCheckCpu, optimizerUpdateCpu, type OptimizerMethod } from './optimizer';

@@ -21,6 +21,7 @@
 // target rows that do not sum to 1 the exact gradient is (softmax(z)·Σ_i d_i - d)/T,
 // which is what we return; for probability rows it is (softmax(z) - d)/T.
 
+import { softmaxCpu } from './softmax';
 import { assertDims, assertLength, type Vec } from './types';
 
 export interface LossResult {
@@ -157,4 +158,38 @@ export function softmaxCrossEntropyCpu(
     total += rowLoss;
   }
   return { loss: total * invT, grad };
+}
+
+/** A loss's [value], gradient and per-row divergences (the loss of each row on its own). */
+export function withRowLosses(fn: (x: Vec, d: Vec, rows: number, cols: number) => LossResult, x: Vec, d: Vec, rows: number, cols: number): Vec[] {
+  const { loss, grad } = fn(x, d, rows, cols);
+  const perRow = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) {
+    const [o, e] = [t * cols, (t + 1) * cols];
+    perRow[t] = fn(x.subarray(o, e), d.subarray(o, e), 1, cols).loss;
+  }
+  return [Float64Array.of(loss), grad, perRow];
+}
+
+// Gradients with respect to the targets, times the upstream scalar g.
+
+// dd = -g · aux, aux = (y - d)/T the saved MSE gradient
+export function mseTargetGradCpu(aux: Vec, g: number): Vec {
+  return aux.map((a) => -g * a);
+}
+
+// dd = g (log q_c - log p_c)/T, p_c = clamp(p, eps, 1-eps), q_c = 1 - p_c (as binaryCrossEntropyCpu)
+export function bceTargetGradCpu(p: Vec, g: number, rows: number, eps = 1e-7): Vec {
+  const scale = g / rows;
+  return p.map((pi) => {
+    const pc = Math.min(Math.max(pi, eps), 1 - eps);
+    const logQ = pc < 0.5 ? Math.log1p(-pc) : Math.log(pi > 1 - eps ? eps : 1 - pc);
+    return scale * (logQ - Math.log(pc));
+  });
+}
+
+// dd = -g (1 - α) log softmax(z)/T, the softmax CE gradient w.r.t. dense targets
+export function ceTargetGradCpu(z: Vec, g: number, rows: number, cols: number, labelSmoothing: number): Vec {
+  const scale = (-g * (1 - labelSmoothing)) / rows;
+  return softmaxCpu(z, rows, cols, true).map((l) => scale * l);
 }

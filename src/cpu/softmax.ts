@@ -5,6 +5,8 @@
 //   log-softmax:     z_j - m - log Σ_i e^(z_i - m)                         (no log(0))
 //   Jacobian:        ∂y_j/∂z_i = y_j (δ_ij - y_i), symmetric, so JVP = VJP:
 //                    J v = y ⊙ (v - ⟨v, y⟩)  per row, without forming J.
+//   backward kernels: ∂/∂y of ⟨g, J v⟩ = g ⊙ (v - ⟨v, y⟩) - v ⟨g, y⟩  (softmaxJvpGradYCpu);
+//                    log-softmax's VJP dy - e^y Σ dy, y = log-softmax  (logSoftmaxGradCpu)
 //
 // Subtracting the row max makes the largest exponent e^0 = 1, so the sum is in [1, cols]:
 // no overflow for logits ±1000 and no division by zero. A row whose entries are all -inf
@@ -55,6 +57,37 @@ export function softmaxJvpCpu(y: Vec, v: Vec, rows: number, cols: number): Vec {
     let dot = 0;
     for (let j = 0; j < cols; j++) dot += v[o + j]! * y[o + j]!;
     for (let j = 0; j < cols; j++) out[o + j] = y[o + j]! * (v[o + j]! - dot);
+  }
+  return out;
+}
+
+// out[r, :] = g ⊙ (v - ⟨v, y⟩) - v ⟨g, y⟩: the gradient of ⟨g, jvp(y, v)⟩ w.r.t. y
+export function softmaxJvpGradYCpu(y: Vec, v: Vec, g: Vec, rows: number, cols: number): Vec {
+  assertDims('softmaxJvpGradYCpu', { rows, cols });
+  for (const [name, a] of [['y', y], ['v', v], ['g', g]] as const) assertLength('softmaxJvpGradYCpu', name, a, rows * cols);
+  const out = new Float64Array(rows * cols);
+  for (let o = 0; o < out.length; o += cols) {
+    let vy = 0;
+    let gy = 0;
+    for (let j = o; j < o + cols; j++) {
+      vy += v[j]! * y[j]!;
+      gy += g[j]! * y[j]!;
+    }
+    for (let j = o; j < o + cols; j++) out[j] = g[j]! * (v[j]! - vy) - v[j]! * gy;
+  }
+  return out;
+}
+
+// out[r, :] = dy - e^y Σ_row dy, y the saved log-softmax (e^y = softmax): log-softmax's VJP
+export function logSoftmaxGradCpu(y: Vec, dy: Vec, rows: number, cols: number): Vec {
+  assertDims('logSoftmaxGradCpu', { rows, cols });
+  assertLength('logSoftmaxGradCpu', 'y', y, rows * cols);
+  assertLength('logSoftmaxGradCpu', 'dy', dy, rows * cols);
+  const out = new Float64Array(rows * cols);
+  for (let o = 0; o < out.length; o += cols) {
+    let sum = 0;
+    for (let j = o; j < o + cols; j++) sum += dy[j]!;
+    for (let j = o; j < o + cols; j++) out[j] = dy[j]! - Math.exp(y[j]!) * sum;
   }
   return out;
 }

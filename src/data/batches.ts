@@ -86,8 +86,11 @@ export function shuffledIndices(n: number, rng: Rng): Uint32Array {
 
 /** One mini-batch: `size` examples, x is row-major [size, features]. */
 export interface Batch {
+  /** Row-major [size, features] inputs. */
   x: Float32Array;
+  /** One class index per example. */
   labels: Int32Array;
+  /** Examples in the batch. */
   size: number;
 }
 

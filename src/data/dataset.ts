@@ -22,8 +22,11 @@ export interface Split {
 
 /** A named dataset with its fixed train/test split. */
 export interface Dataset<Name extends string = string> {
+  /** The dataset's name, e.g. 'mnist'. */
   name: Name;
+  /** The examples to train on. */
   train: Split;
+  /** The held-out examples accuracy is reported on. */
   test: Split;
 }
 

@@ -11,7 +11,9 @@
 
 /** A parsed IDX file: its dimensions and its raw u8 values (row-major). */
 export interface IdxArray {
+  /** The sizes, e.g. [count, rows, cols] for images. */
   dims: number[];
+  /** The values, row-major. */
   data: Uint8Array;
 }
 

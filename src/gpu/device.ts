@@ -3,10 +3,15 @@
 // as the device lives: if they are garbage-collected Dawn tears down under the live device
 // and the process crashes at random. GpuDevice holds them for exactly that reason.
 
+/** The WebGPU adapter an engine runs on, as the adapter describes itself. */
 export interface AdapterReport {
+  /** e.g. 'nvidia', 'google'; may be empty. */
   vendor: string;
+  /** e.g. 'ampere', 'swiftshader'; may be empty. */
   architecture: string;
+  /** The device name; may be empty. */
   device: string;
+  /** A free-form description; may be empty. */
   description: string;
   /** True for CPU implementations of WebGPU such as SwiftShader. */
   isSoftware: boolean;
@@ -15,9 +20,13 @@ export interface AdapterReport {
   subgroupMaxSize: number;
 }
 
+/** A device and what must stay referenced while it lives. */
 export interface GpuDevice {
+  /** The device kernels run on. */
   device: GPUDevice;
+  /** Its adapter; null for a device the caller passed in. */
   adapter: GPUAdapter | null;
+  /** The adapter's description. */
   report: AdapterReport;
   /** Objects that must outlive the device (Dawn's instance in Node). */
   keepAlive: unknown[];
@@ -58,15 +67,17 @@ export function formatAdapter(r: AdapterReport): string {
   return r.isSoftware ? `${name} (software)` : name;
 }
 
-interface NodeWebGpu {
+/** The parts of Dawn's Node bindings (npm `webgpu`) that webgrad uses. */
+export interface NodeWebGpu {
   create(flags: string[]): GPU;
   globals: Record<string, unknown>;
 }
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** Features kernel variants may use: subgroup reductions, and GPU timestamps for the tuner. */
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'timestamp-query'];
+/** Features kernel variants may use: subgroup reductions, and GPU timestamps for the tuner.
+ *  ('subgroups' is newer than the GPUFeatureName union of @webgpu/types.) */
+const OPTIONAL_FEATURES = ['subgroups', 'timestamp-query'] as GPUFeatureName[];
 
 /** On Linux with no GPU render node, point Vulkan at SwiftShader (if installed) before Dawn
  *  starts: the Vulkan loader reads VK_ICD_FILENAMES once. Variables already set are respected. */
@@ -87,7 +98,13 @@ async function useSwiftShaderWithoutGpu(): Promise<void> {
   }
 }
 
-async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
+/**
+ * In Node, loads Dawn (npm `webgpu`) with the environment set up first (SwiftShader when there
+ * is no GPU, a private XDG_RUNTIME_DIR), mirrors its constants (GPUBufferUsage, ...) as
+ * globals, and creates one instance. Null outside Node. The caller must keep both `gpu` and
+ * `module` referenced while any device made from them lives. The benchmarks share this.
+ */
+export async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null> {
   const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
   if (!isNode) return null;
   await useSwiftShaderWithoutGpu();

@@ -16,7 +16,13 @@ type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
 interface UniformField {
   offset: number;
   type: 'u32' | 'i32' | 'f32';
+  /** 1 for a scalar; else a vector (vec2..4) or an array of vec4 (16-byte stride, so the
+   *  lanes are contiguous), given as an array of exactly this many numbers. */
+  lanes: number;
 }
+
+/** A uniform value: a number for a scalar field, an array for a vector or array field. */
+export type UniformValue = number | readonly number[];
 
 export interface UniformLayout {
   name: string;
@@ -34,6 +40,8 @@ export class Kernel {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly compiling = new Map<string, Promise<void>>();
 
+  /** @internal Made by KernelRegistry; left out of the published types, which would otherwise
+   *  need wgsl_reflect's. */
   constructor(
     readonly name: KernelName,
     private readonly device: GPUDevice,
@@ -142,7 +150,7 @@ export class Kernel {
   }
 
   /** Packs uniform values at the offsets wgsl_reflect reports; every field must be given. */
-  packUniform(values: Record<string, number>): Uint8Array {
+  packUniform(values: Record<string, UniformValue>): Uint8Array {
     const u = this.uniform;
     if (!u) {
       if (Object.keys(values).length > 0) throw new Error(`kernel ${this.name}: shader has no uniform, but values were given`);
@@ -150,12 +158,18 @@ export class Kernel {
     }
     const bytes = new Uint8Array(Math.ceil(u.size / 16) * 16);
     const view = new DataView(bytes.buffer);
-    for (const [field, { offset, type }] of u.fields) {
+    for (const [field, { offset, type, lanes }] of u.fields) {
       const v = values[field];
       if (v === undefined) throw new Error(`kernel ${this.name}: uniform field '${u.name}.${field}' was not given`);
-      if (type === 'f32') view.setFloat32(offset, v, true);
-      else if (type === 'u32') view.setUint32(offset, v, true);
-      else view.setInt32(offset, v, true);
+      const given = typeof v === 'number' ? 1 : v.length;
+      if ((lanes === 1) !== (typeof v === 'number') || given !== lanes) {
+        throw new Error(`kernel ${this.name}: uniform field '${u.name}.${field}' takes ${lanes === 1 ? 'a number' : `${lanes} numbers`}, got ${typeof v === 'number' ? 'a number' : `${given} numbers`}`);
+      }
+      (typeof v === 'number' ? [v] : v).forEach((x, j) => {
+        if (type === 'f32') view.setFloat32(offset + 4 * j, x, true);
+        else if (type === 'u32') view.setUint32(offset + 4 * j, x, true);
+        else view.setInt32(offset + 4 * j, x, true);
+      });
     }
     for (const field of Object.keys(values)) {
       if (!u.fields.has(field)) throw new Error(`kernel ${this.name}: '${field}' is not a field of uniform ${u.name} (fields: ${[...u.fields.keys()].join(', ')})`);
@@ -164,14 +178,36 @@ export class Kernel {
   }
 }
 
-function uniformLayout(kernel: string, name: string, size: number, members: { name: string; offset: number; type: { name: string } }[]): UniformLayout {
+interface ReflectedType {
+  name: string;
+  format?: ReflectedType | null;
+  count?: number;
+  stride?: number;
+}
+
+/** (scalar type, lanes) of a u32/i32/f32 scalar, vecN (vec4u or vec4<u32>), or array<vec4, n>. */
+function fieldShape(t: ReflectedType): { type: UniformField['type']; lanes: number } | null {
+  if (t.name === 'u32' || t.name === 'i32' || t.name === 'f32') return { type: t.name, lanes: 1 };
+  const vec = /^vec([234])([uif]?)$/.exec(t.name);
+  if (vec) {
+    const scalar = vec[2] ? ({ u: 'u32', i: 'i32', f: 'f32' } as const)[vec[2] as 'u' | 'i' | 'f'] : t.format?.name;
+    return scalar === 'u32' || scalar === 'i32' || scalar === 'f32' ? { type: scalar, lanes: Number(vec[1]) } : null;
+  }
+  if (t.name === 'array' && t.format && t.count && t.stride === 16) {
+    const el = fieldShape(t.format);
+    return el && el.lanes === 4 ? { type: el.type, lanes: 4 * t.count } : null;
+  }
+  return null;
+}
+
+function uniformLayout(kernel: string, name: string, size: number, members: { name: string; offset: number; type: ReflectedType }[]): UniformLayout {
   const fields = new Map<string, UniformField>();
   for (const m of members) {
-    const t = m.type.name;
-    if (t !== 'u32' && t !== 'i32' && t !== 'f32') {
-      throw new Error(`kernel ${kernel}: uniform field ${name}.${m.name} has type ${t}; only u32, i32 and f32 scalars are supported`);
+    const shape = fieldShape(m.type);
+    if (!shape) {
+      throw new Error(`kernel ${kernel}: uniform field ${name}.${m.name} has type ${m.type.name}; only u32, i32 and f32 scalars, vectors and arrays of vec4 are supported`);
     }
-    fields.set(m.name, { offset: m.offset, type: t });
+    fields.set(m.name, { offset: m.offset, ...shape });
   }
   return { name, size, fields };
 }

@@ -6,6 +6,7 @@
 // says the pending commands were submitted (`afterSubmit`). After that, reuse is safe
 // because the queue executes submitted work in order.
 
+/** The GPU buffer pool's counters. */
 export interface PoolStats {
   /** Buffers handed out and not released. */
   liveBuffers: number;
@@ -15,6 +16,7 @@ export interface PoolStats {
   allocations: number;
   /** acquire() calls served from the free lists. */
   reuses: number;
+  /** Released buffers waiting for reuse. */
   freeBuffers: number;
 }
 

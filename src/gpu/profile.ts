@@ -63,8 +63,8 @@ export interface KernelProfile {
   splitK: SplitKPolicy;
   /** Row ops: softmax, log-softmax, softmaxJvp, the losses. */
   rows: RowPolicy;
-  /** Axis reductions: invocations per output. */
-  reduce: { workgroup: number };
+  /** Axis reductions: invocations per output (a row), outputs per workgroup. */
+  reduce: RowPolicy;
 }
 
 const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided: false };
@@ -90,7 +90,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     ],
     splitK: { maxTiles: 2, minK: 4096, chunk: 1024, maxSplits: 8 },
     rows: { maxThreads: 4, groupThreads: 4, subgroups: false },
-    reduce: { workgroup: 8 },
+    reduce: { maxThreads: 8, groupThreads: 8, subgroups: false },
   },
   // Apple M-series, Intel Xe, mobile GPUs: 64 x 64 tiles in 256 invocations (4 x 4 each).
   integrated: {
@@ -99,7 +99,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     tune: [TILED_64, TILED_64_K24, TILED_32, TILED_128, SCALAR_STRIDED],
     splitK: { maxTiles: 8, minK: 512, chunk: 256, maxSplits: 32 },
     rows: { maxThreads: 64, groupThreads: 64, subgroups: true },
-    reduce: { workgroup: 64 },
+    reduce: { maxThreads: 64, groupThreads: 64, subgroups: true },
   },
   // NVIDIA / AMD cards: 128 x 64 tiles (8 x 4 per invocation) once the output fills them.
   discrete: {
@@ -108,7 +108,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     tune: [TILED_128, TILED_64, TILED_64_K24, TILED_32, SCALAR_STRIDED],
     splitK: { maxTiles: 32, minK: 512, chunk: 256, maxSplits: 64 },
     rows: { maxThreads: 128, groupThreads: 128, subgroups: true },
-    reduce: { workgroup: 128 },
+    reduce: { maxThreads: 128, groupThreads: 128, subgroups: true },
   },
 };
 
@@ -225,11 +225,11 @@ export class KernelChoices {
     return t && variantFits(t, p) ? t : profileMatmul(this.profile, p);
   }
 
-  /** How a row of `rowThreads` invocations reduces with subgroups (lib/rows_subgroup.wgsl):
+  /** How a row of `rowThreads` invocations can reduce with subgroups (lib/tree_subgroup.wgsl):
    *  'butterfly' when the row fits in any subgroup, 'fold' when every subgroup fits in the
-   *  row; null when the profile or the device has no subgroups, or the sizes straddle. */
+   *  row; null when the device has no subgroups, or the adapter's sizes straddle the row. */
   subgroupRows(rowThreads: number): 'butterfly' | 'fold' | null {
-    if (!this.profile.rows.subgroups || !this.features.has('subgroups')) return null;
+    if (!this.features.has('subgroups')) return null;
     if (rowThreads <= this.subgroupSizes[0]) return 'butterfly';
     if (rowThreads >= this.subgroupSizes[1]) return 'fold';
     return null;

@@ -5,14 +5,14 @@
 
 import type { BufferPool } from './pool';
 import { sizeClass } from './pool';
-import type { KernelName, KernelRegistry, Overrides } from './kernels';
+import type { KernelName, KernelRegistry, Overrides, UniformValue } from './kernels';
 import { gpuWait } from './wait';
 import { KernelChoices, PROFILES, type MatmulProblem } from './profile';
 
 export interface DispatchSpec {
   kernel: KernelName;
   overrides?: Overrides;
-  uniforms?: Record<string, number>;
+  uniforms?: Record<string, UniformValue>;
   bindings: Record<string, GPUBuffer>;
   workgroups: readonly [number, number?, number?];
 }
@@ -23,9 +23,13 @@ interface Planning {
   matmuls: MatmulProblem[];
 }
 
+/** Work the engine has issued so far. */
 export interface QueueCounters {
+  /** Compute dispatches recorded. */
   dispatches: number;
+  /** queue.submit calls. */
   submits: number;
+  /** Buffers mapped for reading (mapAsync). */
   readbacks: number;
 }
 

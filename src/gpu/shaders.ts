@@ -1,11 +1,16 @@
 // The WGSL sources of every kernel family, imported as text so that bundles carry them.
 // A family may link function libraries (shaders/lib/) that are prepended to its source.
 
-import activationLib from '../../shaders/lib/activation.wgsl';
+import floatLib from '../../shaders/lib/float.wgsl';
+import indexLib from '../../shaders/lib/index.wgsl';
+import treeLib from '../../shaders/lib/tree.wgsl';
 import rowsLib from '../../shaders/lib/rows.wgsl';
-import rowsTreeLib from '../../shaders/lib/rows_tree.wgsl';
-import rowsSubgroupLib from '../../shaders/lib/rows_subgroup.wgsl';
+import workgroupRowsLib from '../../shaders/lib/workgroup_rows.wgsl';
+import treeSubgroupLib from '../../shaders/lib/tree_subgroup.wgsl';
+import activationLib from '../../shaders/lib/activation.wgsl';
+import unaryLib from '../../shaders/lib/unary.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
+import broadcast from '../../shaders/broadcast.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
@@ -20,24 +25,42 @@ export interface ShaderPart {
   code: string;
 }
 
-const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
+// The libraries, in link order (each may use those before it):
+//   float       LOWEST, is_nan, is_inf, is_finite(4), poisons, sign_bit, nan_f32, inf_f32,
+//               log1p, and NumPy's edges: div_ieee, log_ieee, exp_ieee
+//   index           flat_index, group_index     (needs the family's workgroup_size override)
+//   workgroup_rows  Row, row_of, scratch        (needs row_threads, group_rows, dims.rows/cols)
+//   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
+//   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
+//   rows            strided_max, row_softmax_stats (needs float, a tree, binding x)
+//   activation  activate, activation_derivative (needs float)
+//   unary       unary_math, unary_math_derivative (needs float, activation)
+const float: ShaderPart = { file: 'lib/float.wgsl', code: floatLib };
+const index: ShaderPart = { file: 'lib/index.wgsl', code: indexLib };
+const tree: ShaderPart = { file: 'lib/tree.wgsl', code: treeLib };
 const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
-const rowsTree: ShaderPart = { file: 'lib/rows_tree.wgsl', code: rowsTreeLib };
+const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
+const unary: ShaderPart = { file: 'lib/unary.wgsl', code: unaryLib };
+const workgroupRows: ShaderPart = { file: 'lib/workgroup_rows.wgsl', code: workgroupRowsLib };
 // First in its families: it starts with `enable subgroups;`, which must precede everything.
-const rowsSubgroup: ShaderPart = { file: 'lib/rows_subgroup.wgsl', code: rowsSubgroupLib };
+const treeSubgroup: ShaderPart = { file: 'lib/tree_subgroup.wgsl', code: treeSubgroupLib };
 
+// Row families come in two variants: workgroup-memory trees, and `<family>_subgroups` with
+// the same kernels over lib/tree_subgroup.wgsl (run only on devices with 'subgroups').
 export const shaderFamilies = {
-  elementwise: [activation, { file: 'elementwise.wgsl', code: elementwise }],
-  reduce: [{ file: 'reduce.wgsl', code: reduce }],
-  optimizer: [{ file: 'optimizer.wgsl', code: optimizer }],
-  matmul: [activation, { file: 'matmul.wgsl', code: matmul }],
-  matmul_vec4: [activation, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
-  matmul_tiled: [activation, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
-  matmul_splitk: [activation, { file: 'matmul_splitk.wgsl', code: matmulSplitk }],
-  softmax: [rows, rowsTree, { file: 'softmax.wgsl', code: softmax }],
-  softmax_subgroups: [rowsSubgroup, rows, { file: 'softmax.wgsl', code: softmax }],
-  loss: [rows, rowsTree, { file: 'loss.wgsl', code: loss }],
-  loss_subgroups: [rowsSubgroup, rows, { file: 'loss.wgsl', code: loss }],
+  elementwise: [float, index, activation, unary, { file: 'elementwise.wgsl', code: elementwise }],
+  broadcast: [float, index, { file: 'broadcast.wgsl', code: broadcast }],
+  reduce: [float, index, workgroupRows, tree, { file: 'reduce.wgsl', code: reduce }],
+  reduce_subgroups: [treeSubgroup, float, index, workgroupRows, { file: 'reduce.wgsl', code: reduce }],
+  optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
+  matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
+  matmul_vec4: [float, activation, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
+  matmul_tiled: [float, activation, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
+  matmul_splitk: [float, activation, { file: 'matmul_splitk.wgsl', code: matmulSplitk }],
+  softmax: [float, workgroupRows, tree, rows, { file: 'softmax.wgsl', code: softmax }],
+  softmax_subgroups: [treeSubgroup, float, workgroupRows, rows, { file: 'softmax.wgsl', code: softmax }],
+  loss: [float, index, workgroupRows, tree, rows, { file: 'loss.wgsl', code: loss }],
+  loss_subgroups: [treeSubgroup, float, index, workgroupRows, rows, { file: 'loss.wgsl', code: loss }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;

@@ -14,13 +14,17 @@
 
 /** A named f32 tensor: row-major values and their shape. */
 export interface NamedTensor {
+  /** The dimensions, e.g. [out, in] for a weight. */
   shape: number[];
+  /** The values, row-major. */
   data: Float32Array;
 }
 
 /** What decodeSafetensors returns: the tensors and the free-form string metadata. */
 export interface SafetensorsContents {
+  /** The tensors by name ('0.weight', ...). */
   tensors: Record<string, NamedTensor>;
+  /** The file's `__metadata__` strings. */
   metadata: Record<string, string>;
 }
 

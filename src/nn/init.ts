@@ -4,6 +4,7 @@
 
 import { createRng } from '../data/batches';
 
+/** How {@link initWeights} draws values: Glorot/Xavier uniform, He normal, or all zeros. */
 export type Initializer = 'glorot' | 'he' | 'zeros';
 
 /** Values for a [fanOut, fanIn] weight matrix. */

@@ -5,29 +5,47 @@
 import type { Engine } from '../engine';
 import type { ActivationKind } from '../cpu/activation';
 import { fmt, type Tensor } from '../ops/tensor';
+import type { NamedTensor } from '../io/safetensors';
 import { initWeights, type Initializer } from './init';
 
+/** A layer before it has parameters: what {@link sequential} takes; {@link dense} and
+ *  {@link activationLayer} make them. */
 export interface LayerSpec {
+  /** What the layer computes. */
   readonly kind: 'dense' | 'activation';
   /** Number of modules the layer corresponds to in a PyTorch nn.Sequential (for names). */
   readonly torchModules: number;
   /** Output features, when the layer changes them (dense). */
   readonly outFeatures?: number;
+  /** Creates the layer's parameters on `e`, initialised from `seed`. */
   build(e: Engine, seed: number): BuiltLayer;
 }
 
+/** A layer with its parameters, made by {@link LayerSpec.build}. */
 export interface BuiltLayer {
   /** Parameters in a fixed order, with PyTorch-style local names ('weight', 'bias'). */
-  readonly params: { name: string; tensor: Tensor }[];
+  readonly params: NamedParam[];
+  /** The layer's output for a batch `x`. */
   forward(e: Engine, x: Tensor): Tensor;
 }
 
+/** A parameter and its PyTorch-style name. */
+export interface NamedParam {
+  /** 'weight', 'bias', or in a model '0.weight', '2.bias', ... */
+  name: string;
+  /** The parameter's values on the engine. */
+  tensor: Tensor;
+}
+
+/** Options of {@link dense}. */
 export interface DenseOptions {
+  /** Applied after the affine map, fused into the same kernel (default 'identity'). */
   activation?: ActivationKind;
   /** Slope for leakyRelu. */
   alpha?: number;
   /** Default: He for relu-like activations, Glorot otherwise. */
   init?: Initializer;
+  /** Whether the layer has a bias `b` (default true). */
   bias?: boolean;
 }
 
@@ -37,7 +55,9 @@ function checkActivation(where: string, a: string): void {
   if (!ACTIVATIONS.includes(a as ActivationKind)) throw new Error(`${where}: unknown activation '${a}' (expected one of ${ACTIVATIONS.join(', ')})`);
 }
 
-/** A fully connected layer with `inFeatures` inputs and `outFeatures` outputs. */
+/** A fully connected layer with `inFeatures` inputs and `outFeatures` outputs:
+ *  `Z = X·Wᵀ + b` with `W` stored `[outFeatures, inFeatures]` (PyTorch's nn.Linear), then
+ *  `opts.activation`. */
 export function dense(inFeatures: number, outFeatures: number, opts: DenseOptions = {}): LayerSpec {
   for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`dense: ${n} must be a positive integer, got ${v}`);
@@ -68,7 +88,7 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   };
 }
 
-/** A standalone activation layer. */
+/** A standalone activation layer (`alpha`: the leakyRelu slope). */
 export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   checkActivation('activationLayer', kind);
   return {
@@ -90,10 +110,15 @@ export function activationLayer(kind: ActivationKind, alpha = 0.01): LayerSpec {
   };
 }
 
+/** Layers applied one after the other; made by {@link sequential}. Call
+ *  {@link Sequential.build} before using it. */
 export class Sequential {
   private built: { engine: Engine; layers: BuiltLayer[] } | null = null;
 
-  constructor(readonly layers: readonly LayerSpec[]) {
+  constructor(
+    /** The layers, first to last. */
+    readonly layers: readonly LayerSpec[],
+  ) {
     if (layers.length === 0) throw new Error('sequential: needs at least one layer');
   }
 
@@ -114,6 +139,7 @@ export class Sequential {
     return this.layers.findLast((l) => l.outFeatures !== undefined)?.outFeatures;
   }
 
+  /** The engine the model was built on. */
   get engine(): Engine {
     return this.b.engine;
   }
@@ -124,8 +150,8 @@ export class Sequential {
   }
 
   /** Names as PyTorch's nn.Sequential state_dict would give them ('0.weight', '2.bias', ...). */
-  namedParams(): { name: string; tensor: Tensor }[] {
-    const out: { name: string; tensor: Tensor }[] = [];
+  namedParams(): NamedParam[] {
+    const out: NamedParam[] = [];
     let index = 0;
     this.b.layers.forEach((l, i) => {
       for (const p of l.params) out.push({ name: `${index}.${p.name}`, tensor: p.tensor });
@@ -135,15 +161,15 @@ export class Sequential {
   }
 
   /** Parameter values by PyTorch-style name, shapes as stored ([out, in] for weights). */
-  async stateDict(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  async stateDict(): Promise<Record<string, NamedTensor>> {
+    const out: Record<string, NamedTensor> = {};
     for (const { name, tensor } of this.namedParams()) out[name] = { shape: [...tensor.shape], data: await tensor.read() };
     return out;
   }
 
   /** Replaces every parameter's values; checks names and shapes first, so a bad file
    *  changes nothing. `source` names the file in errors. */
-  loadStateDict(tensors: Record<string, { shape: number[]; data: Float32Array }>, source: string): void {
+  loadStateDict(tensors: Record<string, NamedTensor>, source: string): void {
     const named = this.namedParams();
     for (const { name, tensor } of named) {
       const t = tensors[name];
@@ -157,6 +183,7 @@ export class Sequential {
     for (const { name, tensor } of named) this.engine.write(tensor, tensors[name]!.data);
   }
 
+  /** The model's output for a batch `x` ([batch, features]). */
   forward(x: Tensor): Tensor {
     const { engine, layers } = this.b;
     let h = x;
@@ -164,12 +191,15 @@ export class Sequential {
     return h;
   }
 
+  /** Frees the parameters; the model must be built again before further use. */
   dispose(): void {
     for (const l of this.built?.layers ?? []) for (const p of l.params) p.tensor.dispose();
     this.built = null;
   }
 }
 
+/** A model of `layers` applied in order, e.g.
+ *  `sequential([dense(784, 128, { activation: 'relu' }), dense(128, 10)]).build(e, seed)`. */
 export function sequential(layers: LayerSpec[]): Sequential {
   return new Sequential(layers);
 }

@@ -5,9 +5,13 @@ import type { Engine } from '../engine';
 import type { Tensor } from '../ops/tensor';
 import { classIndices } from '../ops/loss';
 
+/** What a loss compares the output with: a tensor of the output's shape, or one class index
+ *  per row (one-hot for several outputs, 0/1 for one sigmoid output). */
 export type Targets = Tensor | Int32Array;
 
+/** A training objective for {@link fit}, {@link evaluate} and custom loops. */
 export interface Loss {
+  /** The loss's name, e.g. 'softmaxCrossEntropy'. */
   readonly name: string;
   /** The model's output is passed through this loss as logits (softmax CE), probabilities
    *  (binary CE) or values (mse). */

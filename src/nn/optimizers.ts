@@ -1,23 +1,47 @@
 // Optimizers: gradient descent W ← W − η∇W (with a learning-rate schedule: the lectures'
-// decaying η), momentum, and Adam. Each update is one in-place kernel per parameter
-// (shaders/optimizer.wgsl) that also records, on the GPU, the first step at which a
-// parameter's gradient was not finite, so a NaN stops training without per-step readbacks.
+// decaying η), momentum, and Adam. The Optimizer holds the state tensors and writes the
+// step's hyperparameters; each update is the in-place op `optimizerUpdate` (src/ops/optimizer.ts),
+// which also records, on the device, the first step at which a parameter's gradient was not
+// finite, so a NaN stops training without per-step readbacks.
 
 import type { Engine } from '../engine';
-import type { UpdateDef } from '../ops/op';
-import { fmt, shapeSize, type Shape, type Tensor } from '../ops/tensor';
-import { grid1d } from '../gpu/queue';
+import { fmt, type Tensor } from '../ops/tensor';
 
-const WORKGROUP = 256;
 /** health[] starts at 0xffffffff ("never"); read back as f32 that bit pattern is a NaN. */
 const NEVER = 0xffffffff;
 
+/** A learning rate: fixed, or a function of the step (0, 1, ...) such as
+ *  {@link inverseTimeDecay}. */
 export type Schedule = number | ((step: number) => number);
 
+/** Which optimizer and its settings. */
 export type OptimizerConfig =
-  | { kind: 'sgd'; lr: Schedule }
-  | { kind: 'momentum'; lr: Schedule; momentum?: number }
-  | { kind: 'adam'; lr?: Schedule; beta1?: number; beta2?: number; eps?: number };
+  | {
+      /** Gradient descent: W ← W − η∇W. */
+      kind: 'sgd';
+      /** η. */
+      lr: Schedule;
+    }
+  | {
+      /** Heavy-ball momentum: v ← μv + ∇W, W ← W − ηv. */
+      kind: 'momentum';
+      /** η. */
+      lr: Schedule;
+      /** μ (default 0.9). */
+      momentum?: number;
+    }
+  | {
+      /** Adam (Kingma & Ba), bias-corrected. */
+      kind: 'adam';
+      /** η (default 1e-3). */
+      lr?: Schedule;
+      /** Decay of the gradient's running mean (default 0.9). */
+      beta1?: number;
+      /** Decay of the squared gradient's running mean (default 0.999). */
+      beta2?: number;
+      /** Added to the denominator (default 1e-8). */
+      eps?: number;
+    };
 
 /** η_k = η0 / (1 + decay·k): the lectures' decaying step size (Σ η = ∞, η → 0). */
 export function inverseTimeDecay(lr0: number, decay: number): (step: number) => number {
@@ -29,82 +53,19 @@ export function exponentialDecay(lr0: number, rate: number, steps: number): (ste
   return (k) => lr0 * Math.pow(rate, k / steps);
 }
 
-const methodCode = { sgd: 0, momentum: 1, adam: 2 } as const;
-
-interface UpdateAttrs {
-  method: 0 | 1 | 2;
-  slot: number;
-  /** CPU path only: η, μ/β1, β2, ε, 1−β1^t, 1−β2^t, step (the GPU reads them from `hyper`). */
-}
-
-/** One parameter's update: targets [param, state1, state2, health], inputs [hyper, grad]. */
-const optimizerUpdate: UpdateDef<UpdateAttrs> = {
-  name: 'optimizerUpdate',
-  check([param, s1, s2], [, grad]) {
-    const stateOk = (s: Shape) => shapeSize(s) === shapeSize(param!) || shapeSize(s) === 1;
-    if (shapeSize(param!) !== shapeSize(grad!) || !stateOk(s1!) || !stateOk(s2!)) {
-      throw new Error(`optimizer: gradient ${fmt(grad!)} does not match parameter ${fmt(param!)}`);
-    }
-  },
-  cpu([param, s1, s2, health], [hyper, grad], { method, slot }) {
-    const [lr, b1, b2, eps, c1, c2, step] = hyper!;
-    for (let i = 0; i < param!.length; i++) {
-      const g = grad![i]!;
-      if (!Number.isFinite(g)) {
-        health![slot] = Math.min(health![slot]!, step!);
-        continue;
-      }
-      if (method === 1) {
-        s1![i] = b1! * s1![i]! + g;
-        param![i]! -= lr! * s1![i]!;
-      } else if (method === 2) {
-        s1![i] = b1! * s1![i]! + (1 - b1!) * g;
-        s2![i] = b2! * s2![i]! + (1 - b2!) * g * g;
-        const r = Math.sqrt(c2!);
-        param![i]! -= ((lr! * r) / c1!) * (s1![i]! / (Math.sqrt(s2![i]!) + eps! * r));
-      } else {
-        param![i]! -= lr! * g;
-      }
-    }
-  },
-  gpu(q, [param, s1, s2, health], [hyper, grad], [p], { method, slot }) {
-    const len = shapeSize(p!);
-    q.dispatch({
-      kernel: 'optimizer.update',
-      overrides: { workgroup_size: WORKGROUP, method },
-      uniforms: { len, slot },
-      bindings: { hyper: hyper!, grad: grad!, param: param!, state1: s1!, state2: s2!, health: health! },
-      workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
-    });
-  },
-};
-
-/** Records in health[slot] the step if the scalar loss is not finite. */
-const lossCheck: UpdateDef<{ slot: number }> = {
-  name: 'lossCheck',
-  check(_t, [, loss]) {
-    if (shapeSize(loss!) !== 1) throw new Error(`lossCheck: loss must be a scalar, got ${fmt(loss!)}`);
-  },
-  cpu([health], [hyper, loss], { slot }) {
-    if (!Number.isFinite(loss![0]!)) health![slot] = Math.min(health![slot]!, hyper![6]!);
-  },
-  gpu(q, [health], [hyper, loss], _s, { slot }) {
-    q.dispatch({
-      kernel: 'optimizer.check_loss',
-      uniforms: { len: 1, slot },
-      bindings: { hyper: hyper!, grad: loss!, health: health! },
-      workgroups: [1],
-    });
-  },
-};
-
+/** Where training first went non-finite (see {@link Optimizer.firstNonFinite}). */
 export interface NonFinite {
+  /** The optimizer step (1, 2, ...). */
   step: number;
   /** Index into the parameter list, or -1 for the loss itself. */
   param: number;
 }
 
+/** Updates parameters in place from their gradients, one kernel per parameter, and flags
+ *  non-finite gradients on the device. {@link fit} makes one; custom loops call
+ *  {@link Optimizer.step} after {@link Engine.valueAndGrad}. */
 export class Optimizer {
+  /** Which update rule. */
   readonly kind: OptimizerConfig['kind'];
   private readonly lr: Schedule;
   private readonly b1: number;
@@ -121,11 +82,12 @@ export class Optimizer {
 
   constructor(
     private readonly e: Engine,
+    /** The parameters it updates, in the order {@link Optimizer.step} takes gradients. */
     readonly params: Tensor[],
     config: OptimizerConfig,
   ) {
     this.kind = config.kind;
-    if (!(config.kind in methodCode)) throw new Error(`optimizer: unknown kind '${String(config.kind)}' (expected sgd, momentum or adam)`);
+    if (!['sgd', 'momentum', 'adam'].includes(config.kind)) throw new Error(`optimizer: unknown kind '${String(config.kind)}' (expected sgd, momentum or adam)`);
     this.lr = config.lr ?? 1e-3;
     checkLr(this.lr, 0);
     this.b1 = config.kind === 'momentum' ? (config.momentum ?? 0.9) : config.kind === 'adam' ? (config.beta1 ?? 0.9) : 0;
@@ -159,10 +121,10 @@ export class Optimizer {
     const lr = typeof this.lr === 'number' ? this.lr : this.lr(this.steps);
     checkLr(lr, this.steps);
     this.e.write(this.hyper, [lr, this.b1, this.b2, this.eps, 1 - Math.pow(this.b1, t), 1 - Math.pow(this.b2, t), t, 0]);
-    if (loss) this.e.update(lossCheck, [this.health], [this.hyper, loss], { slot: 0 });
+    if (loss) this.e.update('lossCheck', [this.health], [this.hyper, loss], { slot: 0 });
     this.params.forEach((p, i) => {
       const [s1, s2] = this.state[i]!;
-      this.e.update(optimizerUpdate, [p, s1, s2, this.health], [this.hyper, grads[i]!], { method: methodCode[this.kind], slot: i + 1 });
+      this.e.update('optimizerUpdate', [p, s1, s2, this.health], [this.hyper, grads[i]!], { method: this.kind, slot: i + 1 });
     });
     if (!this.e.planning) this.steps = t; // a planned step (Engine.prepare) does not count
   }
@@ -179,6 +141,7 @@ export class Optimizer {
     return best;
   }
 
+  /** Frees the optimizer's state (moments, flags); the parameters stay. */
   dispose(): void {
     for (const t of this.state.flat()) t.dispose();
     for (const t of this.dummies) t.dispose();

@@ -13,38 +13,59 @@ import type { Sequential } from './layers';
 import type { Loss } from './losses';
 import { Optimizer, type OptimizerConfig } from './optimizers';
 
+/** What {@link FitOptions.onStep} is told after each step. */
 export interface StepInfo {
+  /** The epoch, from 1. */
   epoch: number;
+  /** The step, from 1, counted over all epochs. */
   step: number;
   /** Present on the steps whose loss was read back. */
   loss?: number;
 }
 
+/** One epoch's summary. */
 export interface EpochInfo {
+  /** The epoch, from 1. */
   epoch: number;
+  /** The mean of the epoch's mini-batch losses. */
   trainLoss: number;
+  /** Wall-clock time of the epoch. */
   seconds: number;
+  /** Training examples per second over the epoch. */
   samplesPerSecond: number;
 }
 
+/** Options of {@link fit}. */
 export interface FitOptions {
+  /** Passes over the training data. */
   epochs: number;
+  /** Examples per step (the last batch of an epoch may be smaller). */
   batchSize: number;
+  /** The optimizer and its learning rate. */
   optimizer: OptimizerConfig;
+  /** The objective, e.g. `losses.softmaxCrossEntropy()`. */
   loss: Loss;
+  /** Seed of the shuffling (default 1). */
   seed?: number;
   /** Read the loss back every this many steps for onStep (default 50). The epoch's mean
    *  training loss is summed on the device and read once per epoch regardless. */
   lossEvery?: number;
+  /** Called after every step (without a loss unless it was read back). */
   onStep?: (info: StepInfo) => void;
+  /** Called after every epoch; training waits for a returned promise. */
   onEpoch?: (info: EpochInfo) => void | Promise<void>;
 }
 
+/** What {@link fit} returns. */
 export interface FitResult {
+  /** One summary per epoch. */
   epochs: EpochInfo[];
+  /** Steps taken in all. */
   steps: number;
 }
 
+/** Thrown when the loss or a gradient becomes NaN or infinite; the message names the step
+ *  and the parameter. */
 export class NonFiniteError extends Error {}
 
 function checkPositiveInt(name: string, v: number): void {
@@ -130,8 +151,11 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
   return { epochs, steps };
 }
 
+/** What {@link evaluate} returns. */
 export interface Evaluation {
+  /** The mean loss over the split. */
   loss: number;
+  /** The fraction of examples classified right, in [0, 1]. */
   accuracy: number;
 }
 
@@ -166,20 +190,29 @@ export async function evaluate(model: Sequential, data: Split, loss: Loss, batch
   return { loss: lossSum / data.count, accuracy: correct / data.count };
 }
 
+/** Options of {@link minimize}; give at least one stopping rule or `maxSteps`. */
 export interface MinimizeOptions {
+  /** The learning rate η, fixed or per step. */
   lr: number | ((step: number) => number);
   /** Stop when |Loss_k − Loss_{k−1}| < lossTolerance. */
   lossTolerance?: number;
   /** Stop when ‖∇‖ < gradTolerance. */
   gradTolerance?: number;
+  /** Stop after this many steps (default 10,000). */
   maxSteps?: number;
+  /** The update rule (default 'sgd': plain gradient descent). */
   optimizer?: OptimizerConfig['kind'];
 }
 
+/** What {@link minimize} returns. */
 export interface MinimizeResult {
+  /** The loss at the last step. */
   loss: number;
+  /** Steps taken. */
   steps: number;
+  /** ‖∇‖ at the last step. */
   gradNorm: number;
+  /** Which rule stopped it. */
   reason: 'loss' | 'grad' | 'maxSteps';
 }
 

@@ -1,14 +1,14 @@
-// Elementwise ops: add and mul with trailing broadcast (the smaller operand's shape must be a
-// suffix of the larger's, or a single element: a bias row over a batch, a scalar scale), the
-// scalar activations and their derivatives (diagonal Jacobians).
+// Unary elementwise ops, one kernel family (shaders/elementwise.wgsl): the scalar activations
+// (also fused into matmul) and the math functions (exp, log, ..., gelu, clip), each with its
+// derivative (a diagonal Jacobian); scale; and an in-place accumulate. Binary ops, which
+// broadcast, are in ./broadcast.
 
-import { binaryCpu } from '../cpu/elementwise';
+import { accumulateCpu, scaleCpu } from '../cpu/elementwise';
 import { activationCpu, activationGradCpu, type ActivationKind } from '../cpu/activation';
+import { unaryCpu, unaryGradCpu, type UnaryKind } from '../cpu/unary';
 import { grid1d } from '../gpu/queue';
-import type { OpDef, UpdateDef } from './op';
-import { run1 } from './op';
-import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
-import { sumToShape } from './reduce';
+import { nonDifferentiable, type NoAttrs, type OpDef, type UpdateDef } from './op';
+import { fmt, shapeSize } from './tensor';
 
 const WORKGROUP = 256;
 
@@ -21,57 +21,6 @@ export const activationCode: Record<ActivationKind, number> = {
   softplus: 5,
 };
 
-/** The broadcast result shape of a and b, or an error naming the op and both shapes. */
-export function broadcastShape(op: string, a: Shape, b: Shape): Shape {
-  const [big, small] = shapeSize(a) >= shapeSize(b) ? [a, b] : [b, a];
-  if (shapeSize(small) === 1 && shapeSize(big) >= 1) return big;
-  let start = 0;
-  while (start < small.length && small[start] === 1) start++; // leading 1s broadcast freely
-  const suffix = small.slice(start);
-  const tail = big.slice(big.length - suffix.length);
-  if (suffix.length <= big.length && suffix.every((d, i) => d === tail[i])) return big;
-  throw new Error(
-    `${op}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast; expected equal shapes, a scalar, ` +
-      `or one shape a trailing suffix of the other (e.g. [M, N] and [N])`,
-  );
-}
-
-type BinaryKind = 'add' | 'sub' | 'mul';
-const binaryCode: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2 };
-
-function binaryOp(kind: BinaryKind): OpDef<Record<string, never>> {
-  return {
-    name: kind,
-    outputs: ([a, b]) => [broadcastShape(kind, a!, b!)],
-    cpu: ([a, b]) => [binaryCpu(kind, a!, b!)],
-    gpu(q, [a, b], [out], [sa, sb]) {
-      const [na, nb] = [shapeSize(sa!), shapeSize(sb!)];
-      const len = Math.max(na, nb);
-      const same = na === nb; // no broadcast: four elements per invocation
-      q.dispatch({
-        kernel: same ? 'elementwise.binary4' : 'elementwise.binary',
-        overrides: { workgroup_size: WORKGROUP, binary_op: binaryCode[kind] },
-        uniforms: { len, a_len: Math.max(1, na), b_len: Math.max(1, nb), alpha: 0, grad_at_zero: 0 },
-        bindings: same ? { a4: a!, b4: b!, out4: out! } : { a: a!, b: b!, out: out! },
-        workgroups: grid1d(same ? Math.ceil(len / 4) : len, WORKGROUP),
-      });
-    },
-    // d(a±b) = da ± db;  d(a*b) = b da + a db; a broadcast operand sums its gradient back.
-    backward({ ops, inputs: [a, b], dy, needsGrad }) {
-      const grad = (self: Tensor, other: Tensor, sign: 1 | -1) => {
-        if (kind === 'mul') return sumToShape(ops, run1(ops, mul, [dy, other], {}), self.shape);
-        const g = sumToShape(ops, dy, self.shape);
-        return sign > 0 ? g : run1(ops, scale, [g], { factor: -1 });
-      };
-      return [needsGrad[0] ? grad(a!, b!, 1) : null, needsGrad[1] ? grad(b!, a!, kind === 'sub' ? -1 : 1) : null];
-    },
-  };
-}
-
-export const add = binaryOp('add');
-export const sub = binaryOp('sub');
-export const mul = binaryOp('mul');
-
 export interface ActivationAttrs {
   kind: ActivationKind;
   alpha: number;
@@ -80,7 +29,7 @@ export interface ActivationAttrs {
 }
 
 function activationUniforms(len: number, attrs: ActivationAttrs) {
-  return { len, a_len: 1, b_len: 1, alpha: attrs.alpha, grad_at_zero: attrs.gradAtZero };
+  return { len, alpha: attrs.alpha, beta: 0, grad_at_zero: attrs.gradAtZero };
 }
 
 export const activation: OpDef<ActivationAttrs> = {
@@ -98,18 +47,21 @@ export const activation: OpDef<ActivationAttrs> = {
     });
   },
   // dx = dy ⊙ f'(x)  (diagonal Jacobian)
-  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [run1(ops, activationGrad, [x!, y!, dy], attrs)],
+  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [ops.run1('activationGrad', [x!, y!, dy], attrs)],
 };
+
+/** The shape rule of a diagonal-Jacobian gradient: x, y and dy of one size. */
+function gradShapes(op: string, [x, y, dy]: readonly (readonly number[])[]): number[][] {
+  if (shapeSize(x!) !== shapeSize(y!) || shapeSize(x!) !== shapeSize(dy!)) {
+    throw new Error(`${op}: x ${fmt(x!)}, y ${fmt(y!)} and dy ${fmt(dy!)} must have the same size`);
+  }
+  return [[...x!]];
+}
 
 /** dx = dy ⊙ f'(x, y): f' from the saved input x or output y, whichever is stable. */
 export const activationGrad: OpDef<ActivationAttrs> = {
   name: 'activationGrad',
-  outputs([x, y, dy]) {
-    if (shapeSize(x!) !== shapeSize(y!) || shapeSize(x!) !== shapeSize(dy!)) {
-      throw new Error(`activationGrad: x ${fmt(x!)}, y ${fmt(y!)} and dy ${fmt(dy!)} must have the same size`);
-    }
-    return [x!];
-  },
+  outputs: (shapes) => gradShapes('activationGrad', shapes),
   cpu: ([x, y, dy], _s, { kind, alpha, gradAtZero }) => [activationGradCpu(kind, dy!, x!, y!, { alpha, reluGradAtZero: gradAtZero })],
   gpu(q, [x, y, dy], [out], [sx], attrs) {
     const len = shapeSize(sx!);
@@ -121,6 +73,67 @@ export const activationGrad: OpDef<ActivationAttrs> = {
       workgroups: grid1d(len, WORKGROUP),
     });
   },
+  backward: nonDifferentiable('activationGrad is a backward kernel; second derivatives of activations are not supported'),
+};
+
+/** The `math_fn` override of shaders/elementwise.wgsl (lib/unary.wgsl); 0 is "none". */
+const unaryCode: Record<UnaryKind, number> = {
+  exp: 1, log: 2, log1p: 3, expm1: 4, sqrt: 5, rsqrt: 6, abs: 7, neg: 8, square: 9, reciprocal: 10,
+  sin: 11, cos: 12, sign: 13, silu: 14, gelu: 15, geluTanh: 16, clip: 17,
+};
+
+export interface UnaryAttrs {
+  kind: UnaryKind;
+  /** clip's bounds; ignored by the other functions. */
+  lo: number;
+  hi: number;
+}
+
+function unaryUniforms(len: number, { lo, hi }: UnaryAttrs) {
+  return { len, alpha: lo, beta: hi, grad_at_zero: 0 };
+}
+
+/** y = f(x) for a math function f (the derivatives are in src/cpu/unary.ts and lib/unary.wgsl). */
+export const unary: OpDef<UnaryAttrs> = {
+  name: 'unary',
+  outputs([x], { kind, lo, hi }) {
+    if (!(kind in unaryCode)) throw new Error(`unary: unknown function '${String(kind)}' (known: ${Object.keys(unaryCode).join(', ')})`);
+    if (kind === 'clip' && (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi))) {
+      throw new Error(`clip: bounds must be numbers with lo <= hi, got lo ${String(lo)}, hi ${String(hi)} (for input ${fmt(x!)})`);
+    }
+    return [x!];
+  },
+  cpu: ([x], _s, attrs) => [unaryCpu(attrs.kind, x!, attrs)],
+  gpu(q, [x], [out], [sx], attrs) {
+    const len = shapeSize(sx!);
+    q.dispatch({
+      kernel: 'elementwise.unary4',
+      overrides: { workgroup_size: WORKGROUP, math_fn: unaryCode[attrs.kind] },
+      uniforms: unaryUniforms(len, attrs),
+      bindings: { x4: x!, out4: out! },
+      workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
+    });
+  },
+  // dx = dy ⊙ f'(x) (diagonal Jacobian), exactly 0 where dy is 0
+  backward: ({ ops, inputs: [x], outputs: [y], dy, attrs }) => [ops.run1('unaryGrad', [x!, y!, dy], attrs)],
+};
+
+/** dx = dy ⊙ f'(x, y) for a math function, exactly 0 where dy is 0. */
+export const unaryGrad: OpDef<UnaryAttrs> = {
+  name: 'unaryGrad',
+  outputs: (shapes) => gradShapes('unaryGrad', shapes),
+  cpu: ([x, y, dy], _s, attrs) => [unaryGradCpu(attrs.kind, x!, y!, dy!, attrs)],
+  gpu(q, [x, y, dy], [out], [sx], attrs) {
+    const len = shapeSize(sx!);
+    q.dispatch({
+      kernel: 'elementwise.unary_grad',
+      overrides: { workgroup_size: WORKGROUP, math_fn: unaryCode[attrs.kind] },
+      uniforms: unaryUniforms(len, attrs),
+      bindings: { x: x!, y: y!, dy: dy!, out: out! },
+      workgroups: grid1d(len, WORKGROUP),
+    });
+  },
+  backward: nonDifferentiable('unaryGrad is a backward kernel; second derivatives are not supported'),
 };
 
 /** out = factor · x */
@@ -130,36 +143,34 @@ export const scale: OpDef<{ factor: number }> = {
     if (typeof factor !== 'number' || Number.isNaN(factor)) throw new Error(`scale: factor must be a number, got ${String(factor)}`);
     return [x!];
   },
-  cpu: ([x], _s, { factor }) => [x!.map((v) => factor * v)],
+  cpu: ([x], _s, { factor }) => [scaleCpu(x!, factor)],
   gpu(q, [x], [out], [sx], { factor }) {
     const len = shapeSize(sx!);
     q.dispatch({
       kernel: 'elementwise.scale4',
       overrides: { workgroup_size: WORKGROUP },
-      uniforms: { len, a_len: 1, b_len: 1, alpha: factor, grad_at_zero: 0 },
+      uniforms: { len, alpha: factor, beta: 0, grad_at_zero: 0 },
       bindings: { x4: x!, out4: out! },
       workgroups: grid1d(Math.ceil(len / 4), WORKGROUP),
     });
   },
   // d(cx) = c dx
-  backward: ({ ops, dy, attrs }) => [run1(ops, scale, [dy], attrs)],
+  backward: ({ ops, dy, attrs }) => [ops.run1('scale', [dy], attrs)],
 };
 
 /** acc += x, in place (a running sum on the device, e.g. of a training loss). */
-export const addInPlace: UpdateDef<Record<string, never>> = {
+export const addInPlace: UpdateDef<NoAttrs> = {
   name: 'addInPlace',
   check([acc], [x]) {
     if (shapeSize(acc!) !== shapeSize(x!)) throw new Error(`addInPlace: accumulator ${fmt(acc!)} and value ${fmt(x!)} differ in size`);
   },
-  cpu([acc], [x]) {
-    for (let i = 0; i < acc!.length; i++) acc![i]! += x![i]!;
-  },
+  cpu: ([acc], [x]) => accumulateCpu(acc!, x!),
   gpu(q, [acc], [x], [s]) {
     const len = shapeSize(s!);
     q.dispatch({
       kernel: 'elementwise.accumulate',
       overrides: { workgroup_size: WORKGROUP },
-      uniforms: { len, a_len: 1, b_len: 1, alpha: 0, grad_at_zero: 0 },
+      uniforms: { len, alpha: 0, beta: 0, grad_at_zero: 0 },
       bindings: { x: x!, acc: acc! },
       workgroups: grid1d(len, WORKGROUP),
     });

@@ -7,24 +7,22 @@
 // [2] the per-row divergences [T] (the kernel's partials, kept for inspection).
 
 import {
+  bceTargetGradCpu,
   binaryCrossEntropyCpu,
+  ceTargetGradCpu,
   mseLossCpu,
+  mseTargetGradCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
-  type LossResult,
+  withRowLosses,
 } from '../cpu/loss';
-import { softmaxCpu } from '../cpu/softmax';
-import type { Vec } from '../cpu/types';
 import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName, Overrides } from '../gpu/kernels';
-import { mul } from './elementwise';
-import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
-import { dispatchRows, rowView } from './softmax';
-import { REDUCE_WORKGROUP } from './reduce';
+import { nonDifferentiable, type NoAttrs, type OpDef, type OpRunner } from './op';
+import { rowView } from './softmax';
+import { dispatchRows } from '../gpu/rows';
+import { recordSum } from './reduce';
 import { Tensor, fmt, shapeSize, type Shape } from './tensor';
-
-type NoAttrs = Record<string, never>;
 
 /** The BCE clamp p ∈ [eps, 1 - eps] (the default of src/cpu/loss.ts). */
 const BCE_EPS = 1e-7;
@@ -65,20 +63,7 @@ function checkLabelSmoothing(op: string, alpha: unknown): number {
   return alpha;
 }
 
-// ---- CPU and GPU bodies shared by the three losses ---------------------------------------
-
-type CpuLoss = (x: Vec, d: Vec, rows: number, cols: number) => LossResult;
-
-/** The reference's loss and gradient, plus its per-row divergences (the reference on each row). */
-function lossCpu(fn: CpuLoss, x: Vec, d: Vec, rows: number, cols: number): Float64Array[] {
-  const { loss, grad } = fn(x, d, rows, cols);
-  const perRow = new Float64Array(rows);
-  for (let t = 0; t < rows; t++) {
-    const [o, e] = [t * cols, (t + 1) * cols];
-    perRow[t] = fn(x.subarray(o, e), d.subarray(o, e), 1, cols).loss;
-  }
-  return [Float64Array.of(loss), grad, perRow];
-}
+// ---- the GPU body shared by the three losses --------------------------------------------
 
 interface LossUniforms {
   alpha?: number;
@@ -90,13 +75,7 @@ function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[],
   const view = rowView(shape);
   const overrides: Overrides = u.dense === undefined ? {} : { dense_labels: u.dense };
   dispatchRows(q, kernel, view, { inv_t: 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, { x: x!, d: d!, grad: grad!, row_loss: rowLoss! }, overrides);
-  q.dispatch({
-    kernel: 'reduce.reduce_sum',
-    overrides: { workgroup_size: REDUCE_WORKGROUP },
-    uniforms: { outer: 1, len: view.rows, inner: 1, scale: 1 / view.rows, chunks: 1, chunk: view.rows },
-    bindings: { x: rowLoss!, out: value! },
-    workgroups: [1, 1],
-  });
+  recordSum(q, rowLoss!, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
 }
 
 // ---- the losses ---------------------------------------------------------------------------
@@ -108,12 +87,12 @@ export const mseLoss: OpDef<NoAttrs> = {
     sameShape('mseLoss', ['y', 'd'], y!, d!);
     return [[], y!, [rowsOf('mseLoss', y!).rows]];
   },
-  cpu: ([y, d], [s]) => lossCpu(mseLossCpu, y!, d!, rowView(s!).rows, rowView(s!).cols),
+  cpu: ([y, d], [s]) => withRowLosses(mseLossCpu, y!, d!, rowView(s!).rows, rowView(s!).cols),
   gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.mse_rows', ins, outs, s!),
   // aux = (y - d)/T:  dy = g·aux,  dd = -g·aux
   backward: ({ ops, outputs: [, aux], dy, needsGrad }) => [
-    needsGrad[0] ? run1(ops, mul, [aux!, dy], {}) : null,
-    needsGrad[1] ? run1(ops, mseTargetGrad, [aux!, dy], {}) : null,
+    needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
+    needsGrad[1] ? ops.run1('mseTargetGrad', [aux!, dy], {}) : null,
   ],
 };
 
@@ -124,12 +103,12 @@ export const binaryCrossEntropy: OpDef<NoAttrs> = {
     sameShape('binaryCrossEntropy', ['p', 'd'], p!, d!);
     return [[], p!, [rowsOf('binaryCrossEntropy', p!).rows]];
   },
-  cpu: ([p, d], [s]) => lossCpu((a, b, r, c) => binaryCrossEntropyCpu(a, b, r, c, BCE_EPS), p!, d!, rowView(s!).rows, rowView(s!).cols),
+  cpu: ([p, d], [s]) => withRowLosses((a, b, r, c) => binaryCrossEntropyCpu(a, b, r, c, BCE_EPS), p!, d!, rowView(s!).rows, rowView(s!).cols),
   gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.bce_rows', ins, outs, s!),
   // aux = (p_c - d)/(p_c q_c)/T:  dp = g·aux,  dd = g (log q_c - log p_c)/T
   backward: ({ ops, inputs: [p], outputs: [, aux], dy, needsGrad }) => [
-    needsGrad[0] ? run1(ops, mul, [aux!, dy], {}) : null,
-    needsGrad[1] ? run1(ops, bceTargetGrad, [p!, dy], {}) : null,
+    needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
+    needsGrad[1] ? ops.run1('bceTargetGrad', [p!, dy], {}) : null,
   ],
 };
 
@@ -149,14 +128,14 @@ export const softmaxCrossEntropy: OpDef<CrossEntropyAttrs> = {
   cpu([z, d], [s], { labelSmoothing, labels }) {
     const { rows, cols } = rowView(s!);
     const targets = softmaxTargetsCpu(labels === 'index' ? Int32Array.from(d!) : d!, rows, cols, labelSmoothing);
-    return lossCpu(softmaxCrossEntropyCpu, z!, targets, rows, cols);
+    return withRowLosses(softmaxCrossEntropyCpu, z!, targets, rows, cols);
   },
   gpu: (q, ins, outs, [s], { labelSmoothing, labels }) =>
     lossGpu(q, 'loss.ce_rows', ins, outs, s!, { alpha: labelSmoothing, dense: labels === 'dense' }),
   // aux = (softmax(z)·Σt - t)/T:  dz = g·aux;  dense targets: dd = -g (1 - α) log softmax(z)/T
   backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad, attrs }) => [
-    needsGrad[0] ? run1(ops, mul, [aux!, dy], {}) : null,
-    needsGrad[1] && attrs.labels === 'dense' ? run1(ops, ceTargetGrad, [z!, dy], { labelSmoothing: attrs.labelSmoothing }) : null,
+    needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
+    needsGrad[1] && attrs.labels === 'dense' ? ops.run1('ceTargetGrad', [z!, dy], { labelSmoothing: attrs.labelSmoothing }) : null,
   ],
 };
 
@@ -175,6 +154,8 @@ function elementwiseGpu(q: CommandQueue, kernel: KernelName, [x, g]: GPUBuffer[]
   });
 }
 
+const TARGET_GRAD = nonDifferentiable('a loss gradient w.r.t. its targets is a backward kernel; second derivatives of losses are not supported');
+
 function scalarGrad(op: string, x: Shape, g: Shape): Shape[] {
   if (shapeSize(g) !== 1) throw new Error(`${op}: the upstream gradient ${fmt(g)} must have one element`);
   return [x];
@@ -184,25 +165,18 @@ function scalarGrad(op: string, x: Shape, g: Shape): Shape[] {
 export const mseTargetGrad: OpDef<NoAttrs> = {
   name: 'mseTargetGrad',
   outputs: ([aux, g]) => scalarGrad('mseTargetGrad', aux!, g!),
-  cpu: ([aux, g]) => [aux!.map((a) => -g![0]! * a)],
+  cpu: ([aux, g]) => [mseTargetGradCpu(aux!, g![0]!)],
   gpu: (q, ins, outs, [s]) => elementwiseGpu(q, 'loss.mse_target_grad', ins, outs, s!),
+  backward: TARGET_GRAD,
 };
 
 /** dd = g (log q_c - log p_c)/T, the BCE gradient w.r.t. the target (p clamped as the loss). */
 export const bceTargetGrad: OpDef<NoAttrs> = {
   name: 'bceTargetGrad',
   outputs: ([p, g]) => scalarGrad('bceTargetGrad', p!, g!),
-  cpu([p, g], [s]) {
-    const scale = g![0]! / rowView(s!).rows;
-    return [
-      p!.map((pi) => {
-        const pc = Math.min(Math.max(pi, BCE_EPS), 1 - BCE_EPS);
-        const logQ = pc < 0.5 ? Math.log1p(-pc) : Math.log(pi > 1 - BCE_EPS ? BCE_EPS : 1 - pc);
-        return scale * (logQ - Math.log(pc));
-      }),
-    ];
-  },
+  cpu: ([p, g], [s]) => [bceTargetGradCpu(p!, g![0]!, rowView(s!).rows, BCE_EPS)],
   gpu: (q, ins, outs, [s]) => elementwiseGpu(q, 'loss.bce_target_grad', ins, outs, s!),
+  backward: TARGET_GRAD,
 };
 
 /** dd = -g (1 - α) log softmax(z)/T, the softmax CE gradient w.r.t. dense targets. */
@@ -211,13 +185,13 @@ export const ceTargetGrad: OpDef<{ labelSmoothing: number }> = {
   outputs: ([z, g]) => scalarGrad('ceTargetGrad', z!, g!),
   cpu([z, g], [s], { labelSmoothing }) {
     const { rows, cols } = rowView(s!);
-    const scale = (-g![0]! * (1 - labelSmoothing)) / rows;
-    return [softmaxCpu(z!, rows, cols, true).map((l) => scale * l)];
+    return [ceTargetGradCpu(z!, g![0]!, rows, cols, labelSmoothing)];
   },
   gpu(q, [z, g], [out], [s], { labelSmoothing }) {
     const view = rowView(s!);
     dispatchRows(q, 'loss.ce_target_grad', view, { inv_t: 1 / view.rows, alpha: labelSmoothing, eps: BCE_EPS }, { x: z!, g: g!, out: out! });
   },
+  backward: TARGET_GRAD,
 };
 
 // ---- the public entry for class-index labels ----------------------------------------------
@@ -266,10 +240,10 @@ export function softmaxCrossEntropyWith(
     throw new Error(`${op}: options must be an object such as { labelSmoothing: 0.1 }, got ${String(opts)}`);
   }
   const labelSmoothing = checkLabelSmoothing(op, opts.labelSmoothing ?? 0);
-  if (labels instanceof Tensor) return run1(e, softmaxCrossEntropy, [logits, labels], { labelSmoothing, labels: 'dense' });
+  if (labels instanceof Tensor) return e.run1('softmaxCrossEntropy', [logits, labels], { labelSmoothing, labels: 'dense' });
   const indices = e.tensor(classIndices(op, logits.shape, labels), [rowView(logits.shape).rows]);
   try {
-    const loss = run1(e, softmaxCrossEntropy, [logits, indices], { labelSmoothing, labels: 'index' });
+    const loss = e.run1('softmaxCrossEntropy', [logits, indices], { labelSmoothing, labels: 'index' });
     loss.owned.push(indices); // lives (and is disposed) with the loss
     return loss;
   } catch (err) {

@@ -7,7 +7,6 @@
 import { matmulCpu, type MatmulParams } from '../cpu/matmul';
 import type { ActivationKind } from '../cpu/activation';
 import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
 import { fmt, type Shape, type Tensor } from './tensor';
 import { activationCode } from './elementwise';
 import { sumToShape } from './reduce';
@@ -58,7 +57,7 @@ export const matmul: OpDef<MatmulAttrs> = {
     if (attrs.activation !== 'identity') throw new Error(`matmul: gradient through a fused ${attrs.activation} epilogue is not supported`);
     const { transposeA: tA, transposeB: tB } = attrs;
     const mm = (x: Tensor, y: Tensor, transposeA: boolean, transposeB: boolean) =>
-      run1(ops, matmul, [x, y], { transposeA, transposeB, activation: 'identity', alpha: 0 });
+      ops.run1('matmul', [x, y], { transposeA, transposeB, activation: 'identity', alpha: 0 });
     const da = needsGrad[0] ? sumToShape(ops, tA ? mm(b!, dy, tB, true) : mm(dy, b!, false, !tB), a!.shape) : null;
     const db = needsGrad[1] ? sumToShape(ops, tB ? mm(dy, a!, true, tA) : mm(a!, dy, !tA, false), b!.shape) : null;
     const dbias = bias && needsGrad[2] ? sumToShape(ops, dy, bias.shape) : null;
@@ -83,7 +82,7 @@ export function runMatmul(ops: OpRunner, recording: boolean, a: Tensor, b: Tenso
   const base = { transposeA: opts.transposeA ?? false, transposeB: opts.transposeB ?? false, alpha: opts.alpha ?? 0.01 };
   const inputs = opts.bias ? [a, b, opts.bias] : [a, b];
   if (recording && activation !== 'identity') {
-    return activationOp(run1(ops, matmul, inputs, { ...base, activation: 'identity' }));
+    return activationOp(ops.run1('matmul', inputs, { ...base, activation: 'identity' }));
   }
-  return run1(ops, matmul, inputs, { ...base, activation });
+  return ops.run1('matmul', inputs, { ...base, activation });
 }

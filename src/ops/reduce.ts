@@ -3,13 +3,13 @@
 // column sums (bias gradients), row reductions and the full reduction of a loss.
 
 import { reduceCpu, reduceGradCpu } from '../cpu/reduce';
-import { grid1d } from '../gpu/queue';
-import type { OpDef, OpRunner } from './op';
-import { run1 } from './op';
-import { fmt, shapeSize, type Shape, type Tensor } from './tensor';
+import { grid1d, type CommandQueue } from '../gpu/queue';
+import { dispatchRows } from '../gpu/rows';
+import { nonDifferentiable, type OpDef, type OpRunner } from './op';
+import { fmt, sameShape, shapeSize, type Shape, type Tensor } from './tensor';
 
-export const REDUCE_WORKGROUP = 64;
-const WORKGROUP = REDUCE_WORKGROUP;
+/** broadcast and max_grad: one invocation per element. */
+const WORKGROUP = 64;
 
 export type ReduceKind = 'sum' | 'mean' | 'max';
 
@@ -56,54 +56,54 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
     },
     gpu(q, [x], [out, argOut], [s], { axis }) {
       const { outer, len, inner } = view(kind, s!, axis);
-      const scale = kind === 'mean' ? 1 / len : 1;
-      const wg = q.choices.profile.reduce.workgroup;
       if (kind === 'max') {
-        q.dispatch({
-          kernel: 'reduce.reduce_max',
-          overrides: { workgroup_size: wg },
-          uniforms: { outer, len, inner, scale, chunks: 1, chunk: len },
-          bindings: { x: x!, out: out!, arg_out: argOut! },
-          workgroups: grid1d(outer * inner, 1),
-        });
+        dispatchRows(q, 'reduce.reduce_max', { rows: outer * inner, cols: len }, { outer, len, inner, scale: 1, chunks: 1, chunk: len }, { x: x!, out: out!, arg_out: argOut! }, {}, q.choices.profile.reduce);
         return;
       }
-      const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) => {
-        const chunk = chunks === 1 ? n : Math.ceil(n / chunks / 4) * 4;
-        const vec4 = inner === 1 && n % 4 === 0 && chunk % 4 === 0; // contiguous, aligned rows
-        q.dispatch({
-          kernel: vec4 ? 'reduce.reduce_sum4' : 'reduce.reduce_sum',
-          overrides: { workgroup_size: wg },
-          uniforms: { outer, len: n, inner, scale: passScale, chunks, chunk },
-          bindings: vec4 ? { x4: src, out: dst } : { x: src, out: dst },
-          workgroups: grid1d(outer * chunks * inner, 1),
-        });
-      };
-      // Few outputs over a long axis: one workgroup each would leave the GPU mostly idle, so
-      // reduce fixed chunks first, then the partials (still a fixed order: deterministic).
-      // 16K-element chunks measured best on SwiftShader (1M sum: 4.5 ms at 4K, 3.6 ms at 16K).
-      let chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 16384)) : 1;
-      if (chunks > 1) chunks = Math.ceil(len / (Math.ceil(len / chunks / 4) * 4)); // no empty chunk
-      if (chunks === 1) return sumPass(x!, out!, len, 1, scale);
-      const partial = q.scratch(outer * chunks * inner * 4);
-      sumPass(x!, partial, len, chunks, 1);
-      sumPass(partial, out!, chunks, 1, scale);
+      recordSum(q, x!, out!, { outer, len, inner }, kind === 'mean' ? 1 / len : 1);
     },
     // sum: dx = dy broadcast;  mean: dx = dy / len broadcast;  max: dy routed to the arg-max.
     backward({ ops, inputs: [x], outputs, dy, attrs }) {
       const grad = kind === 'max'
-        ? run1(ops, maxGrad, [dy, outputs[1]!], { shape: x!.shape, axis: attrs.axis })
-        : run1(ops, broadcastAxis, [dy], { shape: x!.shape, axis: attrs.axis, mean: kind === 'mean' });
+        ? ops.run1('maxGrad', [dy, outputs[1]!], { shape: x!.shape, axis: attrs.axis })
+        : ops.run1('broadcastAxis', [dy], { shape: x!.shape, axis: attrs.axis, mean: kind === 'mean' });
       return [grad];
     },
   };
+}
+
+/** Records scale · Σ over the middle axis of x viewed as [outer, len, inner] into out (also
+ *  the mean over a loss's rows). Few outputs over a long axis: one row of invocations each
+ *  would leave the GPU mostly idle, so fixed chunks are reduced first, then the partials
+ *  (still a fixed order: deterministic). 16K-element chunks measured best on SwiftShader (1M
+ *  sum: 4.5 ms at 4K, 3.6 ms at 16K). */
+export function recordSum(q: CommandQueue, x: GPUBuffer, out: GPUBuffer, { outer, len, inner }: { outer: number; len: number; inner: number }, scale: number): void {
+  const pass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) => {
+    const chunk = chunks === 1 ? n : Math.ceil(n / chunks / 4) * 4;
+    const vec4 = inner === 1 && n % 4 === 0 && chunk % 4 === 0; // contiguous, aligned rows
+    dispatchRows(
+      q,
+      vec4 ? 'reduce.reduce_sum4' : 'reduce.reduce_sum',
+      { rows: outer * chunks * inner, cols: vec4 ? chunk / 4 : chunk },
+      { outer, len: n, inner, scale: passScale, chunks, chunk },
+      vec4 ? { x4: src, out: dst } : { x: src, out: dst },
+      {},
+      q.choices.profile.reduce,
+    );
+  };
+  let chunks = outer * inner < 32 && len >= 8192 ? Math.min(256, Math.ceil(len / 16384)) : 1;
+  if (chunks > 1) chunks = Math.ceil(len / (Math.ceil(len / chunks / 4) * 4)); // no empty chunk
+  if (chunks === 1) return pass(x, out, len, 1, scale);
+  const partial = q.scratch(outer * chunks * inner * 4);
+  pass(x, partial, len, chunks, 1);
+  pass(partial, out, chunks, 1, scale);
 }
 
 export const sum = reduceOp('sum');
 export const mean = reduceOp('mean');
 export const max = reduceOp('max');
 
-interface SpreadAttrs {
+export interface SpreadAttrs {
   shape: Shape;
   axis?: number;
 }
@@ -125,13 +125,13 @@ export const broadcastAxis: OpDef<SpreadAttrs & { mean: boolean }> = {
     q.dispatch({
       kernel: 'reduce.broadcast',
       overrides: { workgroup_size: WORKGROUP },
-      uniforms: { outer, len, inner, scale: mean ? 1 / len : 1, chunks: 1, chunk: len },
+      uniforms: { outer, len, inner, scale: mean ? 1 / len : 1, chunks: 1, chunk: len, rows: 0, cols: 0 },
       bindings: { dy: dy!, out: out! },
       workgroups: grid1d(outer * len * inner, WORKGROUP),
     });
   },
   // linear: its transpose is the sum (or mean-scaled sum) over the same axis
-  backward: ({ ops, dy, attrs }) => [run1(ops, attrs.mean ? mean : sum, [dy], { axis: attrs.axis })],
+  backward: ({ ops, dy, attrs }) => [ops.run1(attrs.mean ? 'mean' : 'sum', [dy], { axis: attrs.axis })],
 };
 
 /** dx[o, k, i] = dy[o, i] where k is the arg-max, else 0: the subgradient of max. */
@@ -147,32 +147,36 @@ export const maxGrad: OpDef<SpreadAttrs> = {
     q.dispatch({
       kernel: 'reduce.max_grad',
       overrides: { workgroup_size: WORKGROUP },
-      uniforms: { outer, len, inner, scale: 1, chunks: 1, chunk: len },
+      uniforms: { outer, len, inner, scale: 1, chunks: 1, chunk: len, rows: 0, cols: 0 },
       bindings: { dy: dy!, arg: arg!, out: out! },
       workgroups: grid1d(outer * len * inner, WORKGROUP),
     });
   },
+  backward: nonDifferentiable('maxGrad is the backward kernel of max; second derivatives are not supported'),
 };
 
-/** Sums a broadcast gradient back to `shape` (a trailing suffix of g's shape, or a scalar). */
+/**
+ * Sums a broadcast gradient g back to `shape`, which broadcasts to g's shape (NumPy): over
+ * g's leading dims that `shape` lacks and over the dims where `shape` has a 1 that g
+ * stretched; g itself when the shapes already match, a view when only the shape differs.
+ * Neighbouring dims of one kind are merged first (views), so each run of summed dims is one
+ * single-axis sum ([M, N] -> [N] is one column sum).
+ */
 export function sumToShape(ops: OpRunner, g: Tensor, shape: Shape): Tensor {
-  const n = shapeSize(shape);
-  if (shapeSize(g.shape) === n) return run1(ops, reshape, [g], { shape });
-  const rows = shapeSize(g.shape) / n;
-  const flat = run1(ops, reshape, [g], { shape: [rows, n] });
-  return run1(ops, reshape, [run1(ops, sum, [flat], { axis: 0 })], { shape });
+  if (sameShape(g.shape, shape)) return g;
+  if (shapeSize(g.shape) === shapeSize(shape)) return ops.run1('reshape', [g], { shape });
+  const lead = g.shape.length - shape.length;
+  const runs: { size: number; summed: boolean }[] = [];
+  g.shape.forEach((n, k) => {
+    if (n === 1) return;
+    const summed = k < lead || shape[k - lead] === 1;
+    const last = runs.at(-1);
+    if (last && last.summed === summed) last.size *= n;
+    else runs.push({ size: n, summed });
+  });
+  let x = ops.run1('reshape', [g], { shape: runs.map((r) => r.size) });
+  for (let k = runs.length - 1; k >= 0; k--) {
+    if (runs[k]!.summed) x = ops.run1('sum', [x], { axis: k }); // innermost first: outer axes keep their index
+  }
+  return ops.run1('reshape', [x], { shape });
 }
-
-/** A copy with a new shape of the same size. */
-export const reshape: OpDef<{ shape: Shape }> = {
-  name: 'reshape',
-  outputs([x], { shape }) {
-    if (shapeSize(x!) !== shapeSize(shape)) throw new Error(`reshape: cannot reshape ${fmt(x!)} (${shapeSize(x!)} elements) to ${fmt(shape)} (${shapeSize(shape)} elements)`);
-    return [shape];
-  },
-  cpu: ([x]) => [x!.slice()],
-  gpu(q, [x], [out], [s]) {
-    q.copy(x!, out!, shapeSize(s!) * 4);
-  },
-  backward: ({ ops, inputs: [x], dy }) => [run1(ops, reshape, [dy], { shape: x!.shape })],
-};

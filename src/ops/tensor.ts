@@ -1,15 +1,25 @@
-// Tensor: a shape plus storage that the engine owns: a pooled GPUBuffer on 'webgpu', a
+// Tensor: a shape over a Storage that the engine owns: a pooled GPUBuffer on 'webgpu', a
 // Float64Array on 'cpu' (values rounded to f32 unless the engine runs in f64). Row-major.
+// A view (reshape) is another Tensor on the same Storage: the storage counts the live
+// tensors on it and goes back to the backend only when the last of them is disposed.
 
 export type Shape = readonly number[];
 
-export type Storage = { kind: 'gpu'; buffer: GPUBuffer } | { kind: 'cpu'; data: Float64Array };
+/** A backend buffer shared by a tensor and its views. `handle` is the backend's own type
+ *  (GPUBuffer or Float64Array); only the backend looks inside. */
+export class Storage {
+  /** Live (not yet disposed) tensors on this storage. */
+  refs = 1;
+  constructor(readonly handle: unknown) {}
+}
 
 /** What a tensor needs from its engine. */
 export interface TensorHost {
   readTensor(t: Tensor): Promise<Float32Array>;
-  /** Frees the storage now, or returns false to keep it a little longer (an active gradient
-   *  tape still needs it; the host frees it when the tape is done). */
+  readTensorF64(t: Tensor): Promise<Float64Array>;
+  /** Frees the tensor now (its storage too, if no view shares it), or returns false to keep
+   *  it a little longer (an active gradient tape still needs it; the host frees it when the
+   *  tape is done). */
   releaseTensor(t: Tensor): boolean;
 }
 
@@ -53,12 +63,12 @@ export class Tensor {
 
   /** The values at full precision: f64 on the CPU engine in 'f64' mode, else f32 widened. */
   async readF64(): Promise<Float64Array> {
-    const s = this.storage('readF64');
-    if (s.kind === 'cpu') return s.data.slice();
-    return Float64Array.from(await this.read());
+    this.storage('readF64');
+    return this.host.readTensorF64(this);
   }
 
-  /** Frees the storage (back to the pool on 'webgpu'). Disposing twice is a no-op. */
+  /** Frees the tensor (its storage goes back to the pool once no view shares it).
+   *  Disposing twice is a no-op. */
   dispose(): void {
     if (!this.storageRef) return;
     if (!this.host.releaseTensor(this)) return;
@@ -79,6 +89,10 @@ export function shapeSize(shape: Shape): number {
 
 export function fmt(shape: Shape): string {
   return `[${shape.join(', ')}]`;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** Throws unless every dimension is a non-negative integer. */

@@ -6,19 +6,23 @@
 import type { Engine } from '../engine';
 import type { QueueCounters } from '../gpu/queue';
 import type { Tensor } from '../ops/tensor';
-import { addInPlace } from '../ops/elementwise';
 
 /** Applies gradients to parameters (an optimizer); `loss` lets it check finiteness on the GPU. */
 export interface Updater {
+  /** The tensors the step differentiates with respect to. */
   readonly params: Tensor[];
+  /** Records the update from `grads` (one per parameter). */
   step(grads: Tensor[], loss?: Tensor): void;
 }
 
+/** What one training step cost. */
 export interface StepCounters extends QueueCounters {
   /** GPU buffers created during the step (0 once shapes repeat). */
   allocations: number;
 }
 
+/** One training step (forward, backward, update) recorded into one command encoder and
+ *  submitted once. `objective` computes the loss from the current parameters. */
 export class TrainingStep {
   /** What the most recent step cost. */
   last: StepCounters = { dispatches: 0, submits: 0, readbacks: 0, allocations: 0 };
@@ -42,7 +46,7 @@ export class TrainingStep {
       const { value, grads } = this.e.gradients(this.objective, this.updater.params);
       try {
         this.updater.step(grads, value);
-        if (this.lossSum) this.e.update(addInPlace, [this.lossSum], [value], {});
+        if (this.lossSum) this.e.update('addInPlace', [this.lossSum], [value], {});
       } finally {
         value.dispose();
         grads.forEach((g) => g.dispose());
@@ -62,7 +66,7 @@ export class TrainingStep {
     let result: Promise<number> | undefined;
     try {
       this.updater.step(grads, value);
-      if (this.lossSum) this.e.update(addInPlace, [this.lossSum], [value], {});
+      if (this.lossSum) this.e.update('addInPlace', [this.lossSum], [value], {});
     } catch (err) {
       value.dispose();
       throw err;

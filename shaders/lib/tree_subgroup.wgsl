@@ -1,8 +1,9 @@
 enable subgroups;
 
-// Row reductions on subgroup operations (linked FIRST, for the `enable`, then lib/rows.wgsl):
-// the same tree_max / tree_sum2 / tree_sum as lib/rows_tree.wgsl, for devices with the
-// `subgroups` feature. Used only where the device has it (src/gpu/profile.ts).
+// Row reductions on subgroup operations: the same tree_max / tree_sum2 / tree_sum over a row
+// of lib/workgroup_rows.wgsl as lib/tree.wgsl, for devices with the `subgroups` feature, and
+// used only where the device has it (src/gpu/profile.ts). Linked FIRST in its families: the
+// `enable` must precede every declaration.
 //
 //   row_in_subgroup true (the op sets it when row_threads <= the adapter's subgroupMinSize):
 //     a row's invocations lie in one subgroup; a butterfly of subgroupShuffleXor over offsets
@@ -23,26 +24,26 @@ enable subgroups;
 
 override row_in_subgroup: bool = false;
 
-fn tree_max(r: Row, a: vec2f) -> vec2f {
+fn tree_max(r: Row, val: vec2f) -> vec2f {
   if (row_in_subgroup) {
-    var m = a;
+    var m = val;
     for (var off = 1u; off < row_threads; off <<= 1u) { m = max(m, subgroupShuffleXor(m, off)); }
     return m;
   }
-  return fold_partials(r, subgroupMax(a), true);
+  return fold_partials(r, subgroupMax(val), true);
 }
 
-fn tree_sum2(r: Row, a: vec2f) -> vec2f {
+fn tree_sum2(r: Row, val: vec2f) -> vec2f {
   if (row_in_subgroup) {
-    var s = a;
+    var s = val;
     for (var off = 1u; off < row_threads; off <<= 1u) { s += subgroupShuffleXor(s, off); }
     return s;
   }
-  return fold_partials(r, subgroupAdd(a), false);
+  return fold_partials(r, subgroupAdd(val), false);
 }
 
-fn tree_sum(r: Row, a: f32) -> f32 {
-  return tree_sum2(r, vec2f(a, 0.0)).x;
+fn tree_sum(r: Row, val: f32) -> f32 {
+  return tree_sum2(r, vec2f(val, 0.0)).x;
 }
 
 // Each subgroup's result (the same in all its lanes) into scratch, then the row's partials

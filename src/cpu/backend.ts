@@ -1,0 +1,72 @@
+// The CPU reference backend: tensors are Float64Array, ops call their CPU reference (src/cpu/)
+// at once. With precision 'f32' every result is rounded to f32 like the GPU's; 'f64' keeps full
+// precision, for finite-difference gradient checks.
+
+import type { BackendStats, ComputeBackend } from '../backend';
+import type { QueueCounters } from '../gpu/queue';
+import type { KernelOpDef, UpdateDef } from '../ops/op';
+import { fmt, shapeSize, type Shape } from '../ops/tensor';
+
+export class CpuBackend implements ComputeBackend<Float64Array> {
+  readonly name = 'cpu';
+  readonly adapter = 'cpu (reference backend)';
+  readonly adapterReport = null;
+  readonly device = null;
+  private readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
+
+  constructor(private readonly precision: 'f32' | 'f64') {}
+
+  alloc(_op: string, shape: Shape): Float64Array {
+    return new Float64Array(shapeSize(shape));
+  }
+
+  free(): void {}
+
+  run<A>(op: KernelOpDef<A>, inputs: Float64Array[], inShapes: readonly Shape[], outShapes: readonly Shape[], attrs: A): Float64Array[] {
+    const outputs = op.cpu(inputs, inShapes, attrs);
+    this.counters.dispatches++;
+    outputs.forEach((data, i) => {
+      const want = shapeSize(outShapes[i]!);
+      if (data.length !== want) throw new Error(`${op.name}: the CPU reference returned ${data.length} values for output ${i} of shape ${fmt(outShapes[i]!)}`);
+      this.round(data);
+    });
+    return outputs;
+  }
+
+  update<A>(op: UpdateDef<A>, targets: Float64Array[], inputs: Float64Array[], _shapes: readonly Shape[], attrs: A): void {
+    op.cpu(targets, inputs, attrs);
+    targets.forEach((t) => this.round(t));
+    this.counters.dispatches++;
+  }
+
+  write(data: Float64Array, values: ArrayLike<number>): void {
+    data.set(values);
+    this.round(data);
+  }
+
+  async read(data: Float64Array, size: number, beforeSubmit?: () => void): Promise<Float32Array> {
+    this.counters.readbacks++;
+    const out = Float32Array.from(data.subarray(0, size));
+    beforeSubmit?.();
+    return out;
+  }
+
+  async readF64(data: Float64Array, size: number): Promise<Float64Array> {
+    return data.slice(0, size);
+  }
+
+  flush(): void {}
+
+  async sync(): Promise<void> {}
+
+  stats(): BackendStats {
+    return { pool: null, queue: { ...this.counters }, kernels: {} };
+  }
+
+  destroy(): void {}
+
+  private round(data: Float64Array): void {
+    if (this.precision === 'f64') return;
+    for (let j = 0; j < data.length; j++) data[j] = Math.fround(data[j]!);
+  }
+}
