@@ -15,7 +15,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import os from 'node:os';
 import { CASES, caseLabel, type BenchCase } from './cases/index';
-import { formatAdapterRecord, initialising, installNavigatorGpu, recordedAdapters } from './gpu-env';
+import { commandCounts, formatAdapterRecord, initialising, installNavigatorGpu, recordedAdapters, type CommandCounts } from './gpu-env';
 import { JaxWebgpu } from './peers/jax';
 import { TfjsWebgpu } from './peers/tfjs';
 import { Unsupported, type Library, type Runner } from './peers/types';
@@ -54,6 +54,9 @@ export interface Row {
   pairedRatio: number | null;
   /** max |peer - ours| / max |ours| over the warm-up outputs. */
   relDiff: number | null;
+  /** GPU commands one execution issues (counted at the WebGPU API; null if not measured). */
+  oursCommands?: CommandCounts | null;
+  peerCommands?: CommandCounts | null;
   /** Why a side is missing, or a warning. */
   note?: string;
 }
@@ -167,11 +170,12 @@ interface Contender {
   output: Float32Array | null;
   iters: number;
   runs: number[];
+  commands: CommandCounts | null;
 }
 
 async function benchCase(c: BenchCase, libs: Library[], o: Options): Promise<Contender[]> {
   const inputs = c.inputs();
-  const contenders: Contender[] = libs.map((lib) => ({ lib, runner: null, reason: null, output: null, iters: 1, runs: [] }));
+  const contenders: Contender[] = libs.map((lib) => ({ lib, runner: null, reason: null, output: null, iters: 1, runs: [], commands: null }));
   for (const k of contenders) {
     try {
       k.runner = k.lib.prepare(c, inputs);
@@ -200,9 +204,13 @@ async function benchCase(c: BenchCase, libs: Library[], o: Options): Promise<Con
     }
   }
   // Calibrate, then one untimed batch at the final size (buffer pools reach steady state).
+  // The calibration run also counts the GPU commands of one execution (after the warm-up).
   for (const k of active()) {
     try {
+      const before = commandCounts();
       const single = await timeBatch(k.runner!, 1);
+      const after = commandCounts();
+      k.commands = Object.fromEntries(Object.entries(after).map(([key, v]) => [key, v - before[key as keyof CommandCounts]])) as unknown as CommandCounts;
       k.iters = Math.max(1, Math.min(o.maxIters, Math.ceil(o.minBatchMs / Math.max(single, 1e-3))));
       log(`  ${k.lib.name}: ~${fmtMs(single)} ms per execution -> ${k.iters} per batch`);
       // A slow op (one execution per batch): the calibration run is already a valid timed
@@ -264,6 +272,8 @@ function rowsFor(c: BenchCase, ks: Contender[]): Row[] {
       oursIters: ours.iters,
       peerIters: p.iters,
       relDiff: rd,
+      oursCommands: ours.commands,
+      peerCommands: p.commands,
     };
     if (c.flops !== undefined) {
       row.oursGflops = gflops(oursMs);
@@ -299,6 +309,21 @@ function tableLine(cells: string[]): string {
 function printRow(r: Row): void {
   const g = r.oursGflops !== undefined ? `${fmtNum(r.oursGflops)} / ${fmtNum(r.peerGflops)}` : '';
   console.log(tableLine([r.name, r.size, fmtMs(r.ours), r.peerName, fmtMs(r.peer), r.ratio === null ? '—' : r.ratio.toFixed(2), g, r.note ?? '']));
+}
+
+/** GPU commands per execution of each library, for the cases where they were counted. */
+function printCommands(rows: Row[]): void {
+  const fmt = (c: CommandCounts | null | undefined) =>
+    c ? `${c.dispatches} dispatches, ${c.copies} copies, ${c.passes} passes, ${c.submits} submits, ${c.writes} writes` : '—';
+  console.log('GPU commands per execution (counted at the WebGPU API during one calibration run):');
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const label = `${r.name} ${r.size}`;
+    if (!seen.has(label) && r.oursCommands) console.log(`  ${label.padEnd(42)} webgrad: ${fmt(r.oursCommands)}`);
+    seen.add(label);
+    if (r.peerCommands) console.log(`  ${''.padEnd(42)} ${r.peerName}: ${fmt(r.peerCommands)}`);
+  }
+  console.log('');
 }
 
 async function main(): Promise<number> {
@@ -371,7 +396,7 @@ async function main(): Promise<number> {
       ks = await benchCase(c, libs, o);
     } catch (err) {
       // benchCase catches per-library errors; this is a last resort so the run continues.
-      ks = libs.map((lib) => ({ lib, runner: null, reason: `failed: ${errMsg(err)}`, output: null, iters: 0, runs: [] }));
+      ks = libs.map((lib) => ({ lib, runner: null, reason: `failed: ${errMsg(err)}`, output: null, iters: 0, runs: [], commands: null }));
     }
     const caseRows = rowsFor(c, ks);
     if (caseRows.length === 0) {
@@ -387,6 +412,7 @@ async function main(): Promise<number> {
     rows.push(...caseRows);
   }
   console.log('');
+  printCommands(rows);
   console.log(`done in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
 
   for (const lib of libs.reverse()) {

@@ -177,7 +177,7 @@ export class Engine implements OpRunner {
    * run in the matmul kernel itself (the activation as its own op while gradients are recorded).
    */
   matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
-    return runMatmul(this, this.tape !== null, a, b, opts, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
+    return runMatmul(this, this.tape !== null, a, b, opts, this.reluGradAtZero, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
   }
 
   /** a + b, NumPy broadcasting (as every binary op below). */
