@@ -7,7 +7,7 @@
 //   C[z] = act(op(A[z]) · op(B[z]) + bias)            (splits = 1)
 //   P[z, s] = op(A[z])[:, Ks] · op(B[z])[Ks, :]        (splits > 1: split s of K, no epilogue;
 //            Ks = [s·k_chunk, min(K, (s+1)·k_chunk)); matmul_splitk.wgsl sums the splits)
-//   op(A) = A or Aᵀ (transpose_a), op(B) = B or Bᵀ (transpose_b); op(A[z]) is [M, K],
+//   op(A) = A or Aᵀ (dims.transpose_a), op(B) = B or Bᵀ (dims.transpose_b); op(A[z]) is [M, K],
 //   op(B[z]) is [K, N]; everything row-major f32. Any shape: loads past an edge read 0.
 //
 // Bindings (group 0):
@@ -18,8 +18,12 @@
 //   3 bias  storage, read        [N]; read only when has_bias (bind any buffer otherwise)
 //   4 c     storage, read_write  [batch, splits, M, N]
 //
-// Overrides: transpose_a, transpose_b, has_bias, activation (codes of lib/activation.wgsl,
-// leaky_relu slope dims.alpha); tile_m, tile_n, tile_k (the workgroup's block; tile_n a
+// Layout and epilogue are uniforms here (dims.transpose_a / transpose_b / has_bias /
+// activation, codes of lib/activation.wgsl, leaky_relu slope dims.alpha), not overrides as in
+// the register-tile kernels: they change only the staging loop's index arithmetic and the
+// epilogue, where a uniform branch costs nothing measurable, while each override value is a
+// pipeline to compile (~2 s each on SwiftShader for this kernel; a first-use stall on GPUs).
+// Overrides: tile_m, tile_n, tile_k (the workgroup's block; tile_n a
 // multiple of 4); rows_per_thread (1..8, divides tile_m). Each invocation owns rows
 // ty·rows_per_thread + i and columns 4·tx .. 4·tx+3 of the block.
 // Workgroup size (tile_n / 4) x (tile_m / rows_per_thread), at most 256 invocations.
@@ -44,6 +48,10 @@ struct Dims {
   alpha: f32,
   splits: u32,
   k_chunk: u32,
+  transpose_a: u32,   // 0 or 1
+  transpose_b: u32,
+  has_bias: u32,      // 0 or 1
+  activation: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -52,10 +60,6 @@ struct Dims {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-override transpose_a: bool = false;
-override transpose_b: bool = false;
-override has_bias: bool = false;
-override activation: u32 = 0u;
 override tile_m: u32 = 64u;
 override tile_n: u32 = 64u;
 override tile_k: u32 = 16u;
@@ -89,6 +93,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let a_off = z * dims.a_batch_stride;
   let b_off = z * dims.b_batch_stride;
   let threads = wg_x * wg_y;
+  let transpose_a = dims.transpose_a != 0u;
+  let transpose_b = dims.transpose_b != 0u;
 
   var acc: array<vec4f, MAX_ROWS>;
   for (var k = k0; k < k1; k += tile_k) {
@@ -136,8 +142,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var j = 0u; j < 4u; j++) {
       if (col + j < N) {
         var x = acc[i][j];
-        if (has_bias) { x += bias[col + j]; }
-        c[c_off + row * N + col + j] = activate(x, activation, dims.alpha);
+        if (dims.has_bias != 0u) { x += bias[col + j]; }
+        c[c_off + row * N + col + j] = activate(x, dims.activation, dims.alpha);
       }
     }
   }

@@ -38,7 +38,7 @@ export function dispatchMatmul(
   const { splits, kChunk } = splitCount(q.choices.profile.splitK, variant, p);
   const split = splits > 1;
   const target = split ? q.scratch(p.batch * splits * p.M * p.N * 4) : c;
-  const uniforms = {
+  const uniforms: Record<string, number> = {
     M: p.M,
     N: p.N,
     K: p.K,
@@ -49,13 +49,12 @@ export function dispatchMatmul(
     splits,
     k_chunk: kChunk,
   };
-  const overrides: Overrides = {
-    transpose_a: p.transposeA,
-    transpose_b: p.transposeB,
-    has_bias: !split && bias !== undefined,
-    activation: split ? 0 : activation,
-    ...variantOverrides(variant),
-  };
+  // Layout and epilogue: overrides for the register-tile kernels (their loads are specialized
+  // per layout), uniforms for matmul_tiled.wgsl (one pipeline per tile: compile time).
+  const layout = { transpose_a: p.transposeA, transpose_b: p.transposeB, has_bias: !split && bias !== undefined, activation: split ? 0 : activation };
+  const tiled = variant.kind === 'tiled';
+  const overrides: Overrides = { ...(tiled ? {} : layout), ...variantOverrides(variant) };
+  if (tiled) for (const [k, v] of Object.entries(layout)) uniforms[k] = Number(v);
   const [tileM, tileN] = variantTile(variant);
   q.dispatch({
     kernel: variant.kind === 'scalar' ? 'matmul.main' : variant.kind === 'vec4' ? 'matmul_vec4.main' : 'matmul_tiled.main',
