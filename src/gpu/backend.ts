@@ -32,7 +32,7 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
     this.pool = new BufferPool(gpu.device);
     const { report } = gpu;
     this.choices = new KernelChoices(resolveProfile(settings.profile, report), gpu.device.features, [report.subgroupMinSize, report.subgroupMaxSize]);
-    this.queue = new CommandQueue(gpu.device, new KernelRegistry(gpu.device), this.pool, debug, this.choices);
+    this.queue = new CommandQueue(gpu.device, KernelRegistry.of(gpu.device), this.pool, debug, this.choices);
     this.tuner = new Tuner(settings.tune ?? 'cached', this.queue, this.pool, this.choices, adapterKey(report), settings.store ?? null);
     void gpu.device.lost.then((info) => onFatal(new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`)));
     gpu.device.addEventListener('uncapturederror', (ev) => onFatal(new Error(`WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`)));

@@ -213,6 +213,8 @@ function uniformLayout(kernel: string, name: string, size: number, members: { na
 }
 
 /** Compiles families on first use and hands out reflected kernels. */
+const shared = new WeakMap<GPUDevice, KernelRegistry>();
+
 export class KernelRegistry {
   private readonly families = new Map<ShaderFamily, { module: GPUShaderModule; reflect: WgslReflect }>();
   private readonly kernels = new Map<string, Kernel>();
@@ -220,6 +222,14 @@ export class KernelRegistry {
   private pending: Promise<Error | null>[] = [];
 
   constructor(private readonly device: GPUDevice) {}
+
+  /** The registry shared by every engine on `device`: engines created on a device passed in
+   *  (tests, an app with several engines) compile each pipeline once. */
+  static of(device: GPUDevice): KernelRegistry {
+    let r = shared.get(device);
+    if (!r) shared.set(device, (r = new KernelRegistry(device)));
+    return r;
+  }
 
   get(name: KernelName): Kernel {
     let k = this.kernels.get(name);
