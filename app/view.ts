@@ -1,40 +1,63 @@
-// What the training page draws: the status lines, one line per epoch, the live loss curve
-// (the same small SVG line chart `npm run train -- --save` writes, from cli/loss-curve.ts)
-// and a grid of test digits with the model's predictions. Plain DOM; main.ts decides when.
+// What the training page shows besides the charts: the status lines, the backend notice (with
+// its action: use the CPU, restart after a lost device), one line per epoch, the test-digit
+// grid and the ten class probabilities of the drawn digit. Plain DOM; main.ts decides when.
+// `data-*` attributes carry the numbers for the smoke test.
 
-import { lossCurveSvg } from '../src/io/loss-curve';
-
-const byId = <T extends HTMLElement>(id: string): T => {
+export const byId = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
   if (!el) throw new Error(`index.html has no #${id}`);
   return el as T;
 };
 
-export type State = 'idle' | 'running' | 'done' | 'stopped' | 'error';
+export type State = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'stopped' | 'diverged' | 'lost' | 'error';
 
-/** The main status line; `data-state` tells the smoke test where the run is. */
+/** The main status line; `data-state` tells the smoke test where the page is. */
 export function setStatus(text: string, state: State): void {
   const el = byId('status');
   el.textContent = text;
   el.dataset.state = state;
 }
 
-/** The backend line: the adapter in use, or why WebGPU is unavailable (`data-state`
- *  becomes 'ok' or 'unavailable' once the page has checked). */
-export function setAdapter(text: string, problem = false): void {
-  const el = byId('adapter');
-  el.textContent = text;
-  el.dataset.state = problem ? 'unavailable' : 'ok';
-}
-
-/** The line under the status that changes every step (epoch and step counters). */
+/** The line under the status that changes every step. */
 export function setProgress(text: string): void {
   byId('progress').textContent = text;
 }
 
+export function setSpeed(samplesPerSecond: number | null): void {
+  const el = byId('speed');
+  el.textContent = samplesPerSecond === null ? '' : `${Math.round(samplesPerSecond).toLocaleString('en-US')} samples/s`;
+  el.dataset.value = samplesPerSecond === null ? '' : String(samplesPerSecond);
+}
+
+/** The backend line: what runs the arithmetic, or a problem with one action button.
+ *  `data-state`: 'ok', 'unavailable' (no WebGPU) or 'lost' (the device was lost). */
+export function setBackendNotice(text: string, state: 'ok' | 'unavailable' | 'lost', action?: { label: string; run: () => void }): void {
+  const el = byId('backend-notice');
+  el.dataset.state = state;
+  const p = document.createElement('span');
+  p.textContent = text;
+  el.replaceChildren(p);
+  if (action) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.id = 'notice-action';
+    b.textContent = action.label;
+    b.addEventListener('click', action.run);
+    el.append(' ', b);
+  }
+}
+
+/** The message next to a form field ('' clears it). */
+export function setFieldError(name: string, message: string): void {
+  const input = document.querySelector<HTMLInputElement>(`[name="${name}"]`);
+  const hint = input?.closest('label')?.querySelector('small.error');
+  if (!input || !hint) throw new Error(`index.html has no field '${name}' with a small.error`);
+  hint.textContent = message;
+  input.setAttribute('aria-invalid', message ? 'true' : 'false');
+}
+
 export interface EpochLine {
   epoch: number;
-  epochs: number;
   trainLoss: number;
   testLoss: number;
   testAccuracy: number;
@@ -45,7 +68,7 @@ export interface EpochLine {
 export function addEpochLine(l: EpochLine): void {
   const li = document.createElement('li');
   li.textContent =
-    `epoch ${l.epoch}/${l.epochs}: train loss ${l.trainLoss.toFixed(4)} · test loss ${l.testLoss.toFixed(4)} · ` +
+    `epoch ${l.epoch}: train loss ${l.trainLoss.toFixed(4)} · test loss ${l.testLoss.toFixed(4)} · ` +
     `test accuracy ${(100 * l.testAccuracy).toFixed(2)}% · ${Math.round(l.samplesPerSecond).toLocaleString('en-US')} samples/s ` +
     `(${l.seconds.toFixed(1)} s)`;
   li.dataset.testAccuracy = String(l.testAccuracy);
@@ -53,47 +76,20 @@ export function addEpochLine(l: EpochLine): void {
   byId('log').append(li);
 }
 
-export interface Point {
-  x: number;
-  y: number;
+export function addLogNote(text: string): void {
+  const li = document.createElement('li');
+  li.className = 'note';
+  li.textContent = text;
+  byId('log').append(li);
 }
 
-/** Redraws the loss curve at the next animation frame (many calls per frame cost one draw). */
-export function drawLossCurve(title: string, train: Point[], test: Point[]): void {
-  pendingCurve = { title, train, test };
-  if (curveFrame !== null) return;
-  curveFrame = requestAnimationFrame(() => {
-    curveFrame = null;
-    const c = pendingCurve!;
-    byId('chart').innerHTML = lossCurveSvg(c.title, 'epoch', [
-      { name: 'train (every few steps)', color: '#1f77b4', points: c.train },
-      { name: 'test (per epoch)', color: '#d62728', points: c.test, markers: true },
-    ]);
-  });
-}
-let pendingCurve: { title: string; train: Point[]; test: Point[] } | null = null;
-let curveFrame: number | null = null;
-
-/** Empties the epoch lines, the chart and the digit grid before a new run. */
-export function clearResults(): void {
-  if (curveFrame !== null) cancelAnimationFrame(curveFrame);
-  curveFrame = null;
+export function clearLog(): void {
   byId('log').replaceChildren();
-  byId('chart').replaceChildren(placeholder('The loss curve appears here while the network trains.'));
-  byId('digits').replaceChildren(placeholder('Predictions on test digits appear here after training.'));
-  setProgress('');
 }
 
-function placeholder(text: string): HTMLElement {
-  const p = document.createElement('p');
-  p.className = 'placeholder';
-  p.textContent = text;
-  return p;
-}
-
-/** One 28×28 digit per cell (ink dark on white), captioned with the predicted label;
- *  a wrong prediction is red and shows the true label. */
-export function drawDigits(images: Float32Array, labels: Int32Array, predicted: ArrayLike<number>, caption: string): void {
+/** One 28×28 image per cell (ink dark on white), captioned with the predicted class; a wrong
+ *  prediction is red and shows the true class. */
+export function drawDigits(images: Float32Array, labels: Int32Array, predicted: ArrayLike<number>, names: string[], caption: string): void {
   const grid = document.createElement('div');
   grid.className = 'grid';
   for (let i = 0; i < labels.length; i++) {
@@ -108,7 +104,8 @@ export function drawDigits(images: Float32Array, labels: Int32Array, predicted: 
     canvas.getContext('2d')!.putImageData(img, 0, 0);
     const ok = predicted[i] === labels[i];
     const label = document.createElement('span');
-    label.textContent = ok ? `${predicted[i]}` : `${predicted[i]} (is ${labels[i]})`;
+    const name = (k: number) => names[k] ?? String(k);
+    label.textContent = ok ? name(predicted[i]!) : `${name(predicted[i]!)} (is ${name(labels[i]!)})`;
     const cell = document.createElement('figure');
     cell.className = ok ? 'right' : 'wrong';
     cell.dataset.predicted = String(predicted[i]);
@@ -120,4 +117,34 @@ export function drawDigits(images: Float32Array, labels: Int32Array, predicted: 
   note.className = 'note';
   note.textContent = caption;
   byId('digits').replaceChildren(note, grid);
+}
+
+/** The ten softmax probabilities as bars, the most likely class highlighted; null clears them. */
+export function showProbabilities(p: Float32Array | null, names: string[], modelNote: string): void {
+  const box = byId('probabilities');
+  const best = p ? p.indexOf(Math.max(...p)) : -1;
+  box.dataset.values = p ? Array.from(p, (v) => v.toFixed(6)).join(',') : '';
+  box.dataset.predicted = String(best);
+  box.dataset.updates = String(Number(box.dataset.updates ?? 0) + 1);
+  const rows = names.map((name, k) => {
+    const row = document.createElement('div');
+    row.className = k === best ? 'prob best' : 'prob';
+    const label = document.createElement('span');
+    label.className = 'name';
+    label.textContent = name;
+    const track = document.createElement('span');
+    track.className = 'track';
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.style.width = `${p ? (100 * p[k]!).toFixed(1) : 0}%`;
+    track.append(bar);
+    const value = document.createElement('span');
+    value.className = 'value';
+    value.textContent = p ? `${(100 * p[k]!).toFixed(1)}%` : '';
+    row.append(label, track, value);
+    return row;
+  });
+  const head = byId('reading');
+  head.textContent = p ? `The model reads: ${names[best]} (${(100 * p[best]!).toFixed(1)}%) · ${modelNote}` : `Draw a digit in the box · ${modelNote}`;
+  box.replaceChildren(...rows);
 }

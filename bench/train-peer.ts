@@ -43,7 +43,7 @@ import { initWeights } from '../src/nn/init';
 import { softmaxCrossEntropy } from '../src/nn/losses';
 import { evaluate, fit } from '../src/nn/train';
 import { formatAdapterRecord, initialising, installNavigatorGpu, recordedAdapters } from './gpu-env';
-import { TfjsWebgpu } from './peers/tfjs';
+import { nodeTfjs } from './peers/tfjs-node';
 import { UsageError, loadDataset, parseCommand, positiveInt } from '../cli/args';
 
 // ---- the recipe (cli/run-train.ts defaults) ------------------------------------------------
@@ -274,7 +274,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new Error(`webgrad: createEngine({ backend: 'webgpu' }) failed: ${(err as Error).message}`);
   }
-  const peer = new TfjsWebgpu();
+  const peer = nodeTfjs();
   initialising(peer.name);
   console.error('loading TF.js (the first run bundles it with esbuild into node_modules/.cache/webgrad-bench/) ...');
   try {

@@ -53,11 +53,13 @@ override dense_labels: bool = false;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-// Linked: lib/float (nan_f32, log1p), lib/index (flat_index), lib/workgroup_rows (Row, row_of),
-// lib/tree or lib/tree_subgroup (tree_sum, tree_sum2), lib/rows (row_softmax_stats).
+// Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_one), lib/index (flat_index),
+// lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup (tree_sum, tree_sum2),
+// lib/rows (row_softmax_stats).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
-// 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts.
+// 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts. Callers handle a NaN p
+// themselves (clamp may turn it into a bound).
 fn bce_clamp(p: f32) -> vec2f {
   let lo = dims.eps;
   let hi = 1.0 - dims.eps;
@@ -95,12 +97,17 @@ fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
     let dj = d[r.base + j];
     let c = bce_clamp(p);
     let nl = bce_neg_logs(c);
-    // a term whose weight is exactly 0 is skipped, as in the reference
-    if (dj != 0.0) { acc += dj * nl.x; }
-    if (dj != 1.0) { acc += (1.0 - dj) * nl.y; }
+    // a term whose weight is exactly 0 is skipped, as in the reference (a NaN d is not)
+    if (!is_zero(dj)) { acc += dj * nl.x; }
+    if (!is_one(dj)) { acc += (1.0 - dj) * nl.y; }
     // p_c - d, written as (1 - d) - q_c near 1 so the upper clamp keeps its digits
     let num = select((1.0 - dj) - c.y, c.x - dj, c.x < 0.5);
-    grad[r.base + j] = num / (c.x * c.y) * dims.inv_t;
+    var gj = num / (c.x * c.y) * dims.inv_t;
+    if (is_nan(p)) {                           // NaN term and gradient, as in the reference
+      acc += p;
+      gj = p;
+    }
+    grad[r.base + j] = gj;
   }
   acc = tree_sum(r, acc);
   if (r.t == 0u && r.live) { row_loss[r.index] = acc; }
@@ -136,7 +143,7 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   for (var j = r.t; j < r.n; j += row_threads) {
     let tj = ce_target(r.base, j, label);
     let logp = select((x[r.base + j] - st.row_max) - ls, uniform_logp, all_neg_inf);
-    if (tj != 0.0) { loss -= tj * logp; }
+    if (!is_zero(tj)) { loss -= tj * logp; }   // a NaN target is not skipped
     grad[r.base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
   }
   loss = tree_sum(r, loss);
@@ -154,8 +161,9 @@ fn mse_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 fn bce_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = flat_index(gid, groups);
   if (i >= dims.rows * dims.cols) { return; }
-  let nl = bce_neg_logs(bce_clamp(x[i]));
-  out[i] = g[0] * (nl.x - nl.y) * dims.inv_t;
+  let p = x[i];
+  let nl = bce_neg_logs(bce_clamp(p));
+  out[i] = select(g[0] * (nl.x - nl.y) * dims.inv_t, p, is_nan(p));
 }
 
 @compute @workgroup_size(row_threads, group_rows)

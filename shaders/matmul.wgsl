@@ -29,8 +29,8 @@
 //   mat2x4 accumulators because a loop over a private array ran several times slower on
 //   SwiftShader (a dynamically indexed private array becomes per-lane gathers).
 //
-// Dispatch: workgroups (ceil(N / (wg_x * TILE_N)), ceil(M / (wg_y * TILE_M)), batch * splits)
-//           = (ceil(N / (8 * wg_x)), ceil(M / (16 * wg_y)), batch * splits).
+// Dispatch: workgroups (tiles_x, tiles_y, batch * splits) = (ceil(N / (8 * wg_x)),
+//           ceil(M / (16 * wg_y)), batch * splits), or that grid folded (lib/tile_grid.wgsl).
 // This is the clamped scalar path: it takes every shape and layout. matmul_vec4.wgsl is
 // faster on SwiftShader where K and the contiguous axes allow vec4 loads.
 //
@@ -72,6 +72,8 @@ struct Dims {
   alpha: f32,
   splits: u32,
   k_chunk: u32,
+  tiles_x: u32,
+  tiles_y: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -114,23 +116,28 @@ fn store_row(c_off: u32, row: u32, col0: u32, dx: u32, v: mat2x4<f32>) {
 }
 
 @compute @workgroup_size(wg_x, wg_y, 1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
   let M = dims.M;
   let N = dims.N;
   let K = dims.K;
+  let place = tile_of(wid, groups);   // (tile x, tile y, z · splits + split)
+  let tile_x = place.x;
+  let tile_y = place.y;
+  let zs = place.z;
   // First row / column of this invocation's tile and the step between its rows / columns.
-  var row0 = (wid.y * wg_y + lid.y) * TILE_M;
-  var col0 = (wid.x * wg_x + lid.x) * TILE_N;
+  var row0 = (tile_y * wg_y + lid.y) * TILE_M;
+  var col0 = (tile_x * wg_x + lid.x) * TILE_N;
   var dy = 1u;
   var dx = 1u;
   if (strided) {
-    row0 = wid.y * wg_y * TILE_M + lid.y;
-    col0 = wid.x * wg_x * TILE_N + lid.x;
+    row0 = tile_y * wg_y * TILE_M + lid.y;
+    col0 = tile_x * wg_x * TILE_N + lid.x;
     dy = wg_y;
     dx = wg_x;
   }
-  let z = wid.z / dims.splits;
-  let k0 = (wid.z % dims.splits) * dims.k_chunk;
+  let z = zs / dims.splits;
+  let k0 = (zs % dims.splits) * dims.k_chunk;
   let k1 = min(K, k0 + dims.k_chunk);
   if (row0 >= M || col0 >= N || z >= dims.batch) { return; }
 
@@ -221,7 +228,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   // the whole kernel ran no slower, 10-20% faster with bias + softplus).
   let tile = array<mat2x4<f32>, TILE_M>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7,
                                         acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15);
-  let c_off = wid.z * M * N;
+  let c_off = zs * M * N;
   for (var i = 0u; i < TILE_M; i++) {
     store_row(c_off, row0 + i * dy, col0, dx, tile[i]);
   }

@@ -30,7 +30,8 @@
 // Workgroup memory: 4·tile_k·(tile_m + 1 + tile_n + 4) bytes (at most 16 KiB, WebGPU's
 // default limit; the +1 / +4 pad each k row so the staging writes, which walk k when an
 // operand is stored K-contiguous, fall into different memory banks).
-// Dispatch: workgroups (ceil(N / tile_n), ceil(M / tile_m), batch · splits).
+// Dispatch: workgroups (ceil(N / tile_n), ceil(M / tile_m), batch · splits), or that grid
+// folded (lib/tile_grid.wgsl: tiles_x, tiles_y are its first two sizes).
 //
 // Coalescing: the staging loop hands consecutive invocations consecutive elements of the
 // operand's storage order, whichever axis that is (K for A, N for B, and the other way round
@@ -52,6 +53,8 @@ struct Dims {
   transpose_b: u32,
   has_bias: u32,      // 0 or 1
   activation: u32,
+  tiles_x: u32,
+  tiles_y: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -79,14 +82,15 @@ var<workgroup> b_tile: array<vec4f, tile_k * b_row>;
 
 @compute @workgroup_size(wg_x, wg_y, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(local_invocation_index) t: u32) {
+        @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) groups: vec3u) {
   let M = dims.M;
   let N = dims.N;
   let K = dims.K;
-  let row0 = wid.y * tile_m;
-  let col0 = wid.x * tile_n;
-  let z = wid.z / dims.splits;
-  let k0 = (wid.z % dims.splits) * dims.k_chunk;
+  let place = tile_of(wid, groups);   // (tile x, tile y, z · splits + split)
+  let row0 = place.y * tile_m;
+  let col0 = place.x * tile_n;
+  let z = place.z / dims.splits;
+  let k0 = (place.z % dims.splits) * dims.k_chunk;
   let k1 = min(K, k0 + dims.k_chunk);
   // uniform: the whole workgroup leaves together (no barrier is skipped by part of it)
   if (row0 >= M || col0 >= N || z >= dims.batch) { return; }
@@ -134,7 +138,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     workgroupBarrier();
   }
 
-  let c_off = wid.z * M * N;
+  let c_off = place.z * M * N;
   let col = col0 + 4u * lid.x;
   for (var i = 0u; i < rows_per_thread; i++) {
     let row = row0 + lid.y * rows_per_thread + i;

@@ -24,7 +24,8 @@
 //
 // Overrides: transpose_a, transpose_b, has_bias, activation (codes of lib/activation.wgsl,
 // leaky_relu slope dims.alpha), wg_x, wg_y (workgroup size, default 4 x 4).
-// Dispatch: workgroups (ceil(N / (16 wg_x)), ceil(M / (16 wg_y)), batch · splits).
+// Dispatch: workgroups (ceil(N / (16 wg_x)), ceil(M / (16 wg_y)), batch · splits), or that
+// grid folded (lib/tile_grid.wgsl: tiles_x, tiles_y are its first two sizes).
 //
 // Design: the accumulators are 16 mat4x4 named values, acc_QG = rows 4Q..4Q+3 by columns
 // 4G..4G+3 (column r of acc_QG is row 4Q+r), updated as acc_QG += B_G · A_Q, where A_Q's
@@ -48,6 +49,8 @@ struct Dims {
   alpha: f32,
   splits: u32,
   k_chunk: u32,
+  tiles_x: u32,
+  tiles_y: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -118,11 +121,13 @@ fn store(row: u32, col: u32, c_off: u32, v: vec4f) {
 }
 
 @compute @workgroup_size(wg_x, wg_y, 1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row0 = (wid.y * wg_y + lid.y) * TILE;
-  let col0 = (wid.x * wg_x + lid.x) * TILE;
-  let z = wid.z / dims.splits;
-  let split = wid.z % dims.splits;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  let place = tile_of(wid, groups);   // (tile x, tile y, z · splits + split)
+  let row0 = (place.y * wg_y + lid.y) * TILE;
+  let col0 = (place.x * wg_x + lid.x) * TILE;
+  let z = place.z / dims.splits;
+  let split = place.z % dims.splits;
   if (row0 >= dims.M || col0 >= dims.N || z >= dims.batch) { return; }
   let k0 = split * dims.k_chunk;
   let k1 = min(dims.K, k0 + dims.k_chunk);
@@ -195,7 +200,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   // One loop over the 16 blocks, not 16 inlined epilogues: the activation is compiled once.
   let tile = array<mat4x4f, 16>(acc00, acc01, acc02, acc03, acc10, acc11, acc12, acc13,
                                 acc20, acc21, acc22, acc23, acc30, acc31, acc32, acc33);
-  let c_off = wid.z * dims.M * dims.N;
+  let c_off = place.z * dims.M * dims.N;
   for (var q = 0u; q < 4u; q++) {
     for (var g = 0u; g < 4u; g++) {
       let blk = tile[q * 4u + g];

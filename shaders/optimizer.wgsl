@@ -17,7 +17,7 @@
 //   param  read_write [len] as vec4
 //   state1 read_write [len] as vec4 (momentum v, adam m; unused by sgd but bound)
 //   state2 read_write [len] as vec4 (adam s)
-//   health read_write [n] atomic u32, initialised to 0xffffffff
+//   health read_write [n] atomic u32, initialised to 0x7f7fffff ("never": above any step)
 // Dispatch: ceil(len / 4 / workgroup_size) workgroups (four elements per invocation),
 // folded into (x, y) past 65535.
 

@@ -44,8 +44,8 @@ override log_output: bool = false;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-// Linked: lib/float (nan_f32), lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup
-// (tree_sum, tree_sum2), lib/rows (row_softmax_stats).
+// Linked: lib/float (nan_f32, is_nan), lib/workgroup_rows (Row, row_of), lib/tree or
+// lib/tree_subgroup (tree_sum, tree_sum2), lib/rows (row_softmax_stats).
 
 
 @compute @workgroup_size(row_threads, group_rows)
@@ -78,7 +78,9 @@ fn log_softmax_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   for (var j = r.t; j < r.n; j += row_threads) { s += dy[r.base + j]; }
   s = tree_sum(r, s);
   for (var j = r.t; j < r.n; j += row_threads) {
-    out[r.base + j] = dy[r.base + j] - exp(y[r.base + j]) * s;
+    let yj = y[r.base + j];
+    // a NaN row of the log-softmax gives NaN (SwiftShader's exp(NaN) is not always NaN)
+    out[r.base + j] = select(dy[r.base + j] - exp(yj) * s, yj, is_nan(yj));
   }
 }
 

@@ -44,6 +44,13 @@ export interface ComputeBackend<H = unknown> {
   /** The first `size` values at the backend's precision (f64 on an f64 CPU engine). */
   readF64(handle: H, size: number): Promise<Float64Array>;
 
+  /** Debug (EngineOptions.checkFinite): looks for NaN or ±inf in the first `size` values.
+   *  The CPU answers at once (true: found); the GPU records a check that flags `seq` on the
+   *  device if so, and answers null: firstNonFinite() tells later. */
+  checkFinite(handle: H, size: number, seq: number): boolean | null;
+  /** The smallest `seq` flagged by checkFinite since the last call (null: none); resets it. */
+  firstNonFinite(): Promise<number | null>;
+
   /** Submits recorded work now. */
   flush(): void;
   /** Waits for all submitted work; rejects with the first error since the last check. */

@@ -15,6 +15,9 @@ import { isView, type OpDef, type OpRunner, type UpdateDef } from './ops/op';
 import { opTable, updateTable, type AttrsOf, type OpName, type UpdateAttrsOf, type UpdateName } from './ops/table';
 import { Storage, Tensor, checkShape, fmt, shapeSize, type Shape } from './ops/tensor';
 import type { ActivationAttrs, UnaryAttrs } from './ops/elementwise';
+import { runArgExtremum, runReduce, type ReduceOptions } from './ops/reduce';
+import { expandDimsShape, runConcat, runPad, runSlice, runStack, runTranspose, squeezeShape, type Paddings } from './ops/shape';
+import { runGather, runOneHot } from './ops/gather';
 import { runMatmul, type MatmulOptions } from './ops/matmul';
 import { softmaxCrossEntropyWith, type SoftmaxCrossEntropyOptions } from './ops/loss';
 
@@ -38,6 +41,11 @@ export interface EngineOptions {
   /** WebGPU only: 'off' (the profile's table), 'cached' (default: plus results stored for this
    *  adapter), 'always' (also time every matmul shape class met by prepare()/tune() once). */
   tune?: TuneMode;
+  /** Debug: check every op's output (tensor creation and in-place updates too) for NaN or
+   *  ±Inf, and name the first op that produced one. The CPU backend throws at that op; WebGPU
+   *  checks on the device (one more small kernel per op) and the next read, sync or
+   *  valueAndGrad rejects with the name. Off by default. */
+  checkFinite?: boolean;
 }
 
 export interface EngineStats {
@@ -46,6 +54,10 @@ export interface EngineStats {
   liveTensors: number;
   /** Kernel family -> the variants used so far, with their tile / workgroup parameters. */
   kernels: Record<string, KernelUse[]>;
+  /** Bytes of tensor data alive now (4 per element; a view shares its tensor's bytes). */
+  liveBytes: number;
+  /** The most liveBytes reached since the engine started or resetPeakBytes(). */
+  peakBytes: number;
 }
 
 export class Engine implements OpRunner {
@@ -58,11 +70,17 @@ export class Engine implements OpRunner {
   /** Tensors disposed while the tape held them: freed when gradients() finishes. */
   private deferred = new Set<Tensor>();
   private fatal: Error | null = null;
+  private liveBytes = 0;
+  private peakBytes = 0;
+  /** checkFinite: ops numbered in the order they ran, and what each was (WebGPU only: kept
+   *  until a read shows whether one of them produced a non-finite value). */
+  private readonly finite: { seq: number; ops: Map<number, string> } | null;
 
   constructor(compute: ComputeBackend, options: EngineOptions) {
     this.compute = compute;
     this.backend = compute.name;
     this.reluGradAtZero = options.reluGradAtZero ?? 0;
+    this.finite = options.checkFinite ? { seq: 0, ops: new Map() } : null;
   }
 
   /** The adapter in use, e.g. "google / swiftshader (software)", or "cpu". */
@@ -107,7 +125,9 @@ export class Engine implements OpRunner {
     }
     const handle = this.compute.alloc('tensor', shape);
     this.compute.write(handle, data);
-    return this.adopt(new Storage(handle), [...shape]);
+    const t = this.adopt(this.newStorage(handle, shape), [...shape]);
+    this.checkOutputs('tensor', 'the data given', [t]);
+    return t;
   }
 
   zeros(shape: Shape): Tensor {
@@ -131,7 +151,8 @@ export class Engine implements OpRunner {
       outputs = [this.adopt(storages[0]!, outShapes[0]!)];
     } else {
       const handles = this.compute.run(def, storages.map((s) => s.handle), shapes, outShapes, attrs);
-      outputs = handles.map((h, i) => this.adopt(new Storage(h), outShapes[i]!));
+      outputs = handles.map((h, i) => this.adopt(this.newStorage(h, outShapes[i]!), outShapes[i]!));
+      this.checkOutputs(def.name, `inputs ${shapes.map(fmt).join(', ') || 'none'}`, outputs);
     }
     for (const aux of outputs.slice(1)) outputs[0]!.owned.push(aux);
     this.tape?.record(def, inputs, outputs, attrs);
@@ -157,6 +178,7 @@ export class Engine implements OpRunner {
     def.check(targets.map((t) => t.shape), inputs.map((t) => t.shape), attrs);
     const handles = storages.map((s) => s.handle);
     this.compute.update(def, handles.slice(0, targets.length), handles.slice(targets.length), all.map((t) => t.shape), attrs);
+    this.checkOutputs(def.name, `in place; inputs ${inputs.map((t) => fmt(t.shape)).join(', ') || 'none'}`, targets, false);
   }
 
   /** Overwrites a tensor's values (e.g. per-step hyperparameters); its views see them too.
@@ -167,6 +189,7 @@ export class Engine implements OpRunner {
     const [s] = this.storagesOf('write', [t]);
     if (data.length !== t.size) throw new Error(`write: ${data.length} values for tensor of shape ${fmt(t.shape)} (${t.size} values)`);
     this.compute.write(s!.handle, data);
+    this.checkOutputs('write', 'the data given', [t], false);
   }
 
   // ---- public ops ----------------------------------------------------------------------
@@ -318,27 +341,78 @@ export class Engine implements OpRunner {
   softplus(x: Tensor): Tensor {
     return this.act(x, 'softplus');
   }
-  sum(x: Tensor, axis?: number): Tensor {
-    return this.run1('sum', [x], { axis });
+  /** Σ over axis (a number, an array, or undefined = all: shape []); negative counts from the end. */
+  sum(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, 'sum', this.checked('sum', x), axis, opts);
   }
-  mean(x: Tensor, axis?: number): Tensor {
-    return this.run1('mean', [x], { axis });
+  /** The mean over axis (as sum). */
+  mean(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, 'mean', this.checked('mean', x), axis, opts);
   }
-  /** Maximum over an axis (or everything); its gradient goes to the (first) arg-max. */
-  max(x: Tensor, axis?: number): Tensor {
-    return this.run1('max', [x], { axis });
+  /** Maximum over axis (as sum); its gradient goes to the (first) arg-max. */
+  max(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, 'max', this.checked('max', x), axis, opts);
   }
-  /** Index of the (first) maximum along an axis, as float values (exact below 2^24). */
+  /** Minimum over axis (as sum); its gradient goes to the (first) arg-min. */
+  min(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, 'min', this.checked('min', x), axis, opts);
+  }
+  /** log Σ exp over axis (as sum), stable (the max is subtracted); its gradient is the softmax. */
+  logSumExp(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, 'logSumExp', this.checked('logSumExp', x), axis, opts);
+  }
+  /** Population variance over axis (as sum): the mean of (x − mean)². */
+  variance(x: Tensor, axis?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    return runReduce(this, 'variance', this.checked('variance', x), axis, opts);
+  }
+  /** Index of the (first) maximum along an axis, as float values (exact below 2^24); no gradient. */
   argMax(x: Tensor, axis = -1): Tensor {
-    const [values, indices] = this.run('max', [x], { axis });
-    values!.owned.splice(values!.owned.indexOf(indices!), 1);
-    values!.dispose();
-    return indices!;
+    return runArgExtremum(this, 'max', this.checked('argMax', x), axis);
+  }
+  /** Index of the (first) minimum along an axis, as float values; no gradient. */
+  argMin(x: Tensor, axis = -1): Tensor {
+    return runArgExtremum(this, 'min', this.checked('argMin', x), axis);
   }
   /** The same values under a new shape of the same size: a view (no copy) sharing x's storage. */
   reshape(x: Tensor, shape: Shape): Tensor {
     checkShape('reshape', shape);
     return this.run1('reshape', [x], { shape: [...shape] });
+  }
+  /** Axes permuted: result axis d is x's axis perm[d] (default: the axes reversed). */
+  transpose(x: Tensor, perm?: readonly number[]): Tensor {
+    return runTranspose(this, this.checked('transpose', x), perm);
+  }
+  /** The block of x starting at `begin` with `size` (-1: to the end of the axis), as TF.js. */
+  slice(x: Tensor, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+    return runSlice(this, this.checked('slice', x), begin, size);
+  }
+  /** The tensors joined along an existing axis (all other dims equal). */
+  concat(xs: readonly Tensor[], axis = 0): Tensor {
+    return runConcat(this, xs, axis);
+  }
+  /** The tensors (equal shapes) joined along a new axis. */
+  stack(xs: readonly Tensor[], axis = 0): Tensor {
+    return runStack(this, xs, axis);
+  }
+  /** x surrounded by zeros: paddings[d] = [before, after] on axis d. */
+  pad(x: Tensor, paddings: Paddings): Tensor {
+    return runPad(this, this.checked('pad', x), paddings);
+  }
+  /** x with a new axis of size 1 at `axis` (a reshape). */
+  expandDims(x: Tensor, axis = 0): Tensor {
+    return this.reshape(x, expandDimsShape(this.checked('expandDims', x).shape, axis));
+  }
+  /** x without the given axes of size 1, or all of them (a reshape). */
+  squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+    return this.reshape(x, squeezeShape(this.checked('squeeze', x).shape, axis));
+  }
+  /** Rows of x along `axis` picked by indices (an embedding lookup); gradient: a scatter-add. */
+  gather(x: Tensor, indices: Int32Array | Tensor, axis = 0): Tensor {
+    return runGather(this, x, indices, axis, this.tape !== null);
+  }
+  /** [n, depth] rows with a 1 at each label's column (not differentiable). */
+  oneHot(labels: Int32Array, depth: number): Tensor {
+    return runOneHot(this, labels, depth);
   }
   /** Row-wise softmax over the last axis, stable (the row max is subtracted). */
   softmax(x: Tensor): Tensor {
@@ -364,6 +438,12 @@ export class Engine implements OpRunner {
    *  or target rows of the logits' shape; labelSmoothing α in [0, 1). */
   softmaxCrossEntropy(logits: Tensor, labels: Int32Array | Tensor, opts?: SoftmaxCrossEntropyOptions): Tensor {
     return softmaxCrossEntropyWith(this, logits, labels, opts);
+  }
+
+  /** x itself, once checked to be a live tensor of this engine (for shape rules that read it). */
+  private checked(op: string, x: Tensor): Tensor {
+    this.storagesOf(op, [x]);
+    return x;
   }
 
   private math(x: Tensor, kind: UnaryAttrs['kind']): Tensor {
@@ -488,10 +568,16 @@ export class Engine implements OpRunner {
   async sync(): Promise<void> {
     this.checkAlive('sync');
     await this.compute.sync();
+    await this.reportNonFinite();
   }
 
   stats(): EngineStats {
-    return { ...this.compute.stats(), liveTensors: this.live.size };
+    return { ...this.compute.stats(), liveTensors: this.live.size, liveBytes: this.liveBytes, peakBytes: this.peakBytes };
+  }
+
+  /** Starts a new peak: stats().peakBytes is then the most bytes alive from now on. */
+  resetPeakBytes(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   /** Frees every tensor, and the device if the engine acquired it (not one passed in). */
@@ -505,19 +591,25 @@ export class Engine implements OpRunner {
   /** @internal TensorHost */
   async readTensor(t: Tensor): Promise<Float32Array> {
     this.checkAlive('read');
-    return this.compute.read(t.storage('read').handle, t.size);
+    const values = await this.compute.read(t.storage('read').handle, t.size);
+    await this.reportNonFinite();
+    return values;
   }
 
   /** @internal TensorHost */
   async readTensorF64(t: Tensor): Promise<Float64Array> {
     this.checkAlive('readF64');
-    return this.compute.readF64(t.storage('readF64').handle, t.size);
+    const values = await this.compute.readF64(t.storage('readF64').handle, t.size);
+    await this.reportNonFinite();
+    return values;
   }
 
   /** Reads a tensor and disposes it, so its buffer is reusable right after this submit. */
   async readAndDispose(t: Tensor): Promise<Float32Array> {
     this.checkAlive('read');
-    return this.compute.read(t.storage('read').handle, t.size, () => t.dispose());
+    const values = await this.compute.read(t.storage('read').handle, t.size, () => t.dispose());
+    await this.reportNonFinite();
+    return values;
   }
 
   /** @internal TensorHost */
@@ -530,8 +622,49 @@ export class Engine implements OpRunner {
     for (const s of this.scopes) s.delete(t);
     const s = t.storage('dispose');
     s.refs--;
-    if (s.refs === 0 && !this.fatal) this.compute.free(s.handle);
+    if (s.refs === 0) {
+      this.liveBytes -= s.bytes;
+      if (!this.fatal) this.compute.free(s.handle);
+    }
     return true;
+  }
+
+  /** checkFinite: checks `outputs` of `op` (described by `what`); on the CPU throws at once,
+   *  disposing them if `dispose` (they are new), on the GPU numbers them for a later report. */
+  private checkOutputs(op: string, what: string, outputs: readonly Tensor[], dispose = true): void {
+    if (!this.finite) return;
+    outputs.forEach((t, i) => {
+      const seq = ++this.finite!.seq;
+      const desc = `${op} (${what}) produced NaN or ±Inf in ${outputs.length > 1 ? `output ${i} ` : ''}${fmt(t.shape)}`;
+      const found = this.compute.checkFinite(t.storage(op).handle, t.size, seq);
+      if (found === true) {
+        if (dispose) outputs.forEach((o) => o.dispose());
+        throw new Error(`checkFinite: ${desc}: the first op to do so`);
+      }
+      if (found === null) {
+        const ops = this.finite!.ops;
+        ops.set(seq, desc);
+        if (ops.size > MAX_CHECKED_OPS) ops.delete(ops.keys().next().value!);
+      }
+    });
+  }
+
+  /** checkFinite on the GPU: rejects naming the first op whose output was flagged since the
+   *  last report (all ops recorded before this call are covered). */
+  private async reportNonFinite(): Promise<void> {
+    if (!this.finite || this.finite.ops.size === 0) return;
+    const upTo = this.finite.seq;
+    const seq = await this.compute.firstNonFinite();
+    const desc = seq === null ? null : (this.finite.ops.get(seq) ?? `op #${seq} (its name was not kept: over ${MAX_CHECKED_OPS} ops ran between reads)`);
+    for (const k of [...this.finite.ops.keys()]) if (k <= upTo) this.finite.ops.delete(k);
+    if (desc !== null) throw new Error(`checkFinite: ${desc}: the first op to do so since the last read`);
+  }
+
+  private newStorage(handle: unknown, shape: Shape): Storage {
+    const storage = new Storage(handle, shapeSize(shape) * 4);
+    this.liveBytes += storage.bytes;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
+    return storage;
   }
 
   private adopt(storage: Storage, shape: Shape): Tensor {
@@ -570,6 +703,9 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
     Object.values(value).forEach((v) => collectTensors(v, into));
   }
 }
+
+/** checkFinite keeps the names of at most this many ops between two reads on WebGPU. */
+const MAX_CHECKED_OPS = 100_000;
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const backend = options.backend ?? 'webgpu';

@@ -16,6 +16,8 @@ export type { AdapterReport } from './gpu/device';
 export type { PoolStats } from './gpu/pool';
 export type { QueueCounters } from './gpu/queue';
 export type { SoftmaxCrossEntropyOptions } from './ops/loss';
+export type { ReduceOptions } from './ops/reduce';
+export type { Paddings } from './ops/shape';
 export type { ActivationKind } from './cpu/activation';
 
 // Training: layers, losses, optimizers, the one-submit training step and the loop.

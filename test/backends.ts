@@ -41,13 +41,29 @@ export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Ar
   return out;
 }
 
-/** Largest |a_i - b_i| / (atol + rtol·|b_i|) over i: <= 1 means within tolerance. */
+/** The smallest normal f32, 2^-126. */
+export const FLT_MIN = 2 ** -126;
+
+/** The denormal contract: WebGPU lets a device flush f32 subnormals to zero (most do, and
+ *  SwiftShader does) while the CPU reference keeps them, so |x| < FLT_MIN compares as 0. */
+export const flushDenormal = (x: number): number => (Math.abs(x) < FLT_MIN ? 0 : x);
+
+/**
+ * Largest violation over i of a_i ≈ b_i, where ≈ is the engine's contract: subnormals are 0
+ * (flushDenormal); a NaN must meet a NaN and an infinity the same infinity (violation
+ * Infinity otherwise); finite values differ by at most atol + rtol·|b_i|. <= 1: within.
+ */
 export function maxViolation(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol = 0): { ratio: number; at: number } {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let ratio = 0;
   let at = -1;
   for (let i = 0; i < a.length; i++) {
-    const r = Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!));
+    const x = flushDenormal(a[i]!);
+    const y = flushDenormal(b[i]!);
+    let r: number;
+    if (x === y || (Number.isNaN(x) && Number.isNaN(y))) r = 0;
+    else if (!Number.isFinite(x) || !Number.isFinite(y)) r = Infinity;
+    else r = Math.abs(x - y) / (atol + rtol * Math.abs(y));
     if (!(r <= ratio)) {
       ratio = r;
       at = i;
@@ -56,7 +72,7 @@ export function maxViolation(a: ArrayLike<number>, b: ArrayLike<number>, atol: n
   return { ratio, at };
 }
 
-/** Asserts a ≈ b elementwise; the message shows the worst element. */
+/** Asserts a ≈ b elementwise in the sense of maxViolation; the message shows the worst element. */
 export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol = 0, what = ''): void {
   const { ratio, at } = maxViolation(a, b, atol, rtol);
   if (!(ratio <= 1)) {

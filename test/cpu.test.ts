@@ -476,7 +476,7 @@ describe('reduceCpu / reduceGradCpu', () => {
       const x = uniform(rand, outer * len * inner);
       const sum = reduceCpu(x, outer, len, inner, 'sum').values;
       const mean = reduceCpu(x, outer, len, inner, 'mean').values;
-      const { values: max, argmax } = reduceCpu(x, outer, len, inner, 'max');
+      const { values: max, arg: argmax } = reduceCpu(x, outer, len, inner, 'max');
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i++) {
           let s = 0;
@@ -495,13 +495,39 @@ describe('reduceCpu / reduceGradCpu', () => {
       }
     }
     const tie = reduceCpu(Float64Array.of(1, 3, 0, 3, 2, 3), 1, 6, 1, 'max');
-    expect(tie.argmax![0]).toBe(1);
+    expect(tie.arg![0]).toBe(1);
     const nan = reduceCpu(Float64Array.of(1, NaN, 5, NaN), 1, 4, 1, 'max');
     expect(Number.isNaN(nan.values[0])).toBe(true);
-    expect(nan.argmax![0]).toBe(1);
+    expect(nan.arg![0]).toBe(1);
   });
 
-  for (const kind of ['sum', 'mean', 'max'] as ReduceKind[]) {
+  it('min, logSumExp, variance match their definitions; logSumExp is stable at ±1e4 and −inf', () => {
+    const rand = prng(62);
+    for (const [outer, len, inner] of views) {
+      const x = uniform(rand, outer * len * inner, -3, 3);
+      const min = reduceCpu(x, outer, len, inner, 'min');
+      const lse = reduceCpu(x, outer, len, inner, 'logSumExp').values;
+      const variance = reduceCpu(x, outer, len, inner, 'variance').values;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const row = Array.from({ length: len }, (_, l) => x[(o * len + l) * inner + i]!);
+          const mean = row.reduce((a, b) => a + b, 0) / len;
+          expect(min.values[o * inner + i]).toBe(Math.min(...row));
+          expect(min.arg![o * inner + i]).toBe(row.indexOf(Math.min(...row)));
+          expect(Math.abs(lse[o * inner + i]! - Math.log(row.reduce((a, b) => a + Math.exp(b), 0)))).toBeLessThan(1e-14);
+          expect(Math.abs(variance[o * inner + i]! - row.reduce((a, b) => a + (b - mean) ** 2, 0) / len)).toBeLessThan(1e-14);
+        }
+      }
+    }
+    const big = reduceCpu(Float64Array.of(1e4, 1e4, -1e4, -1e4, -1e4 + Math.log(2), -Infinity, -Infinity, -Infinity), 4, 2, 1, 'logSumExp').values;
+    expect(big[0]).toBeCloseTo(1e4 + Math.log(2), 9);
+    expect(big[1]).toBeCloseTo(-1e4 + Math.log(2), 9);
+    expect(big[2]).toBe(-1e4 + Math.log(2)); // a −inf entry adds nothing
+    expect(big[3]).toBe(-Infinity); // a row of −inf: −inf, not NaN
+    expect(reduceGradCpu('logSumExp', Float64Array.of(1), 1, 2, 1, { x: Float64Array.of(-Infinity, -Infinity), center: Float64Array.of(-Infinity) })).toEqual(Float64Array.of(0, 0));
+  });
+
+  for (const kind of ['sum', 'mean', 'max', 'min', 'logSumExp', 'variance'] as ReduceKind[]) {
     it(`${kind}: gradient matches finite differences`, () => {
       const rand = prng(61);
       for (const [outer, len, inner] of views) {
@@ -514,15 +540,15 @@ describe('reduceCpu / reduceGradCpu', () => {
         }
         const x = Float64Array.from(perm, (p) => (p - n / 2) * 1e-2 + 1e-3 * rand());
         const w = uniform(rand, outer * inner);
-        const { argmax } = reduceCpu(x, outer, len, inner, kind);
-        const dx = reduceGradCpu(kind, w, outer, len, inner, argmax);
+        const { values, arg, center } = reduceCpu(x, outer, len, inner, kind);
+        const dx = reduceGradCpu(kind, w, outer, len, inner, { arg, x, center: kind === 'logSumExp' ? values : center });
         expectClose(dx, fdGrad((xv) => dot(w, reduceCpu(xv, outer, len, inner, kind).values), x));
       }
     });
   }
 
   it('max backward needs the arg-max; max over an empty axis is an error; empty mean is NaN', () => {
-    expect(() => reduceGradCpu('max', new Float64Array(1), 1, 3, 1)).toThrow(/argmax/);
+    expect(() => reduceGradCpu('max', new Float64Array(1), 1, 3, 1)).toThrow(/max needs the arg-max/);
     expect(() => reduceCpu(new Float64Array(0), 2, 0, 1, 'max')).toThrow(/empty/);
     expect(Number.isNaN(reduceCpu(new Float64Array(0), 1, 0, 1, 'mean').values[0])).toBe(true);
   });

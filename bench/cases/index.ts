@@ -1,5 +1,6 @@
-// The benchmark cases: what is computed, on which shapes, with which inputs. Each library
-// (bench/peers/*.ts) turns a case into a Runner; bench/run.ts times the runners.
+// The benchmark cases: what is computed, on which shapes, with which inputs. ONE list for
+// `npm run bench` (bench/run.ts, Node) and the benchmark page (bench/page/, the browser). Each
+// library (bench/peers/*.ts) turns a case into a Runner; bench/harness.ts times the runners.
 
 export type CaseSpec =
   | {
@@ -15,6 +16,10 @@ export type CaseSpec =
   | { op: 'add'; n: number }
   | { op: 'relu'; n: number }
   | { op: 'sum'; n: number }
+  /** x [rows, cols] transposed to [cols, rows] (a copy). */
+  | { op: 'transpose'; rows: number; cols: number }
+  /** Σ over axis 0 of x [rows, cols]: column sums, as a bias gradient. */
+  | { op: 'sumAxis0'; rows: number; cols: number }
   | { op: 'softmax'; rows: number; cols: number }
   | {
       op: 'mlpTrainStep';
@@ -29,6 +34,9 @@ export interface BenchCase {
   spec: CaseSpec;
   /** Floating-point operations per execution (for GFLOP/s), when meaningful. */
   flops?: number;
+  /** Bytes an execution must at least move to or from memory (inputs read once, outputs
+   *  written once): with `flops`, what places the case under the roofline (bench/roofline.ts). */
+  bytes: number;
   /** The input arrays, deterministic (same for every library). */
   inputs(): Float32Array[];
   /** Shapes of inputs(), in order. */
@@ -61,6 +69,7 @@ function matmulCase(name: string, size: string, M: number, K: number, N: number,
     size,
     spec: { op: 'matmul', M, K, N, transposeB, biasRelu },
     flops: 2 * M * N * K,
+    bytes: 4 * (M * K + K * N + M * N + (biasRelu ? N : 0)),
     shapes,
     inputs: () => shapes.map((s, i) => uniform(s.reduce((p, d) => p * d, 1), 1000 + i)),
   };
@@ -71,8 +80,21 @@ function unaryCase(name: string, op: 'relu' | 'sum', n: number): BenchCase {
     name,
     size: `${n / 2 ** 20}M (${n})`,
     spec: { op, n },
+    bytes: op === 'relu' ? 8 * n : 4 * (n + 1), // relu reads and writes n; sum reads n, writes 1
     shapes: [[n]],
     inputs: () => [uniform(n, 7)],
+  };
+}
+
+function matrixCase(name: string, op: 'transpose' | 'sumAxis0', rows: number, cols: number): BenchCase {
+  return {
+    name,
+    size: `${rows}x${cols}`,
+    spec: { op, rows, cols },
+    // transpose reads and writes every element; a column sum reads them and writes one row
+    bytes: op === 'transpose' ? 8 * rows * cols : 4 * (rows * cols + cols),
+    shapes: [[rows, cols]],
+    inputs: () => [uniform(rows * cols, 41)],
   };
 }
 
@@ -91,15 +113,19 @@ export const CASES: BenchCase[] = [
     name: 'add',
     size: `1M (${M1})`,
     spec: { op: 'add', n: M1 },
+    bytes: 12 * M1,
     shapes: [[M1], [M1]],
     inputs: () => [uniform(M1, 11), uniform(M1, 12)],
   },
   unaryCase('relu', 'relu', M1),
   unaryCase('sum', 'sum', M1),
+  matrixCase('transpose', 'transpose', 1024, 1024),
+  matrixCase('sum_axis0', 'sumAxis0', 1024, 1024),
   {
     name: 'softmax',
     size: '128x1000',
     spec: { op: 'softmax', rows: 128, cols: 1000 },
+    bytes: 8 * 128 * 1000,
     shapes: [[128, 1000]],
     inputs: () => [uniform(128 * 1000, 21, -4, 4)],
   },
@@ -114,6 +140,10 @@ export const CASES: BenchCase[] = [
     spec: { op: 'mlpTrainStep', batch: 128, sizes: [784, 128, 10], lr: 0.05 },
     // forward 2·B·(784·128 + 128·10), backward about twice that.
     flops: 3 * 2 * 128 * (784 * 128 + 128 * 10),
+    // X once; each parameter read in the forward and backward passes and by the update, which
+    // also reads its gradient and writes it back (5 passes); the activations [128, 128 + 10]
+    // written and read in both directions (4 passes). An estimate, not a count of kernels.
+    bytes: 4 * (128 * 784 + 5 * (128 * 784 + 128 + 10 * 128 + 10) + 4 * 128 * (128 + 10)),
     shapes: [[128, 784], [128, 784], [128], [10, 128], [10], [128]],
     inputs: () => {
       const r = rng(31);
@@ -133,4 +163,34 @@ export const CASES: BenchCase[] = [
 
 export function caseLabel(c: BenchCase): string {
   return `${c.name} ${c.size}`;
+}
+
+/** Splits a comma-separated list into lower-case words (empty entries dropped). */
+export function words(list: string | undefined | null): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w.length > 0);
+}
+
+export interface CaseSelection {
+  /** Words any of which "name size" must contain (`npm run bench -- --filter`). */
+  filter?: string;
+  /** Case names, exactly (the page's `cases=` query parameter). */
+  names?: string;
+  /** Words any of which the size must contain (the page's `sizes=`). */
+  sizes?: string;
+}
+
+/** The cases a filter selects, in run order; no filter selects every case. */
+export function selectCases(sel: CaseSelection = {}): BenchCase[] {
+  const filter = words(sel.filter);
+  const names = words(sel.names);
+  const sizes = words(sel.sizes);
+  return CASES.filter(
+    (c) =>
+      (filter.length === 0 || filter.some((w) => caseLabel(c).toLowerCase().includes(w))) &&
+      (names.length === 0 || names.includes(c.name.toLowerCase())) &&
+      (sizes.length === 0 || sizes.some((w) => c.size.toLowerCase().includes(w))),
+  );
 }

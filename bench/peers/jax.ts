@@ -14,15 +14,17 @@
 
 import type * as JAX from '@jax-js/jax';
 import type { BenchCase } from '../cases/index';
-import { installedVersion, type Library, type Runner } from './types';
+import type { Library, Runner } from './types';
 
 type Jax = typeof JAX;
 type Arr = JAX.Array;
 
 export class JaxWebgpu implements Library {
   readonly name = 'jax-js-webgpu';
-  readonly version = `@jax-js/jax ${installedVersion('@jax-js/jax')}`;
   jax: Jax | null = null;
+
+  /** `version`: the package and version for the report, e.g. "@jax-js/jax 0.1.25". */
+  constructor(readonly version: string) {}
 
   async init(): Promise<void> {
     const jax = (await import('@jax-js/jax')) as Jax;
@@ -57,6 +59,12 @@ export class JaxWebgpu implements Library {
         break;
       case 'sum':
         f = jax.jit((a: Arr) => np.sum(a));
+        break;
+      case 'transpose':
+        f = jax.jit((a: Arr) => np.transpose(a));
+        break;
+      case 'sumAxis0':
+        f = jax.jit((a: Arr) => np.sum(a, 0));
         break;
       case 'softmax':
         f = jax.jit((a: Arr) => nn.softmax(a, -1));

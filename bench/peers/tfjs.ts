@@ -1,14 +1,8 @@
 // Peer: TensorFlow.js with its WebGPU backend (@tensorflow/tfjs-core + @tensorflow/tfjs-backend-webgpu).
 //
-// Loading. The packages' Node entry points ("main") are CommonJS bundles of tfjs-core that
-// register no gradients (the full @tensorflow/tfjs package does that), and their ES module
-// files use extensionless imports that Node cannot load. So at startup we bundle the ES
-// modules with esbuild (a devDependency) into ONE CommonJS file, cached in
-// node_modules/.cache/webgrad-bench/: tfjs-core + register_all_gradients + the WebGPU backend,
-// exactly what a web app bundler would produce. If that fails we fall back to the packages'
-// CommonJS entry points (op benchmarks only; the training step then reports why).
-// The backend registers itself only if `navigator.gpu` exists when it is loaded, so this
-// module is imported after bench/gpu-env.ts has installed navigator.gpu.
+// Loading is the caller's (`TfLoader`): Node bundles the ES modules (tfjs-node.ts), the browser
+// page imports them through vite (bench/page/peers.ts). The backend registers itself only if
+// `navigator.gpu` exists when it is loaded.
 //
 // Timing: step() runs the op inside tf.tidy (outputs and intermediates are disposed; the
 // backend releases their buffers at its next submit). TF.js records dispatches into a command
@@ -17,14 +11,9 @@
 // then awaits device.queue.onSubmittedWorkDone(). WEBGPU_CPU_FORWARD is turned off so no op
 // quietly runs on the CPU.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs-core';
 import type { BenchCase } from '../cases/index';
-import { installedVersion, Unsupported, type Library, type Runner } from './types';
-
-type Tf = typeof TF;
+import { Unsupported, type Library, type Runner } from './types';
 
 interface WebGpuBackendInternals {
   device: GPUDevice;
@@ -34,72 +23,39 @@ interface WebGpuBackendInternals {
   submitQueue(): void;
 }
 
-const ENTRY = `
-export * from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-webgpu';
-`;
+export type Tf = typeof TF;
 
-async function bundledTf(versionKey: string): Promise<Tf> {
-  const dir = join(process.cwd(), 'node_modules', '.cache', 'webgrad-bench');
-  const file = join(dir, `tfjs-webgpu-${versionKey}.cjs`);
-  if (!existsSync(file)) {
-    const esbuild = await import('esbuild');
-    const out = await esbuild.build({
-      stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: 'js', sourcefile: 'tfjs-entry.js' },
-      bundle: true,
-      write: false,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      mainFields: ['module', 'main'], // the ES module builds
-      external: ['node-fetch'], // tfjs-core's Node platform requires it lazily; Node 20 has fetch
-      logLevel: 'silent',
-    });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, out.outputFiles[0]!.text);
-  }
-  const require = createRequire(join(process.cwd(), 'package.json'));
-  return require(file) as Tf;
-}
-
-async function commonJsTf(): Promise<Tf> {
-  const require = createRequire(join(process.cwd(), 'package.json'));
-  const tf = require('@tensorflow/tfjs-core') as Tf;
-  require('@tensorflow/tfjs-backend-webgpu');
-  return tf;
-}
+/** Loads TF.js with the WebGPU backend registered; `gradients` says whether the training
+ *  step can run, `note` how it was loaded (for the report header). */
+export type TfLoader = () => Promise<{ tf: Tf; gradients: boolean; note: string }>;
 
 export class TfjsWebgpu implements Library {
   readonly name = 'tfjs-webgpu';
-  readonly version: string;
   tf: Tf | null = null;
+  readonly liveUnit = 'tensors';
   /** How TF.js was loaded (and why the fallback, if any). */
   loadNote = '';
   private gradients = false;
 
-  constructor() {
-    const core = installedVersion('@tensorflow/tfjs-core');
-    const backend = installedVersion('@tensorflow/tfjs-backend-webgpu');
-    this.version = `@tensorflow/tfjs-core ${core} + @tensorflow/tfjs-backend-webgpu ${backend}`;
-  }
+  constructor(
+    private readonly load: TfLoader,
+    readonly version: string,
+  ) {}
 
   async init(): Promise<void> {
-    const key = `${installedVersion('@tensorflow/tfjs-core')}-${installedVersion('@tensorflow/tfjs-backend-webgpu')}`;
-    try {
-      this.tf = await bundledTf(key);
-      this.gradients = true;
-      this.loadNote = 'ES modules bundled with esbuild (gradients registered)';
-    } catch (err) {
-      this.tf = await commonJsTf();
-      this.loadNote = `CommonJS entry points (bundling failed: ${(err as Error).message.split('\n')[0]}); no gradients`;
-    }
-    const tf = this.tf;
+    const { tf, gradients, note } = await this.load();
+    this.tf = tf;
+    this.gradients = gradients;
+    this.loadNote = note;
     if (!tf.findBackendFactory('webgpu')) throw new Error('the webgpu backend did not register (navigator.gpu missing when it was loaded?)');
     tf.env().set('WEBGPU_CPU_FORWARD', false);
     const ok = await tf.setBackend('webgpu');
     if (!ok) throw new Error("tf.setBackend('webgpu') failed");
     await tf.ready();
+  }
+
+  live(): number {
+    return this.tf!.memory().numTensors;
   }
 
   private get backend(): WebGpuBackendInternals {
@@ -137,6 +93,12 @@ export class TfjsWebgpu implements Library {
       case 'sum':
         run = () => tf.sum(t[0]!);
         break;
+      case 'transpose':
+        run = () => tf.transpose(t[0]!);
+        break;
+      case 'sumAxis0':
+        run = () => tf.sum(t[0]!, 0);
+        break;
       case 'softmax':
         run = () => tf.softmax(t[0]!);
         break;
@@ -168,10 +130,16 @@ export class TfjsWebgpu implements Library {
     labelData.forEach((l, i) => (onehot[i * classes + l] = 1));
     const X = tf.tensor2d(xData, c.shapes[0] as [number, number]);
     const Y = tf.tensor2d(onehot, [labelData.length, classes]);
-    const W1 = tf.variable(tf.tensor2d(w1, c.shapes[1] as [number, number]));
-    const B1 = tf.variable(tf.tensor1d(b1));
-    const W2 = tf.variable(tf.tensor2d(w2, c.shapes[3] as [number, number]));
-    const B2 = tf.variable(tf.tensor1d(b2));
+    // tf.variable copies its initial value: the initial tensor is disposed (else it leaks).
+    const variable = (t: TF.Tensor) => {
+      const v = tf.variable(t);
+      t.dispose();
+      return v;
+    };
+    const W1 = variable(tf.tensor2d(w1, c.shapes[1] as [number, number]));
+    const B1 = variable(tf.tensor1d(b1));
+    const W2 = variable(tf.tensor2d(w2, c.shapes[3] as [number, number]));
+    const B2 = variable(tf.tensor1d(b2));
     const vars = [W1, B1, W2, B2];
     const opt = tf.train.sgd(c.spec.lr);
     const loss = (): TF.Scalar => {

@@ -1,8 +1,6 @@
-// What bench/run.ts needs from each library (webgrad itself and the peers).
+// What the benchmark harness (bench/harness.ts) needs from each library: webgrad itself, its
+// CPU reference and the peers. Browser-safe: the Node-only helpers live in installed.ts.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { BenchCase } from '../cases/index';
 
 /** One case prepared on one library: inputs uploaded, functions ready. */
@@ -29,26 +27,11 @@ export interface Library {
   init(): Promise<void>;
   /** Prepares a case; throws Unsupported (with the reason) when the library can't run it. */
   prepare(c: BenchCase, inputs: Float32Array[]): Runner;
+  /** What the library still holds (GPU buffers, tensors), where it can say: the harness
+   *  compares the count before a case with the count after its runner is disposed (leaks). */
+  live?(): number;
+  /** What `live` counts, e.g. "GPU buffers". */
+  readonly liveUnit?: string;
   /** Releases the device. */
   destroy(): void;
-}
-
-/** The installed version of a package (read from node_modules, so bundling doesn't matter). */
-export function installedVersion(pkg: string): string {
-  try {
-    const require = createRequire(join(process.cwd(), 'package.json'));
-    // Packages with an exports map may hide package.json: walk up from the main entry instead.
-    let dir = dirname(require.resolve(pkg));
-    for (let i = 0; i < 5; i++) {
-      const f = join(dir, 'package.json');
-      if (existsSync(f)) {
-        const json = JSON.parse(readFileSync(f, 'utf8')) as { name?: string; version?: string };
-        if (json.name === pkg) return json.version ?? 'unknown';
-      }
-      dir = dirname(dir);
-    }
-  } catch {
-    // fall through
-  }
-  return 'unknown';
 }

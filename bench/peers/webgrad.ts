@@ -1,23 +1,44 @@
-// webgrad itself, through its public API only (what a user would write).
+// webgrad itself, through its public API only (what a user would write): on WebGPU (the timed
+// contender) or on its CPU reference backend (the correctness check of every case).
 //
 // Timing: step() records one op into the engine's command encoder and disposes the output (the
 // pool keeps the buffer for reuse after the submit); sync() is `await e.sync()`, which submits
 // the recorded work as one queue.submit and waits for queue.onSubmittedWorkDone().
 
-import { createEngine, type Engine, type Tensor } from '../../src/index';
+import { createEngine, type Backend, type Engine, type Tensor } from '../../src/index';
 import { dense, sequential } from '../../src/nn/layers';
 import { Optimizer } from '../../src/nn/optimizers';
 import { TrainingStep } from '../../src/schedule/step';
 import type { BenchCase } from '../cases/index';
 import type { Library, Runner } from './types';
 
+export interface WebgradOptions {
+  backend?: Backend;
+  /** Run on this device (the page's, e.g. one with timestamp queries) instead of acquiring one. */
+  device?: GPUDevice;
+  /** The version string for the report (default "workspace"). */
+  version?: string;
+}
+
 export class Webgrad implements Library {
-  readonly name = 'webgrad';
-  readonly version = 'workspace';
+  readonly name: string;
+  readonly version: string;
+  readonly liveUnit = 'GPU buffers';
   engine: Engine | null = null;
 
+  constructor(private readonly options: WebgradOptions = {}) {
+    this.name = options.backend === 'cpu' ? 'webgrad-cpu' : 'webgrad';
+    this.version = options.version ?? 'workspace';
+  }
+
   async init(): Promise<void> {
-    this.engine = await createEngine({ backend: 'webgpu' });
+    this.engine = await createEngine({ backend: this.options.backend ?? 'webgpu', device: this.options.device });
+  }
+
+  /** GPU buffers held by live tensors (the CPU backend: live tensors). */
+  live(): number {
+    const s = this.engine!.stats();
+    return s.pool?.liveBuffers ?? s.liveTensors;
   }
 
   get adapter(): string {
@@ -46,6 +67,12 @@ export class Webgrad implements Library {
         break;
       case 'sum':
         run = () => e.sum(t[0]!);
+        break;
+      case 'transpose':
+        run = () => e.transpose(t[0]!);
+        break;
+      case 'sumAxis0':
+        run = () => e.sum(t[0]!, 0);
         break;
       case 'softmax':
         run = () => e.softmax(t[0]!);

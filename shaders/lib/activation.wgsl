@@ -6,6 +6,9 @@
 // the bindings an entry point uses by name and does not see shadowing.
 //
 // kind: 0 identity, 1 sigmoid, 2 tanh, 3 relu, 4 leaky_relu (slope alpha), 5 softplus.
+// NaN in, NaN out, for every kind and derivative, as in src/cpu/activation.ts: tested first,
+// on the bits (is_nan: lib/float.wgsl), because WGSL lets compilers assume floats are finite (max(NaN, 0) gave 0 on
+// SwiftShader, comparisons with NaN are false, and its exp(NaN) is not always NaN).
 // Every form is stable for |z| up to f32 max: exp only ever sees -|z| (WGSL's tanh and a
 // naive 1/(1+exp(-x)) overflow to NaN/inf on some drivers for |x| > ~88).
 
@@ -31,6 +34,7 @@ fn softplus_stable(z: f32) -> f32 {
 }
 
 fn activate(z: f32, kind: u32, alpha: f32) -> f32 {
+  if (is_nan(z)) { return z; }
   switch kind {
     case 1u: { return sigmoid_stable(z); }
     case 2u: { return tanh_stable(z); }
@@ -45,6 +49,7 @@ fn activate(z: f32, kind: u32, alpha: f32) -> f32 {
 // sigmoid fz(1-fz), tanh 1-fz^2, relu step (value at exactly 0 is grad_at_zero), leaky relu
 // 1 or alpha (at 0: alpha unless grad_at_zero is 1), softplus sigmoid(z).
 fn activation_derivative(z: f32, fz: f32, kind: u32, alpha: f32, grad_at_zero: f32) -> f32 {
+  if (kind != 0u && (is_nan(z) || is_nan(fz))) { return select(fz, z, is_nan(z)); }
   switch kind {
     case 1u: { return fz * (1.0 - fz); }
     case 2u: { return 1.0 - fz * fz; }

@@ -28,6 +28,16 @@ fn poisons(val: f32) -> bool {
   return !is_finite(val) && bitcast<u32>(val) != 0xff800000u;
 }
 
+// Exactly ±0, exactly 1: on the bits, because `val != 0.0` is false for a NaN once compiled
+// with finite-math assumptions, and a term skipped for a zero weight would drop a NaN weight.
+fn is_zero(val: f32) -> bool {
+  return (bitcast<u32>(val) & 0x7fffffffu) == 0u;
+}
+
+fn is_one(val: f32) -> bool {
+  return bitcast<u32>(val) == 0x3f800000u;
+}
+
 // A quiet NaN (from a runtime value: a NaN constant expression is a shader-creation error).
 fn nan_f32() -> f32 {
   var bits = 0x7fc00000u;

@@ -55,6 +55,15 @@ export class CpuBackend implements ComputeBackend<Float64Array> {
     return data.slice(0, size);
   }
 
+  checkFinite(data: Float64Array, size: number): boolean {
+    for (let i = 0; i < size; i++) if (!Number.isFinite(data[i]!)) return true;
+    return false;
+  }
+
+  async firstNonFinite(): Promise<null> {
+    return null; // checkFinite answers at once: nothing is left to report
+  }
+
   flush(): void {}
 
   async sync(): Promise<void> {}

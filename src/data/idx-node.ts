@@ -9,10 +9,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, type ZlibOptions } from 'node:zlib';
 
 import { makeSplit, type Dataset, type Split } from './dataset';
-import { isGzip, parseIdx, type IdxArray } from './idx';
+import { checkGzipCanHold, isGzip, parseIdx, readIdxHeader, tooLong, type IdxArray } from './idx';
 
 /** Where the Debian package dataset-fashion-mnist installs Fashion-MNIST. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -27,14 +27,34 @@ export function readIdxFile(path: string): IdxArray {
   }
   // Detect by content, not by the .gz suffix: some mirrors ship gzip data under the
   // plain name (browsers and curl may also have decompressed a .gz already).
-  if (isGzip(bytes)) {
+  return parseIdx(isGzip(bytes) ? gunzipIdx(bytes, path) : bytes, path);
+}
+
+/** Gunzips an IDX file without trusting it: the header is decompressed first, then the rest
+ *  only up to the size the header declares (which must fit the compressed size), so a
+ *  corrupt header or a gzip bomb fails before a large allocation. */
+function gunzipIdx(bytes: Uint8Array, path: string): Uint8Array {
+  const gunzip = (input: Uint8Array, options: ZlibOptions, what: string): Uint8Array => {
     try {
-      bytes = gunzipSync(bytes);
+      return gunzipSync(input, options);
     } catch (e) {
-      throw new Error(`${path}: gzip decompression failed: ${(e as Error).message}`);
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLong(path, options.maxOutputLength!);
+      throw new Error(`${path}: gzip decompression failed${what}: ${(e as Error).message}`);
     }
+  };
+  // A prefix of n compressed bytes decompresses to at most GZIP_MAX_RATIO·n: read growing
+  // prefixes (sync-flushed, so a cut stream is not an error) until the header is complete.
+  let header = null;
+  for (let n = 256; header === null; n *= 2) {
+    const prefix = bytes.subarray(0, Math.min(n, bytes.length));
+    const start = gunzip(prefix, { finishFlush: zlibConstants.Z_SYNC_FLUSH }, ' (reading the IDX header)');
+    header = readIdxHeader(start, path);
+    // The whole file and still no header: unflushed, a cut gzip stream is reported as such;
+    // a complete one is a short IDX file, which parseIdx reports.
+    if (header === null && prefix.length === bytes.length) return gunzip(bytes, { maxOutputLength: 4 + 4 * 255 }, '');
   }
-  return parseIdx(bytes, path);
+  checkGzipCanHold(header, bytes.length, path);
+  return gunzip(bytes, { maxOutputLength: Math.max(1, header.totalBytes) }, '');
 }
 
 /** Options for loadIdxDataset. */

@@ -8,14 +8,19 @@ import { fmt, shapeSize, type Shape } from '../ops/tensor';
 import { formatAdapter, type AdapterReport, type GpuDevice } from './device';
 import { KernelRegistry } from './kernels';
 import { BufferPool } from './pool';
-import { CommandQueue } from './queue';
+import { CommandQueue, grid1d } from './queue';
 import { KernelChoices, resolveProfile, type KernelProfile, type MatmulProblem, type ProfileOption } from './profile';
 import { Tuner, adapterKey, type TuneMode, type TuneResult, type TuneStore } from './tune';
+
+const FINITE_WORKGROUP = 256;
+const NONE = 0xffffffff;
 
 export class GpuBackend implements ComputeBackend<GPUBuffer> {
   readonly name = 'webgpu';
   private readonly pool: BufferPool;
   private readonly queue: CommandQueue;
+  /** checkFinite's flag: the smallest op number whose output was not finite (NONE: none). */
+  private health: { flag: GPUBuffer; none: GPUBuffer } | null = null;
 
   private readonly choices: KernelChoices;
   private readonly tuner: Tuner;
@@ -116,6 +121,28 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
     return Float64Array.from(await this.read(buffer, size));
   }
 
+  checkFinite(buffer: GPUBuffer, size: number, seq: number): null {
+    if (size === 0) return null;
+    this.health ??= this.newHealth();
+    this.queue.dispatch({
+      kernel: 'finite.check',
+      overrides: { workgroup_size: FINITE_WORKGROUP },
+      uniforms: { len: size, seq },
+      bindings: { x: buffer, health: this.health.flag },
+      workgroups: grid1d(size, FINITE_WORKGROUP),
+    });
+    return null;
+  }
+
+  async firstNonFinite(): Promise<number | null> {
+    if (!this.health) return null;
+    const { flag, none } = this.health;
+    // The reset is recorded right behind the copy that reads the flag, in the same submit:
+    // whatever runs later flags afresh, and nothing that ran before is lost.
+    const bits = new Uint32Array((await this.queue.read(flag, 4, () => this.queue.copy(none, flag, 4))).buffer)[0]!;
+    return bits === NONE ? null : bits;
+  }
+
   flush(): void {
     this.queue.flush();
   }
@@ -128,18 +155,29 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
     return { pool: this.pool.counters, queue: { ...this.queue.counters }, kernels: this.choices.report() };
   }
 
+  /** Frees every buffer the engine created, even on a caller's device (which lives on). */
   destroy(): void {
-    this.queue.flush();
-    this.pool.trim();
+    this.health?.flag.destroy();
+    this.health?.none.destroy();
+    this.queue.destroy();
+    this.pool.destroy();
     if (this.gpu.adapter) this.gpu.device.destroy(); // only a device we acquired
   }
 
-  /** A tensor larger than one storage binding can hold cannot be used by any kernel. */
+  private newHealth(): { flag: GPUBuffer; none: GPUBuffer } {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const [flag, none] = [0, 1].map(() => this.gpu.device.createBuffer({ size: 16, usage }));
+    for (const b of [flag!, none!]) this.gpu.device.queue.writeBuffer(b, 0, Uint32Array.of(NONE));
+    return { flag: flag!, none: none! };
+  }
+
+  /** A tensor must fit one storage binding and one buffer (see maxTensorBytes): checked
+   *  before any GPU work, so an oversized tensor is an error, not a dead engine. */
   private checkBindable(op: string, shape: Shape): void {
-    const limit = this.gpu.device.limits.maxStorageBufferBindingSize;
     const bytes = shapeSize(shape) * 4;
-    if (bytes > limit) {
-      throw new Error(`${op}: a tensor of shape ${fmt(shape)} needs ${bytes} bytes; this adapter binds at most ${limit} bytes per buffer (maxStorageBufferBindingSize)`);
+    if (bytes > this.pool.maxBytes) {
+      const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = this.gpu.device.limits;
+      throw new Error(`${op}: a tensor of shape ${fmt(shape)} needs ${bytes} bytes; this device holds at most ${this.pool.maxBytes} bytes per tensor (maxStorageBufferBindingSize ${binding}, maxBufferSize ${buffer}, rounded down to 16)`);
     }
   }
 }

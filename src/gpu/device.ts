@@ -118,7 +118,12 @@ export async function nodeGpu(): Promise<{ gpu: GPU; module: NodeWebGpu } | null
   return { gpu: module.create([]), module };
 }
 
-export async function acquireDevice(given?: GPUDevice): Promise<GpuDevice> {
+/**
+ * The caller's device, or a new one from the browser's or Dawn's adapter. `requiredLimits`
+ * (checked by the adapter) replace the defaults asked for here: the adapter's full buffer
+ * limits. Tests use them to get devices at chosen limits.
+ */
+export async function acquireDevice(given?: GPUDevice, requiredLimits?: Record<string, number>): Promise<GpuDevice> {
   if (given) return { device: given, adapter: null, report: describeAdapter(null, given), keepAlive: [] };
 
   let gpu: GPU | undefined = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
@@ -141,7 +146,7 @@ export async function acquireDevice(given?: GPUDevice): Promise<GpuDevice> {
   // for a missing feature fails the request). Subgroup variants run only when granted.
   const device = await adapter.requestDevice({
     requiredFeatures: OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)),
-    requiredLimits: {
+    requiredLimits: requiredLimits ?? {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
     },

@@ -4,7 +4,7 @@
 // passed as overrides, so the two cannot drift apart.
 
 import type { CommandQueue } from './queue';
-import { grid1d } from './queue';
+import { grid1d, MAX_WORKGROUPS_PER_DIM } from './queue';
 import { describeVariant, splitCount, variantTile, type MatmulProblem, type MatmulVariant } from './profile';
 import type { Overrides } from './kernels';
 
@@ -38,6 +38,10 @@ export function dispatchMatmul(
   const { splits, kChunk } = splitCount(q.choices.profile.splitK, variant, p);
   const split = splits > 1;
   const target = split ? q.scratch(p.batch * splits * p.M * p.N * 4) : c;
+  const [tileM, tileN] = variantTile(variant);
+  const tilesX = Math.max(1, Math.ceil(p.N / tileN));
+  const tilesY = Math.max(1, Math.ceil(p.M / tileM));
+  const zs = Math.max(1, p.batch * splits);
   const uniforms: Record<string, number> = {
     M: p.M,
     N: p.N,
@@ -48,6 +52,8 @@ export function dispatchMatmul(
     alpha,
     splits,
     k_chunk: kChunk,
+    tiles_x: tilesX,
+    tiles_y: tilesY,
   };
   // Layout and epilogue: overrides for the register-tile kernels (their loads are specialized
   // per layout), uniforms for matmul_tiled.wgsl (one pipeline per tile: compile time).
@@ -55,14 +61,14 @@ export function dispatchMatmul(
   const tiled = variant.kind === 'tiled';
   const overrides: Overrides = { ...(tiled ? {} : layout), ...variantOverrides(variant) };
   if (tiled) for (const [k, v] of Object.entries(layout)) uniforms[k] = Number(v);
-  const [tileM, tileN] = variantTile(variant);
   q.dispatch({
     kernel: variant.kind === 'scalar' ? 'matmul.main' : variant.kind === 'vec4' ? 'matmul_vec4.main' : 'matmul_tiled.main',
     overrides,
     uniforms,
     // An unused bias binding still needs a buffer: A serves (it is never read).
     bindings: { a, b, bias: bias ?? a, c: target },
-    workgroups: [Math.max(1, Math.ceil(p.N / tileN)), Math.max(1, Math.ceil(p.M / tileM)), Math.max(1, p.batch * splits)],
+    // The natural grid where it fits; else the same workgroups folded (lib/tile_grid.wgsl).
+    workgroups: Math.max(tilesX, tilesY, zs) <= MAX_WORKGROUPS_PER_DIM ? [tilesX, tilesY, zs] : grid1d(tilesX * tilesY * zs, 1),
   });
   if (note) q.choices.note('matmul', { variant: variant.kind, ...variantParams(variant), label: describeVariant(variant) });
   if (!split) return;

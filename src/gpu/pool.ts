@@ -22,15 +22,25 @@ export interface PoolStats {
 
 const USAGE_STORAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
 
-/** Size classes: 256 B minimum, then four steps per power of two (<= 19% slack). */
-export function sizeClass(bytes: number): number {
-  if (bytes <= 256) return 256;
+/**
+ * The most bytes one tensor may use on `limits`: it must fit one storage binding and one
+ * buffer, rounded down to 16 bytes because the vec4 kernels bind (and may write) whole vec4s.
+ * Real adapters report limits that are not powers of two (e.g. 200,000,000).
+ */
+export function maxTensorBytes(limits: GPUSupportedLimits): number {
+  return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 16) * 16;
+}
+
+/** Size classes: 256 B minimum, then four steps per power of two (<= 19% slack), capped at
+ *  `cap` (a multiple of 16) so that a tensor just under the limit does not round past it. */
+export function sizeClass(bytes: number, cap = Infinity): number {
+  if (bytes <= 256) return Math.min(256, cap);
   const p = 2 ** Math.floor(Math.log2(bytes));
   for (const f of [1, 1.25, 1.5, 1.75, 2]) {
     const c = Math.ceil((p * f) / 256) * 256;
-    if (c >= bytes) return c;
+    if (c >= bytes) return Math.min(c, cap);
   }
-  return 2 * p;
+  return Math.min(2 * p, cap);
 }
 
 export class BufferPool {
@@ -40,11 +50,25 @@ export class BufferPool {
   parkedBytes = 0;
   private readonly live = new Set<GPUBuffer>();
   private stats = { allocatedBytes: 0, allocations: 0, reuses: 0 };
+  /** The largest buffer handed out: see maxTensorBytes. */
+  readonly maxBytes: number;
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(private readonly device: GPUDevice) {
+    this.maxBytes = maxTensorBytes(device.limits);
+  }
+
+  /** The size class of `bytes` on this device. */
+  sizeClass(bytes: number): number {
+    return sizeClass(bytes, this.maxBytes);
+  }
 
   acquire(bytes: number): GPUBuffer {
-    const size = sizeClass(bytes);
+    // Callers check tensor sizes first with better messages; this is the backstop that keeps
+    // an oversized createBuffer (an uncaptured, engine-fatal error) from ever being issued.
+    if (!(bytes <= this.maxBytes)) {
+      throw new Error(`BufferPool: a ${bytes}-byte buffer exceeds this device's ${this.maxBytes}-byte limit for one tensor (maxStorageBufferBindingSize / maxBufferSize)`);
+    }
+    const size = this.sizeClass(bytes);
     const list = this.free.get(size);
     let buf = list?.pop();
     if (buf) {
@@ -84,6 +108,17 @@ export class BufferPool {
       }
     }
     this.free.clear();
+  }
+
+  /** Destroys every buffer the pool created, live and parked ones included: for an engine
+   *  being destroyed (its tensors are gone), on a device that may outlive it. */
+  destroy(): void {
+    for (const buf of [...this.live, ...this.parked, ...[...this.free.values()].flat()]) buf.destroy();
+    this.live.clear();
+    this.parked = [];
+    this.parkedBytes = 0;
+    this.free.clear();
+    this.stats.allocatedBytes = 0;
   }
 
   get counters(): PoolStats {

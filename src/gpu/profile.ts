@@ -53,6 +53,17 @@ export interface RowPolicy {
   subgroups: boolean;
 }
 
+/** Axis reductions (src/ops/reduce.ts reduceLayout; shaders/reduce.wgsl). */
+export interface ReducePolicy {
+  /** Most invocations per output (a power of two), folded in a workgroup tree; also the
+   *  workgroup size, so outputs of short axes share a workgroup. */
+  maxLanes: number;
+  /** From this many outputs on, each output is folded serially by one invocation ... */
+  serialOutputs: number;
+  /** ... also when an output's elements are contiguous (row sums), not only for columns. */
+  serialRows: boolean;
+}
+
 export interface KernelProfile {
   /** A class of adapter, or any name for a custom table (tests force single variants). */
   name: string;
@@ -63,8 +74,8 @@ export interface KernelProfile {
   splitK: SplitKPolicy;
   /** Row ops: softmax, log-softmax, softmaxJvp, the losses. */
   rows: RowPolicy;
-  /** Axis reductions: invocations per output (a row), outputs per workgroup. */
-  reduce: RowPolicy;
+  /** Axis reductions: invocations per output, when to fold serially. */
+  reduce: ReducePolicy;
 }
 
 const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided: false };
@@ -90,7 +101,9 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     ],
     splitK: { maxTiles: 2, minK: 4096, chunk: 1024, maxSplits: 8 },
     rows: { maxThreads: 4, groupThreads: 4, subgroups: false },
-    reduce: { maxThreads: 8, groupThreads: 8, subgroups: false },
+    // Serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one lane per
+    // output, 20 ms with 8), so any 64 outputs (a workgroup each on SwiftShader's threads) go serial.
+    reduce: { maxLanes: 8, serialOutputs: 64, serialRows: true },
   },
   // Apple M-series, Intel Xe, mobile GPUs: 64 x 64 tiles in 256 invocations (4 x 4 each).
   integrated: {
@@ -99,7 +112,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     tune: [TILED_64, TILED_64_K24, TILED_32, TILED_128, SCALAR_STRIDED],
     splitK: { maxTiles: 8, minK: 512, chunk: 256, maxSplits: 32 },
     rows: { maxThreads: 64, groupThreads: 64, subgroups: true },
-    reduce: { maxThreads: 64, groupThreads: 64, subgroups: true },
+    // Column folds go serial once ~256 workgroups of 64 outputs keep the GPU busy.
+    reduce: { maxLanes: 64, serialOutputs: 16384, serialRows: false },
   },
   // NVIDIA / AMD cards: 128 x 64 tiles (8 x 4 per invocation) once the output fills them.
   discrete: {
@@ -108,7 +122,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     tune: [TILED_128, TILED_64, TILED_64_K24, TILED_32, SCALAR_STRIDED],
     splitK: { maxTiles: 32, minK: 512, chunk: 256, maxSplits: 64 },
     rows: { maxThreads: 128, groupThreads: 128, subgroups: true },
-    reduce: { maxThreads: 128, groupThreads: 128, subgroups: true },
+    reduce: { maxLanes: 128, serialOutputs: 16384, serialRows: false },
   },
 };
 

@@ -4,7 +4,6 @@
 // buffers (immutable, keyed by content, so a repeated step reuses them) and bind groups.
 
 import type { BufferPool } from './pool';
-import { sizeClass } from './pool';
 import type { KernelName, KernelRegistry, Overrides, UniformValue } from './kernels';
 import { gpuWait } from './wait';
 import { KernelChoices, PROFILES, type MatmulProblem } from './profile';
@@ -35,7 +34,8 @@ export interface QueueCounters {
 
 const MAX_UNIFORMS = 2048;
 const MAX_BIND_GROUPS = 8192;
-const MAX_WORKGROUPS_PER_DIM = 65535;
+/** WebGPU's default maxComputeWorkgroupsPerDimension (what every adapter offers). */
+export const MAX_WORKGROUPS_PER_DIM = 65535;
 /** Released-but-unsubmitted bytes that trigger an early submit: a long run of ops with no
  *  read would otherwise allocate fresh buffers for every one of them. */
 const PARKED_FLUSH_BYTES = 64 * 1024 * 1024;
@@ -65,6 +65,8 @@ export class CommandQueue {
   private readonly pendingBuffers = new Set<GPUBuffer>();
   readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
   private planning: Planning | null = null;
+  private readonly maxBindingBytes: number;
+  private destroyed = false;
 
   constructor(
     private readonly device: GPUDevice,
@@ -74,7 +76,9 @@ export class CommandQueue {
     private readonly debug: boolean,
     /** The kernel variants this engine runs (profile, tuner results) and a record of use. */
     readonly choices: KernelChoices = new KernelChoices(PROFILES.software, new Set()),
-  ) {}
+  ) {
+    this.maxBindingBytes = Math.floor(device.limits.maxStorageBufferBindingSize / 16) * 16;
+  }
 
   dispatch(spec: DispatchSpec): void {
     const kernel = this.kernels.get(spec.kernel);
@@ -107,7 +111,9 @@ export class CommandQueue {
       group = this.device.createBindGroup({
         label: spec.kernel,
         layout: kernel.bindGroupLayout,
-        entries: bufs.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+        // Explicit sizes: a storage binding may not exceed maxStorageBufferBindingSize even
+        // where the buffer is larger (pool buffers never are; this keeps any buffer bindable).
+        entries: bufs.map(([binding, buffer]) => ({ binding, resource: { buffer, size: Math.min(buffer.size, this.maxBindingBytes) } })),
       });
       this.bindGroups.set(key, group);
     }
@@ -202,7 +208,7 @@ export class CommandQueue {
    *  `beforeSubmit` runs once the copy is recorded (e.g. to release `src` to the pool). */
   async read(src: GPUBuffer, bytes: number, beforeSubmit?: () => void): Promise<Float32Array> {
     if (this.planning) throw new Error('read: values cannot be read while a step is being planned (nothing runs then)');
-    const size = sizeClass(Math.max(bytes, 4));
+    const size = this.pool.sizeClass(Math.max(bytes, 4));
     const staging = this.staging.get(size)?.pop() ??
       this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     if (bytes > 0) this.copy(src, staging, Math.ceil(bytes / 4) * 4);
@@ -211,11 +217,20 @@ export class CommandQueue {
     this.counters.readbacks++;
     await gpuWait(async () => {
       await this.check();
-      await staging.mapAsync(GPUMapMode.READ, 0, size);
+      try {
+        await staging.mapAsync(GPUMapMode.READ, 0, size);
+      } catch (err) {
+        staging.destroy();
+        throw await this.mapFailure(err);
+      }
     });
     const out = new Float32Array(bytes / 4);
     out.set(new Float32Array(staging.getMappedRange(0, out.byteLength === 0 ? 0 : Math.ceil(bytes / 4) * 4), 0, out.length));
     staging.unmap();
+    if (this.destroyed) {
+      staging.destroy(); // the engine was destroyed while this read was in flight
+      return out;
+    }
     const list = this.staging.get(size);
     if (list) list.push(staging);
     else this.staging.set(size, [staging]);
@@ -248,6 +263,37 @@ export class CommandQueue {
       querySet.destroy();
       stamps.destroy();
     }
+  }
+
+  /** The error for a failed mapAsync: it fails (with an AbortError and no message in Dawn)
+   *  when the device is lost, which `device.lost` reports within a turn of the event loop. */
+  private async mapFailure(err: unknown): Promise<Error> {
+    const lost = await Promise.race([
+      this.device.lost,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 0)),
+    ]);
+    if (lost) return new Error(`WebGPU device lost (${lost.reason}): ${lost.message || 'no details'}. Create a new engine.`);
+    return new Error(`reading a result back failed (mapAsync): ${String(err)}`);
+  }
+
+  /** Objects the queue keeps between calls (all freed by destroy). */
+  get cached(): { uniformBuffers: number; stagingBuffers: number; bindGroups: number } {
+    let staging = 0;
+    for (const list of this.staging.values()) staging += list.length;
+    return { uniformBuffers: this.uniforms.size + this.retiredUniforms.length, stagingBuffers: staging, bindGroups: this.bindGroups.size };
+  }
+
+  /** Frees what the queue created: uniform and staging buffers, and its bind groups. For an
+   *  engine on a caller's device, which outlives the engine. Pending work is submitted first. */
+  destroy(): void {
+    this.destroyed = true;
+    this.flush();
+    for (const u of [...this.uniforms.values(), ...this.retiredUniforms]) u.destroy();
+    for (const list of this.staging.values()) for (const b of list) b.destroy();
+    this.uniforms.clear();
+    this.retiredUniforms = [];
+    this.staging.clear();
+    this.bindGroups.clear();
   }
 
   /** Rejects with the first compile or validation error since the last check. */

@@ -1,4 +1,4 @@
-// Dispatch of the row kernels (softmax, the losses, axis reductions): each row gets
+// Dispatch of the row kernels (softmax, the losses; axis reductions lay out their own, src/ops/reduce.ts): each row gets
 // row_threads invocations and a workgroup group_rows rows (shaders/lib/workgroup_rows.wgsl);
 // the family's subgroup variant runs where the profile and the device allow it
 // (KernelChoices.subgroupRows). Both numbers come from the profile's RowPolicy, and the grid
@@ -9,7 +9,7 @@ import type { RowPolicy } from './profile';
 import { grid1d, type CommandQueue } from './queue';
 
 /** Families whose row kernels have a `<family>_subgroups` variant. */
-export type RowFamily = 'softmax' | 'loss' | 'reduce';
+export type RowFamily = 'softmax' | 'loss';
 
 /** Invocations per row: the smallest power of two covering the row, up to the policy's cap
  *  (longer rows are strided); rows per workgroup: enough to reach the policy's group size, so

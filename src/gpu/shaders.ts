@@ -8,6 +8,7 @@ import rowsLib from '../../shaders/lib/rows.wgsl';
 import workgroupRowsLib from '../../shaders/lib/workgroup_rows.wgsl';
 import treeSubgroupLib from '../../shaders/lib/tree_subgroup.wgsl';
 import activationLib from '../../shaders/lib/activation.wgsl';
+import tileGridLib from '../../shaders/lib/tile_grid.wgsl';
 import unaryLib from '../../shaders/lib/unary.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import broadcast from '../../shaders/broadcast.wgsl';
@@ -19,6 +20,9 @@ import matmulTiled from '../../shaders/matmul_tiled.wgsl';
 import matmulSplitk from '../../shaders/matmul_splitk.wgsl';
 import softmax from '../../shaders/softmax.wgsl';
 import loss from '../../shaders/loss.wgsl';
+import copy from '../../shaders/copy.wgsl';
+import gather from '../../shaders/gather.wgsl';
+import finite from '../../shaders/finite.wgsl';
 
 export interface ShaderPart {
   file: string;
@@ -26,16 +30,18 @@ export interface ShaderPart {
 }
 
 // The libraries, in link order (each may use those before it):
-//   float       LOWEST, is_nan, is_inf, is_finite(4), poisons, sign_bit, nan_f32, inf_f32,
-//               log1p, and NumPy's edges: div_ieee, log_ieee, exp_ieee
+//   float       LOWEST, is_nan, is_inf, is_finite(4), is_zero, is_one, poisons, sign_bit, nan_f32,
+//               inf_f32, log1p, and NumPy's edges: div_ieee, log_ieee, exp_ieee
 //   index           flat_index, group_index     (needs the family's workgroup_size override)
 //   workgroup_rows  Row, row_of, scratch        (needs row_threads, group_rows, dims.rows/cols)
 //   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
 //   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
 //   rows            strided_max, row_softmax_stats (needs float, a tree, binding x)
 //   activation  activate, activation_derivative (needs float)
+//   tile_grid   tile_of: a matmul workgroup's tile, unfolding a folded grid (needs dims.tiles_x/y)
 //   unary       unary_math, unary_math_derivative (needs float, activation)
 const float: ShaderPart = { file: 'lib/float.wgsl', code: floatLib };
+const tileGrid: ShaderPart = { file: 'lib/tile_grid.wgsl', code: tileGridLib };
 const index: ShaderPart = { file: 'lib/index.wgsl', code: indexLib };
 const tree: ShaderPart = { file: 'lib/tree.wgsl', code: treeLib };
 const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
@@ -50,17 +56,20 @@ const treeSubgroup: ShaderPart = { file: 'lib/tree_subgroup.wgsl', code: treeSub
 export const shaderFamilies = {
   elementwise: [float, index, activation, unary, { file: 'elementwise.wgsl', code: elementwise }],
   broadcast: [float, index, { file: 'broadcast.wgsl', code: broadcast }],
-  reduce: [float, index, workgroupRows, tree, { file: 'reduce.wgsl', code: reduce }],
-  reduce_subgroups: [treeSubgroup, float, index, workgroupRows, { file: 'reduce.wgsl', code: reduce }],
+  // reduce.wgsl has its own trees over each output's lanes (several outputs per workgroup).
+  reduce: [float, index, { file: 'reduce.wgsl', code: reduce }],
   optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
-  matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
-  matmul_vec4: [float, activation, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
-  matmul_tiled: [float, activation, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
+  matmul: [float, activation, tileGrid, { file: 'matmul.wgsl', code: matmul }],
+  matmul_vec4: [float, activation, tileGrid, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
+  matmul_tiled: [float, activation, tileGrid, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
   matmul_splitk: [float, activation, { file: 'matmul_splitk.wgsl', code: matmulSplitk }],
   softmax: [float, workgroupRows, tree, rows, { file: 'softmax.wgsl', code: softmax }],
   softmax_subgroups: [treeSubgroup, float, workgroupRows, rows, { file: 'softmax.wgsl', code: softmax }],
   loss: [float, index, workgroupRows, tree, rows, { file: 'loss.wgsl', code: loss }],
   loss_subgroups: [treeSubgroup, float, index, workgroupRows, rows, { file: 'loss.wgsl', code: loss }],
+  copy: [index, { file: 'copy.wgsl', code: copy }],
+  gather: [float, index, { file: 'gather.wgsl', code: gather }],
+  finite: [float, index, { file: 'finite.wgsl', code: finite }],
 } satisfies Record<string, ShaderPart[]>;
 
 export type ShaderFamily = keyof typeof shaderFamilies;

@@ -67,7 +67,7 @@ export function encodeSafetensors(
         `encodeSafetensors: tensor "${name}" has shape [${shape.join(', ')}] (${count} values) but ${data.length} values`,
       );
     }
-    header[name] = { dtype: 'F32', shape: [...shape], data_offsets: [offset, offset + 4 * count] };
+    setOwn(header, name, { dtype: 'F32', shape: [...shape], data_offsets: [offset, offset + 4 * count] });
     offset += 4 * count;
   }
 
@@ -132,8 +132,8 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
       fail(`"${METADATA_KEY}" must be an object of strings`);
     }
     for (const [k, v] of Object.entries(rawMeta as Record<string, unknown>)) {
-      if (typeof v !== 'string') fail(`"${METADATA_KEY}" value for "${k}" must be a string, got ${JSON.stringify(v)}`);
-      metadata[k] = v as string;
+      if (typeof v !== 'string') fail(`"${METADATA_KEY}" value for ${quote(k)} must be a string, got ${clip(JSON.stringify(v))}`);
+      setOwn(metadata, k, v as string);
     }
   }
 
@@ -141,13 +141,13 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
   const ranges: { name: string; begin: number; end: number; shape: number[] }[] = [];
   for (const [name, info] of Object.entries(entries)) {
     if (name === METADATA_KEY) continue;
-    const where = `tensor "${name}"`;
+    const where = `tensor ${quote(name)}`;
     if (typeof info !== 'object' || info === null || Array.isArray(info)) {
       fail(`${where}: header entry must be an object with dtype, shape and data_offsets`);
     }
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     if (dtype !== 'F32') {
-      fail(`${where} has dtype ${JSON.stringify(dtype)}; only F32 is supported (convert the weights to float32)`);
+      fail(`${where} has dtype ${clip(String(JSON.stringify(dtype)))}; only F32 is supported (convert the weights to float32)`);
     }
     if (!Array.isArray(shape)) fail(`${where}: shape must be an array of non-negative integers`);
     const count = elementCount(shape as number[], `${fileName}: ${where}`);
@@ -156,7 +156,7 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
       offsets.length !== 2 ||
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
     ) {
-      fail(`${where}: data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+      fail(`${where}: data_offsets must be [begin, end] with non-negative integers, got ${clip(String(JSON.stringify(offsets)))}`);
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end) fail(`${where}: data_offsets [${begin}, ${end}] has begin after end`);
@@ -165,7 +165,7 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
     }
     if (end - begin !== 4 * count) {
       fail(
-        `${where}: shape [${(shape as number[]).join(', ')}] needs ${4 * count} bytes of F32 but data_offsets [${begin}, ${end}] span ${end - begin}`,
+        `${where}: shape ${clip(`[${(shape as number[]).join(', ')}]`)} needs ${4 * count} bytes of F32 but data_offsets [${begin}, ${end}] span ${end - begin}`,
       );
     }
     ranges.push({ name, begin, end, shape: [...(shape as number[])] });
@@ -178,10 +178,10 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
     const r = ranges[i];
     if (r.begin < expected) {
       const prev = ranges[i - 1];
-      fail(`tensors "${prev.name}" [${prev.begin}, ${prev.end}] and "${r.name}" [${r.begin}, ${r.end}] overlap`);
+      fail(`tensors ${quote(prev.name)} [${prev.begin}, ${prev.end}] and ${quote(r.name)} [${r.begin}, ${r.end}] overlap`);
     }
     if (r.begin > expected) {
-      fail(`gap in the data: no tensor covers bytes [${expected}, ${r.begin}) (before tensor "${r.name}")`);
+      fail(`gap in the data: no tensor covers bytes [${expected}, ${r.begin}) (before tensor ${quote(r.name)})`);
     }
     expected = r.end;
   }
@@ -191,7 +191,7 @@ export function decodeSafetensors(bytes: Uint8Array, fileName: string): Safetens
 
   const tensors: Record<string, NamedTensor> = {};
   for (const r of ranges) {
-    tensors[r.name] = { shape: r.shape, data: readF32LE(view, dataStart + r.begin, (r.end - r.begin) / 4) };
+    setOwn(tensors, r.name, { shape: r.shape, data: readF32LE(view, dataStart + r.begin, (r.end - r.begin) / 4) });
   }
   return { tensors, metadata };
 }
@@ -201,11 +201,27 @@ function elementCount(shape: number[], where: string): number {
   let count = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new Error(`${where}: shape [${shape.join(', ')}] must contain non-negative integers`);
+      throw new Error(`${where}: shape ${clip(`[${shape.join(', ')}]`)} must contain non-negative integers`);
     }
     count *= d;
   }
   return count;
+}
+
+// Names and values from an untrusted header go into error messages: quoted, and cut short
+// so that a 100 MB name does not become a 100 MB message.
+function clip(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
+function quote(name: string): string {
+  return clip(JSON.stringify(name));
+}
+
+// A key from the file may be "__proto__": plain assignment would set the object's prototype
+// instead of adding the entry.
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 // The file is little-endian. On little-endian hosts (every WebGPU platform in

@@ -34,14 +34,25 @@ function tensorTargets(e: Engine, output: Tensor, targets: Targets): Tensor {
   return e.tensor(d, output.shape);
 }
 
+/** Runs a loss on tensor targets, freeing targets made here from class indices once the loss
+ *  has used them (under valueAndGrad the tape keeps them until the backward pass is done). */
+function withTargets(e: Engine, output: Tensor, targets: Targets, loss: (d: Tensor) => Tensor): Tensor {
+  const d = tensorTargets(e, output, targets);
+  try {
+    return loss(d);
+  } finally {
+    if (d !== targets) d.dispose();
+  }
+}
+
 /** (1/T) Σ ½‖y − d‖² */
 export function mse(): Loss {
-  return { name: 'mse', compute: (e, y, d) => e.mseLoss(y, tensorTargets(e, y, d)) };
+  return { name: 'mse', compute: (e, y, d) => withTargets(e, y, d, (t) => e.mseLoss(y, t)) };
 }
 
 /** (1/T) Σ_t Σ_i −d log p − (1−d) log(1−p), p = sigmoid(output) taken by the caller's model. */
 export function binaryCrossEntropy(): Loss {
-  return { name: 'binaryCrossEntropy', compute: (e, p, d) => e.binaryCrossEntropy(p, tensorTargets(e, p, d)) };
+  return { name: 'binaryCrossEntropy', compute: (e, p, d) => withTargets(e, p, d, (t) => e.binaryCrossEntropy(p, t)) };
 }
 
 /** (1/T) Σ_t −Σ_i d_i log softmax(z_t)_i, targets optionally smoothed by α. */

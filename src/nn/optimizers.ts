@@ -7,8 +7,11 @@
 import type { Engine } from '../engine';
 import { fmt, type Tensor } from '../ops/tensor';
 
-/** health[] starts at 0xffffffff ("never"); read back as f32 that bit pattern is a NaN. */
-const NEVER = 0xffffffff;
+/** health[] starts at "never": above any step number, as u32 bits on the GPU (atomicMin) and
+ *  as a value on the CPU. FLT_MAX, so that the flags are finite numbers either way (a NaN
+ *  pattern would trip EngineOptions.checkFinite). */
+const NEVER_BITS = 0x7f7fffff;
+const FLT_MAX = 3.4028234663852886e38;
 
 /** A learning rate: fixed, or a function of the step (0, 1, ...) such as
  *  {@link inverseTimeDecay}. */
@@ -135,7 +138,7 @@ export class Optimizer {
     const values = this.e.backend === 'cpu' ? Array.from(raw) : Array.from(new Uint32Array(raw.buffer));
     let best: NonFinite | null = null;
     values.forEach((v, i) => {
-      const never = this.e.backend === 'cpu' ? v === Infinity : v === NEVER;
+      const never = this.e.backend === 'cpu' ? v === FLT_MAX : v === NEVER_BITS;
       if (!never && (!best || v < best.step)) best = { step: v, param: i - 1 };
     });
     return best;
@@ -150,8 +153,8 @@ export class Optimizer {
   }
 
   private neverValues(n: number): Float32Array {
-    if (this.e.backend === 'cpu') return new Float32Array(n).fill(Infinity);
-    return new Float32Array(new Uint32Array(n).fill(NEVER).buffer);
+    if (this.e.backend === 'cpu') return new Float32Array(n).fill(FLT_MAX);
+    return new Float32Array(new Uint32Array(n).fill(NEVER_BITS).buffer);
   }
 }
 

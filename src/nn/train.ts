@@ -93,7 +93,22 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
   const step = new TrainingStep(e, () => opts.loss.compute(e, model.forward(x!), labels), optimizer, lossSum);
   const epochs: EpochInfo[] = [];
   let steps = 0;
-  const pending: Promise<void>[] = [];
+  // onStep runs in step order: a read step's callback waits for its loss, and every later
+  // step's callback queues behind it (`delivered` is the tail of that queue; `queued` counts
+  // the callbacks in it, so a step with nothing ahead of it is reported at once).
+  let delivered: Promise<void> = Promise.resolve();
+  let queued = 0;
+  const reads: Promise<void>[] = [];
+  const deliver = (report: () => void | Promise<void>): Promise<void> => {
+    queued++;
+    const p = delivered.then(async () => {
+      queued--;
+      await report();
+    });
+    p.catch(() => {}); // handled where it is awaited; this only marks it as observed
+    delivered = p;
+    return p;
+  };
 
   const checkHealth = async () => {
     const bad = await optimizer.firstNonFinite();
@@ -117,22 +132,27 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
         if (s === 1) await step.prepare(); // compile (and with tune 'always', tune) before step 1
         const read = s % lossEvery === 0 || s === 1;
         if (read) {
-          const p = step.run(true).then(async (loss) => {
-            opts.onStep?.({ epoch, step: s, loss });
-            if (!Number.isFinite(loss)) await checkHealth();
-          });
-          p.catch(() => {}); // handled where it is awaited; this only marks it as observed
-          pending.push(p);
+          const loss = step.run(true);
+          loss.catch(() => {}); // awaited in the delivery queue
+          reads.push(
+            deliver(async () => {
+              const value = await loss;
+              opts.onStep?.({ epoch, step: s, loss: value });
+              if (!Number.isFinite(value)) await checkHealth();
+            }),
+          );
           // Bound how far the CPU runs ahead of the GPU: wait for the previous read only.
-          if (pending.length > 2) await pending.shift();
+          if (reads.length > 2) await reads.shift();
         } else {
           step.run(false);
-          opts.onStep?.({ epoch, step: s });
+          if (queued === 0) opts.onStep?.({ epoch, step: s });
+          else void deliver(() => opts.onStep?.({ epoch, step: s }));
         }
         x.dispose();
         x = null;
       }
-      await Promise.all(pending.splice(0));
+      reads.length = 0;
+      await delivered;
       const trainLoss = (await lossSum.read())[0]! / epochSteps;
       await checkHealth();
       const seconds = (performance.now() - t0) / 1000;
@@ -141,7 +161,7 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
       await opts.onEpoch?.(info);
     }
   } catch (err) {
-    await Promise.allSettled(pending);
+    await delivered.catch(() => {});
     x?.dispose();
     throw err;
   } finally {

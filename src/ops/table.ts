@@ -9,8 +9,9 @@ import {
   add, binaryGrad, div, equal, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, pow, sub, where, whereGrad,
 } from './broadcast';
 import { matmul } from './matmul';
-import { broadcastAxis, max, maxGrad, mean, sum } from './reduce';
-import { copy, reshape } from './shape';
+import { broadcastAxis, centeredGrad, logSumExp, max, maxGrad, mean, min, sum, variance } from './reduce';
+import { concat, copy, pad, reshape, slice, stack, transpose } from './shape';
+import { gather, oneHot, scatterAdd } from './gather';
 import { logSoftmax, logSoftmaxGrad, softmax, softmaxJvp, softmaxJvpGradY } from './softmax';
 import { bceTargetGrad, binaryCrossEntropy, ceTargetGrad, mseLoss, mseTargetGrad, softmaxCrossEntropy } from './loss';
 import { lossCheck, optimizerUpdate } from './optimizer';
@@ -21,11 +22,13 @@ export const opTable = {
   greater, greaterEqual, less, lessEqual, equal, where, whereGrad,
   scale, activation, activationGrad, unary, unaryGrad,
   // shapes
-  reshape, copy,
+  reshape, copy, transpose, slice, pad, concat, stack,
+  // indices
+  gather, scatterAdd, oneHot,
   // linear algebra
   matmul,
   // reductions
-  sum, mean, max, broadcastAxis, maxGrad,
+  sum, mean, max, min, logSumExp, variance, broadcastAxis, maxGrad, centeredGrad,
   // rows
   softmax, logSoftmax, softmaxJvp, softmaxJvpGradY, logSoftmaxGrad,
   // losses

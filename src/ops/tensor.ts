@@ -10,7 +10,11 @@ export type Shape = readonly number[];
 export class Storage {
   /** Live (not yet disposed) tensors on this storage. */
   refs = 1;
-  constructor(readonly handle: unknown) {}
+  constructor(
+    readonly handle: unknown,
+    /** Bytes of f32 data it holds (what the engine's live and peak byte counts add up). */
+    readonly bytes: number,
+  ) {}
 }
 
 /** What a tensor needs from its engine. */

@@ -1,23 +1,27 @@
 // The headless Chromium that the browser suite (run.mjs) and the training page's smoke test
 // (app-smoke.mjs) drive through puppeteer: WebGPU forced on, on SwiftShader (the CPU Vulkan
 // Debian's chromium ships) so it works on machines without a GPU, and no background traffic.
-// Env: CHROME_PATH (default /usr/bin/chromium).
+// Env: CHROME_PATH (default /usr/bin/chromium). `gpu: true` drops the SwiftShader flags, for a
+// machine with a real GPU (`npm run bench:browser -- --gpu`).
 
 import { rmSync } from 'node:fs';
 import puppeteer from 'puppeteer';
 
+const SWIFTSHADER_ARGS = ['--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
+
 export const CHROME_ARGS = [
-  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', ...SWIFTSHADER_ARGS,
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-/** Starts Chromium with a private profile directory (the caller creates and removes it). */
-export function launchChromium(userDataDir) {
+/** Starts Chromium with a private profile directory (the caller creates and removes it);
+ *  `extraArgs` are added to the flags. */
+export function launchChromium(userDataDir, { gpu = false, extraArgs = [] } = {}) {
+  const args = gpu ? CHROME_ARGS.filter((a) => !SWIFTSHADER_ARGS.includes(a)) : CHROME_ARGS;
   return puppeteer.launch({
     executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
     headless: true,
-    args: [...CHROME_ARGS, `--user-data-dir=${userDataDir}`],
+    args: [...args, ...extraArgs, `--user-data-dir=${userDataDir}`],
     handleSIGINT: false, // the callers' own handlers clean up, then exit
     handleSIGTERM: false,
     handleSIGHUP: false,

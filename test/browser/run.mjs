@@ -1,24 +1,34 @@
-// `npm run test:browser [-- name-filter...]`: runs the engine's vitest files in headless
-// Chromium on WebGPU. Builds test/browser (vite, 'vitest' aliased to an in-page shim) into a
-// temp dir, serves it with `vite preview` on localhost, and opens one fresh page per test
-// file. Prints every result and `browser: N passed, N failed`; exits 1 on any failure, when
+// `npm run test:browser [-- name-filter...] [--screenshots DIR]`: runs the engine's vitest files
+// in headless Chromium on WebGPU. Builds test/browser (vite, 'vitest' aliased to an in-page
+// shim) into a temp dir, serves it with `vite preview` on localhost, and opens one fresh page
+// per test file. With --screenshots, also writes DIR/app.png and DIR/bench.png: the training
+// page and the benchmark page after a short run each (screenshots.mjs), counted as two more
+// results. Prints every result and `browser: N passed, N failed`; exits 1 on any failure, when
 // the page has no WebGPU, or on timeout. Env: CHROME_PATH, BROWSER_TEST_TIMEOUT_MS (whole run,
 // default 15 min), BROWSER_TEST_TEST_TIMEOUT_MS (per test and hook, default 120 s as in Node).
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
 import { launchChromium, runWithCleanup, teardown } from './chromium.mjs';
 import { Reporter } from './reporter.mjs';
+import { takeScreenshots } from './screenshots.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '..', '..');
 const configFile = join(here, 'vite.config.ts');
 const RUN_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 15 * 60_000);
 const TEST_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TEST_TIMEOUT_MS ?? 120_000);
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const shotsAt = args.indexOf('--screenshots');
+const screenshotDir = shotsAt >= 0 ? args[shotsAt + 1] : null;
+if (shotsAt >= 0 && !screenshotDir) {
+  console.error('browser: --screenshots needs a directory');
+  process.exit(2);
+}
+const filters = args.filter((_, i) => shotsAt < 0 || (i !== shotsAt && i !== shotsAt + 1));
 const suites = JSON.parse(readFileSync(join(here, '..', 'profile-suites.json'), 'utf8'));
 
 const started = Date.now();
@@ -80,6 +90,14 @@ async function run() {
     const query = `file=${encodeURIComponent(file)}&testTimeout=${TEST_TIMEOUT_MS}${profile ? `&profile=${profile}` : ''}`;
     await page.goto(`${url}?${query}`, { waitUntil: 'load' });
     await done;
+  }
+  if (screenshotDir) {
+    console.log(`\nscreenshots -> ${screenshotDir}`);
+    current = 'screenshots';
+    mkdirSync(screenshotDir, { recursive: true });
+    await takeScreenshots(browser, screenshotDir, (name, ok, detail) =>
+      ok ? reporter.result({ file: 'screenshots', name: `${name}: ${detail}`, status: 'pass', ms: 0 }) : reporter.error(name, detail),
+    );
   }
 }
 
