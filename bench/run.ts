@@ -1,4 +1,5 @@
 // npm run bench -- [--json] [--filter NAME] [--runs N] [--peers tfjs,jax] [--min-batch-ms MS]
+// npm run tune (= bench --tune): see bench/tune.ts
 //
 // Times webgrad against its peers (TensorFlow.js WebGPU, jax-js WebGPU) in ONE process on
 // ONE WebGPU instance (bench/gpu-env.ts), case by case (bench/cases/index.ts). For each case
@@ -20,6 +21,7 @@ import { JaxWebgpu } from './peers/jax';
 import { TfjsWebgpu } from './peers/tfjs';
 import { Unsupported, type Library, type Runner } from './peers/types';
 import { Webgrad } from './peers/webgrad';
+import { runTune } from './tune';
 
 interface Options {
   json: boolean;
@@ -30,6 +32,7 @@ interface Options {
   maxIters: number;
   timeoutS: number;
   list: boolean;
+  tune: boolean;
 }
 
 export interface Row {
@@ -92,6 +95,7 @@ function parseArgs(argv: string[]): Options {
     .option('--max-iters <n>', 'at most this many executions per batch', positiveInt, 200)
     .option('--timeout-s <s>', 'give up on a library for a case after a warm-up or batch takes this long', positiveNumber, 180)
     .option('--list', 'list the cases and exit', false)
+    .option('--tune', "time webgrad's matmul variants for the training job's shapes, store the winners, print the table (npm run tune)", false)
     .showHelpAfterError()
     .parse(argv);
   const o = program.opts<Options>();
@@ -328,6 +332,7 @@ function printCommands(rows: Row[]): void {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv);
+  if (o.tune) return runTune();
   const cases = selectCases(o.filter);
   if (o.list) {
     for (const c of CASES) console.log(caseLabel(c));
