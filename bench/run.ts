@@ -1,4 +1,5 @@
 // npm run bench -- [--json] [--filter NAME] [--runs N] [--peers tfjs,jax] [--min-batch-ms MS]
+// npm run tune (= bench --tune): see bench/tune.ts
 //
 // Times webgrad against its peers (TensorFlow.js WebGPU, jax-js WebGPU) in ONE process on
 // ONE WebGPU instance (bench/gpu-env.ts), case by case (bench/cases/index.ts), with the timing
@@ -20,6 +21,7 @@ import { nodeTfjs } from './peers/tfjs-node';
 import type { Library } from './peers/types';
 import { Webgrad } from './peers/webgrad';
 import { measureRoofs, type Roofs } from './roofline';
+import { runTune } from './tune';
 
 interface Options extends HarnessOptions {
   json: boolean;
@@ -28,6 +30,7 @@ interface Options extends HarnessOptions {
   check: boolean;
   roofs: boolean;
   list: boolean;
+  tune: boolean;
 }
 
 const PEERS: Record<string, () => Library> = {
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     .option('--no-check', "skip the check of every output against webgrad's CPU reference backend")
     .option('--no-roofs', 'skip the roofline microkernels (peak FMA rate, copy bandwidth)')
     .option('--list', 'list the cases and exit', false)
+    .option('--tune', "time webgrad's matmul variants for the training job's shapes, store the winners, print the table (npm run tune)", false)
     .showHelpAfterError()
     .parse(argv);
   const o = program.opts<Options>();
@@ -121,6 +125,7 @@ function printCommands(rows: Row[]): void {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv);
+  if (o.tune) return runTune();
   const cases = selectCases({ filter: o.filter });
   if (o.list) {
     for (const c of CASES) console.log(caseLabel(c));

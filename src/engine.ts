@@ -542,11 +542,12 @@ export class Engine implements OpRunner {
   /**
    * Compiles the pipelines that fn's ops would use, without running anything (fn's GPU work is
    * not recorded and tensor writes are skipped), so their first real run does not stall on
-   * shader compilation. With tune 'always', the matmul shapes fn meets are tuned first.
+   * shader compilation. With tune 'always', the matmul shapes fn meets are tuned first (the
+   * results are returned; [] otherwise).
    */
-  async prepare(fn: () => void): Promise<void> {
+  async prepare(fn: () => void): Promise<TuneResult[]> {
     this.checkAlive('prepare');
-    await this.gpu?.prepare(fn);
+    return (await this.gpu?.prepare(fn)) ?? [];
   }
 
   /**

@@ -4,7 +4,7 @@
 // workgroup; split-K and subgroup results bit-identical run to run; the profile table's
 // choices per adapter; e.kernelProfile and stats().kernels.
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cpu, expectClose, gpu, randomArray } from './backends';
 import { createEngine, type Engine } from '../src/index';
 import {
@@ -23,7 +23,7 @@ const NEVER_SPLIT = { maxTiles: 0, minK: Infinity, chunk: 1, maxSplits: 1 };
 const ALWAYS_SPLIT = { maxTiles: Infinity, minK: 0, chunk: 16, maxSplits: 5 };
 
 const engines: Engine[] = [];
-afterAll(() => engines.forEach((e) => e.destroy()));
+afterEach(() => engines.splice(0).forEach((e) => e.destroy()));
 
 /** An engine on the shared test device running only `matmul` (and `rows`) as given. */
 async function forced(name: string, over: Partial<KernelProfile>): Promise<Engine> {
@@ -58,7 +58,6 @@ const VARIANTS: MatmulVariant[] = [
   { kind: 'scalar', wgX: 8, wgY: 4, strided: false },
   { kind: 'scalar', wgX: 4, wgY: 2, strided: true },
   { kind: 'vec4', wgX: 4, wgY: 4 },
-  { kind: 'vec4', wgX: 2, wgY: 1 },
   { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 },
   { kind: 'tiled', tileM: 128, tileN: 64, tileK: 16, rowsPerThread: 8 },
   { kind: 'tiled', tileM: 16, tileN: 32, tileK: 8, rowsPerThread: 1 },
@@ -75,7 +74,9 @@ describe('every matmul variant agrees with the CPU reference', () => {
       it(`${describeVariant(variant)}${split}`, async () => {
         const e = await forced(`${variant.kind}${split}`, { matmul: [{ variant }], splitK });
         const ref = await cpu();
-        const shapes = variant.kind === 'vec4' ? ALIGNED : [...ANY_SHAPE, ...ALIGNED];
+        // The tiled kernel runs K = 4099 split only: unsplit it is 257 barrier pairs of 256
+        // invocations, seconds on SwiftShader; its K tail is tested by K = 33 and 7 as well.
+        const shapes = (variant.kind === 'vec4' ? ALIGNED : [...ANY_SHAPE, ...ALIGNED]).filter(([, , K]) => split || variant.kind !== 'tiled' || K! < 1024);
         for (const [M, N, K, bA, bB] of shapes) {
           for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
             const [a, b] = operands(M!, N!, K!, bA!, bB!, tA, tB);

@@ -69,8 +69,26 @@ export class JaxWebgpu implements Library {
       case 'softmax':
         f = jax.jit((a: Arr) => nn.softmax(a, -1));
         break;
+      case 'softmaxCrossEntropy':
+        f = jax.jit((z: Arr, y: Arr) => np.negative(np.mean(np.sum(np.multiply(nn.logSoftmax(z, -1), y), -1))));
+        break;
     }
     const call = () => f(...t.map((x) => x.ref));
+    if (s.op === 'matmul' && s.readback) {
+      let pending: Promise<unknown>[] = [];
+      return {
+        once: async () => Float32Array.from((await call().data()) as Float32Array),
+        step: () => void pending.push(call().data()),
+        sync: async () => {
+          await Promise.all(pending);
+          pending = [];
+        },
+        dispose: () => {
+          t.forEach((x) => x.dispose());
+          f.dispose?.();
+        },
+      };
+    }
     return {
       once: async () => Float32Array.from((await call().data()) as Float32Array),
       step: () => void call().gpuBufferSync(),

@@ -23,6 +23,8 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
   private health: { flag: GPUBuffer; none: GPUBuffer } | null = null;
 
   private readonly choices: KernelChoices;
+  /** Removed on destroy: engines that share a device passed in must not pile up listeners. */
+  private readonly onUncaptured: (ev: Event) => void;
   private readonly tuner: Tuner;
 
   constructor(
@@ -40,7 +42,8 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
     this.queue = new CommandQueue(gpu.device, KernelRegistry.of(gpu.device), this.pool, debug, this.choices);
     this.tuner = new Tuner(settings.tune ?? 'cached', this.queue, this.pool, this.choices, adapterKey(report), settings.store ?? null);
     void gpu.device.lost.then((info) => onFatal(new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`)));
-    gpu.device.addEventListener('uncapturederror', (ev) => onFatal(new Error(`WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`)));
+    this.onUncaptured = (ev) => onFatal(new Error(`WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`));
+    gpu.device.addEventListener('uncapturederror', this.onUncaptured);
   }
 
   get adapter(): string {
@@ -65,9 +68,10 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
 
   /** Compiles fn's pipelines without running it (CommandQueue.plan); with tune 'always' the
    *  matmul shapes it meets are tuned first, so the pipelines compiled are the ones that run. */
-  async prepare(fn: () => void): Promise<void> {
-    if (this.tuner.mode === 'always') await this.tuner.tune((await this.queue.plan(fn, false)).matmuls);
+  async prepare(fn: () => void): Promise<TuneResult[]> {
+    const tuned = this.tuner.mode === 'always' ? await this.tuner.tune((await this.queue.plan(fn, false)).matmuls) : [];
     await this.queue.plan(fn);
+    return tuned;
   }
 
   tune(problems: readonly MatmulProblem[]): Promise<TuneResult[]> {
@@ -157,6 +161,7 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
 
   /** Frees every buffer the engine created, even on a caller's device (which lives on). */
   destroy(): void {
+    this.gpu.device.removeEventListener('uncapturederror', this.onUncaptured);
     this.health?.flag.destroy();
     this.health?.none.destroy();
     this.queue.destroy();

@@ -4,6 +4,7 @@
 // of the same shapes; nothing is read back unless the caller asks for the loss.
 
 import type { Engine } from '../engine';
+import type { TuneResult } from '../gpu/tune';
 import type { QueueCounters } from '../gpu/queue';
 import type { Tensor } from '../ops/tensor';
 
@@ -39,10 +40,11 @@ export class TrainingStep {
   /**
    * Compiles every pipeline the step uses (createComputePipelineAsync), without running it, so
    * step 1 does not stall the page on shader compilation; with tune 'always' its matmul shapes
-   * are tuned first. Optional: run() compiles what it needs on the fly.
+   * are tuned first (their results are returned). Optional: run() compiles what it needs on
+   * the fly.
    */
-  async prepare(): Promise<void> {
-    await this.e.prepare(() => {
+  async prepare(): Promise<TuneResult[]> {
+    return this.e.prepare(() => {
       const { value, grads } = this.e.gradients(this.objective, this.updater.params);
       try {
         this.updater.step(grads, value);
