@@ -105,17 +105,18 @@ describe('every matmul variant agrees with the CPU reference', () => {
   });
 });
 
-describe('row reductions: every variant, several rows per workgroup', () => {
+describe('row ops and reductions: every variant, several rows per workgroup', () => {
   const policies: [string, RowPolicy][] = [
-    ['workgroup tree', { maxThreads: 8, groupThreads: 64, subgroups: false }],
-    ['subgroups', { maxThreads: 8, groupThreads: 64, subgroups: true }],
-    ['subgroups, wide rows', { maxThreads: 64, groupThreads: 128, subgroups: true }],
+    ['workgroup tree', { maxThreads: 8, colsPerThread: 1, groupThreads: 64, subgroups: false }],
+    ['subgroups', { maxThreads: 8, colsPerThread: 1, groupThreads: 64, subgroups: true }],
+    ['subgroups, wide rows', { maxThreads: 64, colsPerThread: 1, groupThreads: 128, subgroups: true }],
+    ['subgroups, 8 columns per lane', { maxThreads: 4, colsPerThread: 8, groupThreads: 64, subgroups: true }],
   ];
   // f32 sums in another order than the f64 reference, with an exp: see ops-softmax.test.ts.
   const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
   for (const [name, rows] of policies) {
     it(name, async () => {
-      const e = await forced(name, { rows });
+      const e = await forced(name, { rows, reduce: rows });
       const ref = await cpu();
       for (const shape of [[1, 1], [5, 3], [33, 10], [7, 300], [2, 3, 4099]]) {
         const x = randomArray(size(shape), 7, -4, 4);
@@ -124,17 +125,19 @@ describe('row reductions: every variant, several rows per workgroup', () => {
           const t = en.tensor(x, shape);
           const { value, grads } = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, labels))(t);
           const out = [await en.softmax(t).read(), await en.logSoftmax(t).read(), await grads[0]!.read(), Float32Array.of(value)];
+          for (const axis of [0, -1, undefined]) out.push(await en.sum(t, axis).read());
+          out.push(await en.max(t, -1).read(), await en.argMax(t, 0).read());
           grads[0]!.dispose();
           t.dispose();
           return out;
         };
         const [g, c] = [await run(e), await run(ref)];
-        const n = shape.at(-1)!;
+        const n = size(shape); // the longest sum (everything)
         g.forEach((v, i) => expectClose(v, c[i]!, sumTol(n), sumTol(n), `${name} ${JSON.stringify(shape)} output ${i}`));
         expect(await run(e)).toEqual(g); // bit-identical run to run
       }
       const used = e.stats().kernels;
-      const kinds = new Set([...(used.softmax ?? []), ...(used.loss ?? [])].map((u) => u.variant));
+      const kinds = new Set([...(used.softmax ?? []), ...(used.loss ?? []), ...(used.reduce ?? [])].map((u) => u.variant));
       if (!rows.subgroups || !e.device!.features.has('subgroups')) expect([...kinds]).toEqual(['workgroup tree']);
       else expect([...kinds].every((k) => k.startsWith('subgroup'))).toBe(true);
       expect([...(used.softmax ?? [])].some((u) => (u.groupRows as number) > 1)).toBe(true);
