@@ -6,7 +6,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpu, expectClose, gpu, randomArray } from './backends';
-import { createEngine, type Engine } from '../src/index';
+import { createEngine, type Engine, type Tensor } from '../src/index';
 import {
   PROFILES,
   profileFor,
@@ -105,31 +105,45 @@ describe('every matmul variant agrees with the CPU reference', () => {
   });
 });
 
-describe('row reductions: every variant, several rows per workgroup', () => {
+describe('row ops and reductions: every variant, several rows per workgroup', () => {
   const policies: [string, RowPolicy][] = [
-    ['workgroup tree', { maxThreads: 8, groupThreads: 64, subgroups: false }],
-    ['subgroups', { maxThreads: 8, groupThreads: 64, subgroups: true }],
-    ['subgroups, wide rows', { maxThreads: 64, groupThreads: 128, subgroups: true }],
+    ['workgroup tree', { maxThreads: 8, colsPerThread: 1, groupThreads: 64, subgroups: false }],
+    ['subgroups', { maxThreads: 8, colsPerThread: 1, groupThreads: 64, subgroups: true }],
+    ['subgroups, wide rows', { maxThreads: 64, colsPerThread: 1, groupThreads: 128, subgroups: true }],
+    ['subgroups, 8 columns per lane', { maxThreads: 4, colsPerThread: 8, groupThreads: 64, subgroups: true }],
   ];
   // f32 sums in another order than the f64 reference, with an exp: see ops-softmax.test.ts.
   const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
   for (const [name, rows] of policies) {
     it(name, async () => {
+      // The axis reductions keep their own layout (ReducePolicy); they run here for coverage.
       const e = await forced(name, { rows });
       const ref = await cpu();
       for (const shape of [[1, 1], [5, 3], [33, 10], [7, 300], [2, 3, 4099]]) {
         const x = randomArray(size(shape), 7, -4, 4);
         const labels = Int32Array.from({ length: size(shape.slice(0, -1)) }, (_, i) => (i * 7) % shape.at(-1)!);
+        const targets = randomArray(size(shape), 8, 0, 1);
+        const v = randomArray(size(shape), 9);
+        // Every row kernel forward and backward: softmax (jvp), log-softmax (its grad), the
+        // jvp and its y-gradient, mse / bce / dense CE rows and their target gradients.
+        const objective = (en: Engine) => (z: Tensor, d: Tensor, u: Tensor) =>
+          en.add(
+            en.add(en.mseLoss(en.softmax(z), d), en.binaryCrossEntropy(en.sigmoid(z), d)),
+            en.add(en.softmaxCrossEntropy(z, d), en.add(en.sum(en.softmaxJvp(en.softmax(z), u)), en.mean(en.logSoftmax(z)))),
+          );
         const run = async (en: Engine) => {
-          const t = en.tensor(x, shape);
-          const { value, grads } = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, labels))(t);
-          const out = [await en.softmax(t).read(), await en.logSoftmax(t).read(), await grads[0]!.read(), Float32Array.of(value)];
-          grads[0]!.dispose();
-          t.dispose();
+          const [t, d, u] = [en.tensor(x, shape), en.tensor(targets, shape), en.tensor(v, shape)];
+          const { value, grads } = await en.valueAndGrad(objective(en))(t, d, u);
+          const out = [await en.softmax(t).read(), Float32Array.of(value), ...(await Promise.all(grads.map((g) => g.read())))];
+          const { grads: ce } = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, labels))(t);
+          out.push(await ce[0]!.read());
+          for (const axis of [0, -1, undefined]) out.push(await en.sum(t, axis).read());
+          out.push(await en.max(t, -1).read(), await en.argMax(t, 0).read());
+          [...grads, ...ce, t, d, u].forEach((g) => g.dispose());
           return out;
         };
         const [g, c] = [await run(e), await run(ref)];
-        const n = shape.at(-1)!;
+        const n = size(shape); // the longest sum (everything)
         g.forEach((v, i) => expectClose(v, c[i]!, sumTol(n), sumTol(n), `${name} ${JSON.stringify(shape)} output ${i}`));
         expect(await run(e)).toEqual(g); // bit-identical run to run
       }

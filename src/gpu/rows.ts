@@ -11,14 +11,16 @@ import { grid1d, type CommandQueue } from './queue';
 /** Families whose row kernels have a `<family>_subgroups` variant. */
 export type RowFamily = 'softmax' | 'loss';
 
-/** Invocations per row: the smallest power of two covering the row, up to the policy's cap
- *  (longer rows are strided); rows per workgroup: enough to reach the policy's group size, so
- *  short rows do not leave most of a workgroup idle. On a software adapter (SwiftShader)
- *  barriers cost per invocation: softmax [128, 1000] ran 29 ms at 64 wide, 11.5 ms at 16 and
- *  7.5 ms at 4; a real GPU wants wide groups. */
+/** Invocations per row: the smallest power of two covering the row at the policy's columns
+ *  per invocation, up to its cap (longer rows are strided); rows per workgroup: enough to
+ *  reach the policy's group size, so short rows do not leave most of a workgroup idle. On a
+ *  software adapter (SwiftShader) barriers cost per invocation: softmax [128, 1000] ran 29 ms
+ *  at 64 wide, 11.5 ms at 16 and 7.5 ms at 4 (one tree per workgroup); a real GPU wants wide
+ *  groups. The measurements behind each profile's numbers are in src/gpu/profile.ts. */
 export function rowLayout(cols: number, policy: RowPolicy): { rowThreads: number; groupRows: number } {
+  const want = Math.ceil(cols / policy.colsPerThread);
   let rowThreads = 1;
-  while (rowThreads < cols && rowThreads < policy.maxThreads) rowThreads *= 2;
+  while (rowThreads < want && rowThreads < policy.maxThreads) rowThreads *= 2;
   return { rowThreads, groupRows: Math.max(1, Math.floor(policy.groupThreads / rowThreads)) };
 }
 
