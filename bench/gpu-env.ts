@@ -89,5 +89,45 @@ export async function installNavigatorGpu(): Promise<GPU> {
     language: 'en-US',
   };
   Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
+  countCommands(node.module.globals);
   return wrapped;
+}
+
+/** GPU commands issued so far by every library in the process (counted at the WebGPU API). */
+export interface CommandCounts {
+  /** dispatchWorkgroups calls */
+  dispatches: number;
+  /** copyBufferToBuffer calls */
+  copies: number;
+  /** beginComputePass calls */
+  passes: number;
+  /** queue.submit calls */
+  submits: number;
+  /** queue.writeBuffer calls (uploads; some libraries write uniforms per dispatch) */
+  writes: number;
+}
+
+const counts: CommandCounts = { dispatches: 0, copies: 0, passes: 0, submits: 0, writes: 0 };
+
+export function commandCounts(): CommandCounts {
+  return { ...counts };
+}
+
+/** Wraps the prototype methods that issue GPU commands, so that one step of any library can
+ *  be counted the same way (bench/run.ts reports dispatches, copies and passes per step). */
+function countCommands(globals: Record<string, unknown>): void {
+  const wrap = (cls: string, method: string, key: keyof CommandCounts) => {
+    const proto = (globals[cls] as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+    const original = proto?.[method];
+    if (typeof original !== 'function') return;
+    proto![method] = function (this: unknown, ...args: unknown[]) {
+      counts[key]++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  };
+  wrap('GPUComputePassEncoder', 'dispatchWorkgroups', 'dispatches');
+  wrap('GPUCommandEncoder', 'copyBufferToBuffer', 'copies');
+  wrap('GPUCommandEncoder', 'beginComputePass', 'passes');
+  wrap('GPUQueue', 'submit', 'submits');
+  wrap('GPUQueue', 'writeBuffer', 'writes');
 }

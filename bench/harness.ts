@@ -13,6 +13,7 @@
 // the case and after its runner is disposed (what is left is a leak).
 
 import type { BenchCase } from './cases/index';
+import type { CommandCounts } from './gpu-env';
 import { roofMs, type Roofs } from './roofline';
 import { Unsupported, type Library, type Runner } from './peers/types';
 
@@ -25,6 +26,9 @@ export interface HarnessOptions {
   maxIters: number;
   /** Give up on a library for a case when a warm-up or batch takes longer. */
   timeoutS: number;
+  /** GPU commands issued so far in the process, where they are counted (Node: bench/gpu-env.ts):
+   *  the calibration run reports one execution's. */
+  commandCounts?: () => CommandCounts;
 }
 
 export const DEFAULT_OPTIONS: HarnessOptions = { runs: 5, minBatchMs: 250, maxIters: 200, timeoutS: 180 };
@@ -65,6 +69,9 @@ export interface Row {
   /** The roofline bound (ms) over the median: the fraction of the attainable speed reached. */
   oursRoof?: number | null;
   peerRoof?: number | null;
+  /** GPU commands one execution issues (counted at the WebGPU API; null if not measured). */
+  oursCommands?: CommandCounts | null;
+  peerCommands?: CommandCounts | null;
   /** Why a side is missing, or a warning. */
   note?: string;
 }
@@ -77,6 +84,8 @@ export interface Contender {
   iters: number;
   runs: number[];
   leak: number | null;
+  /** GPU commands one execution issues (null if not counted). */
+  commands: CommandCounts | null;
 }
 
 export interface CaseResult {
@@ -153,7 +162,7 @@ async function referenceOutput(c: BenchCase, inputs: Float32Array[], reference: 
 export async function benchCase(c: BenchCase, libs: Library[], o: HarnessOptions, log: Log, reference: Library | null = null): Promise<CaseResult> {
   const inputs = c.inputs();
   const ref = reference ? await referenceOutput(c, inputs, reference, o.timeoutS) : null;
-  const contenders: Contender[] = libs.map((lib) => ({ lib, runner: null, reason: null, output: null, iters: 1, runs: [], leak: null }));
+  const contenders: Contender[] = libs.map((lib) => ({ lib, runner: null, reason: null, output: null, iters: 1, runs: [], leak: null, commands: null }));
   const liveBefore = new Map<Contender, number>();
   for (const k of contenders) {
     try {
@@ -182,7 +191,10 @@ export async function benchCase(c: BenchCase, libs: Library[], o: HarnessOptions
   // Calibrate, then one untimed batch at the final size (buffer pools reach steady state).
   for (const k of active()) {
     try {
+      const before = o.commandCounts?.();
       const single = await timeBatch(k.runner!, 1, o.timeoutS);
+      const after = o.commandCounts?.();
+      if (before && after) k.commands = Object.fromEntries(Object.entries(after).map(([key, v]) => [key, v - before[key as keyof CommandCounts]])) as unknown as CommandCounts;
       k.iters = Math.max(1, Math.min(o.maxIters, Math.ceil(o.minBatchMs / Math.max(single, 1e-3))));
       log(`  ${k.lib.name}: ~${fmtMs(single)} ms per execution -> ${k.iters} per batch`);
       // A slow op (one execution per batch): the calibration run is already a valid timed
@@ -245,6 +257,7 @@ export function rowsFor(c: BenchCase, result: CaseResult, roofs: Roofs | null, m
     ...(result.reference ? { oursVsCpu } : {}),
     oursLeak: ours.leak,
     ...(roofs ? { oursRoof: roof(oursMs) } : {}),
+    oursCommands: ours.commands,
   });
   const commonNotes = (): string[] => {
     const notes: string[] = [];
@@ -275,6 +288,7 @@ export function rowsFor(c: BenchCase, result: CaseResult, roofs: Roofs | null, m
       ...(result.reference ? { peerVsCpu } : {}),
       peerLeak: p.leak,
       ...(roofs ? { peerRoof: roof(peerMs) } : {}),
+      peerCommands: p.commands,
     };
     if (notes.length > 0) row.note = notes.join('; ');
     return row;

@@ -1,4 +1,5 @@
 // npm run bench -- [--json] [--filter NAME] [--runs N] [--peers tfjs,jax] [--min-batch-ms MS]
+// npm run tune (= bench --tune): see bench/tune.ts
 //
 // Times webgrad against its peers (TensorFlow.js WebGPU, jax-js WebGPU) in ONE process on
 // ONE WebGPU instance (bench/gpu-env.ts), case by case (bench/cases/index.ts), with the timing
@@ -11,7 +12,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import os from 'node:os';
 import { CASES, caseLabel, selectCases } from './cases/index';
-import { formatAdapterRecord, initialising, installNavigatorGpu, recordedAdapters } from './gpu-env';
+import { commandCounts, formatAdapterRecord, initialising, installNavigatorGpu, recordedAdapters, type CommandCounts } from './gpu-env';
 import { DEFAULT_OPTIONS, benchCase, errMsg, fmtMs, rowsFor, type CaseResult, type HarnessOptions, type Row } from './harness';
 import { peerVersions } from './peers/installed';
 import { JaxWebgpu } from './peers/jax';
@@ -20,6 +21,7 @@ import { nodeTfjs } from './peers/tfjs-node';
 import type { Library } from './peers/types';
 import { Webgrad } from './peers/webgrad';
 import { measureRoofs, type Roofs } from './roofline';
+import { runTune } from './tune';
 
 interface Options extends HarnessOptions {
   json: boolean;
@@ -28,6 +30,7 @@ interface Options extends HarnessOptions {
   check: boolean;
   roofs: boolean;
   list: boolean;
+  tune: boolean;
 }
 
 const PEERS: Record<string, () => Library> = {
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     .option('--no-check', "skip the check of every output against webgrad's CPU reference backend")
     .option('--no-roofs', 'skip the roofline microkernels (peak FMA rate, copy bandwidth)')
     .option('--list', 'list the cases and exit', false)
+    .option('--tune', "time webgrad's matmul variants for the training job's shapes, store the winners, print the table (npm run tune)", false)
     .showHelpAfterError()
     .parse(argv);
   const o = program.opts<Options>();
@@ -104,8 +108,24 @@ function printRow(r: Row): void {
   console.log(tableLine([r.name, r.size, fmtMs(r.ours), r.peerName, fmtMs(r.peer), r.ratio === null ? '—' : r.ratio.toFixed(2), g, roof, r.note ?? '']));
 }
 
+/** GPU commands per execution of each library, for the cases where they were counted. */
+function printCommands(rows: Row[]): void {
+  const fmt = (c: CommandCounts | null | undefined) =>
+    c ? `${c.dispatches} dispatches, ${c.copies} copies, ${c.passes} passes, ${c.submits} submits, ${c.writes} writes` : '—';
+  console.log('GPU commands per execution (counted at the WebGPU API during one calibration run):');
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const label = `${r.name} ${r.size}`;
+    if (!seen.has(label) && r.oursCommands) console.log(`  ${label.padEnd(42)} webgrad: ${fmt(r.oursCommands)}`);
+    seen.add(label);
+    if (r.peerCommands) console.log(`  ${''.padEnd(42)} ${r.peerName}: ${fmt(r.peerCommands)}`);
+  }
+  console.log('');
+}
+
 async function main(): Promise<number> {
   const o = parseArgs(process.argv);
+  if (o.tune) return runTune();
   const cases = selectCases({ filter: o.filter });
   if (o.list) {
     for (const c of CASES) console.log(caseLabel(c));
@@ -187,16 +207,17 @@ async function main(): Promise<number> {
     log(`${caseLabel(c)}`);
     let result: CaseResult;
     try {
-      result = await benchCase(c, libs, o, log, reference);
+      result = await benchCase(c, libs, { ...o, commandCounts }, log, reference);
     } catch (err) {
       // benchCase catches per-library errors; this is a last resort so the run continues.
-      result = { contenders: libs.map((lib) => ({ lib, runner: null, reason: `failed: ${errMsg(err)}`, output: null, iters: 0, runs: [], leak: null })), reference: null };
+      result = { contenders: libs.map((lib) => ({ lib, runner: null, reason: `failed: ${errMsg(err)}`, output: null, iters: 0, runs: [], leak: null, commands: null })), reference: null };
     }
     const caseRows = rowsFor(c, result, roofs, failedPeers);
     caseRows.forEach(printRow);
     rows.push(...caseRows);
   }
   console.log('');
+  printCommands(rows);
   console.log(`done in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
 
   for (const lib of [...libs.reverse(), ...(reference ? [reference] : [])]) {

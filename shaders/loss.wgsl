@@ -24,15 +24,17 @@
 // limit (softmax 1/K) like src/cpu/softmax.ts; a NaN or +inf logit makes the row's loss and
 // gradient NaN, like src/cpu/loss.ts (detected on the bits, see shaders/softmax.wgsl).
 //
-// Deterministic: every row sum is a fixed strided fold per invocation and a fixed workgroup
-// tree (workgroup_size a power of two); the mean over rows is reduce.reduce_sum. No atomics.
+// Deterministic: every row sum is a fixed strided fold per invocation and a fixed-order
+// combination over the row's invocations (lib/tree.wgsl or lib/tree_subgroup.wgsl); the mean
+// over rows is reduce.reduce_sum. No atomics.
 //
 // Bindings (group 0): dims uniform; x, d, g read-only storage; grad, row_loss, out read_write.
 //   *_rows:           x [T*K], d [T*K] (ce_rows with class indices: d [T], as f32), grad [T*K],
 //                     row_loss [T]
 //   *_target_grad:    x [T*K], g [1], out [T*K]
-// Dispatch: *_rows and ce_target_grad: one workgroup per row, rows folded into (x, y) past
-// 65535 workgroups; workgroup_size a power of two in [4, 64] chosen from K.
+// Dispatch: *_rows and ce_target_grad: row_threads invocations per row, group_rows rows per
+// workgroup, ceil(T / group_rows) workgroups folded into (x, y) past 65535
+// (lib/workgroup_rows.wgsl).
 // mse_target_grad, bce_target_grad, bce_logits_target_grad: ceil(T*K / workgroup_size)
 // workgroups, folded likewise.
 
@@ -44,7 +46,9 @@ struct Dims {
   eps: f32,      // the BCE clamp
 }
 
-override workgroup_size: u32 = 64;    // a power of two (the tree halves it)
+override row_threads: u32 = 64u;     // row kernels: a power of two (the tree halves it)
+override group_rows: u32 = 1u;
+override workgroup_size: u32 = 64u;  // the elementwise *_target_grad kernels
 override dense_labels: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -55,9 +59,9 @@ override dense_labels: bool = false;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-// Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_one), lib/index (flat_index,
-// group_index), lib/tree (tree_sum, tree_sum2), lib/rows (row_softmax_stats), lib/activation
-// (sigmoid_stable, softplus_stable).
+// Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_one), lib/index (flat_index),
+// lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup (tree_sum, tree_sum2),
+// lib/rows (row_softmax_stats), lib/activation (sigmoid_stable, softplus_stable).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
 // 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts. Callers handle a NaN p
@@ -75,32 +79,28 @@ fn bce_neg_logs(c: vec2f) -> vec2f {
   return -vec2f(log(c.x), log_q);
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn mse_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-            @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
-  let base = row * dims.cols;
+            @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var acc = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let e = x[base + j] - d[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let e = x[r.base + j] - d[r.base + j];
     acc += e * e;
-    grad[base + j] = e * dims.inv_t;
+    grad[r.base + j] = e * dims.inv_t;
   }
-  acc = tree_sum(t, acc);
-  if (t == 0u) { row_loss[row] = 0.5 * acc; }
+  acc = tree_sum(r, acc);
+  if (r.t == 0u && r.live) { row_loss[r.index] = 0.5 * acc; }
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-            @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+            @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var acc = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let p = x[base + j];
-    let dj = d[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let p = x[r.base + j];
+    let dj = d[r.base + j];
     let c = bce_clamp(p);
     let nl = bce_neg_logs(c);
     // a term whose weight is exactly 0 is skipped, as in the reference (a NaN d is not)
@@ -113,10 +113,10 @@ fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
       acc += p;
       gj = p;
     }
-    grad[base + j] = gj;
+    grad[r.base + j] = gj;
   }
-  acc = tree_sum(t, acc);
-  if (t == 0u) { row_loss[row] = acc; }
+  acc = tree_sum(r, acc);
+  if (r.t == 0u && r.live) { row_loss[r.index] = acc; }
 }
 
 // target j of a row: (1-α)·d_j + α/K (dense) or α/K + (1-α)[j = label] (class index)
@@ -127,15 +127,13 @@ fn ce_target(base: u32, j: u32, label: u32) -> f32 {
   return select(spread, spread + keep, j == label);
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-           @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+           @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var label = 0u;
-  if (!dense_labels) { label = u32(d[row]); }   // validated on the CPU: an integer in [0, K)
-  let st = row_softmax_stats(base, t);
+  if (!dense_labels && r.live) { label = u32(d[r.index]); }   // validated on the CPU: an integer in [0, K)
+  let st = row_softmax_stats(r);
   let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
   let all_neg_inf = st.sum_exp == 0.0;
   let ls = log(st.sum_exp);
@@ -144,35 +142,33 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   var sum_t = 1.0;
   if (dense_labels) {
     var acc = 0.0;
-    for (var j = t; j < dims.cols; j += workgroup_size) { acc += ce_target(base, j, label); }
-    sum_t = tree_sum(t, acc);
+    for (var j = r.t; j < r.n; j += row_threads) { acc += ce_target(r.base, j, label); }
+    sum_t = tree_sum(r, acc);
   }
   var loss = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let tj = ce_target(base, j, label);
-    let logp = select((x[base + j] - st.row_max) - ls, uniform_logp, all_neg_inf);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let tj = ce_target(r.base, j, label);
+    let logp = select((x[r.base + j] - st.row_max) - ls, uniform_logp, all_neg_inf);
     if (!is_zero(tj)) { loss -= tj * logp; }   // a NaN target is not skipped
-    grad[base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
+    grad[r.base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
   }
-  loss = tree_sum(t, loss);
-  if (t == 0u) { row_loss[row] = select(loss, nan_f32(), poison); }
+  loss = tree_sum(r, loss);
+  if (r.t == 0u && r.live) { row_loss[r.index] = select(loss, nan_f32(), poison); }
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn bce_logits_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-                   @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+                   @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var acc = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let z = x[base + j];
-    let dj = d[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let z = x[r.base + j];
+    let dj = d[r.base + j];
     acc += softplus_stable(z) - z * dj;
-    grad[base + j] = (sigmoid_stable(z) - dj) * dims.inv_t;
+    grad[r.base + j] = (sigmoid_stable(z) - dj) * dims.inv_t;
   }
-  acc = tree_sum(t, acc);
-  if (t == 0u) { row_loss[row] = acc / f32(dims.cols); }
+  acc = tree_sum(r, acc);
+  if (r.t == 0u && r.live) { row_loss[r.index] = acc / f32(r.n); }
 }
 
 @compute @workgroup_size(workgroup_size)
@@ -198,17 +194,15 @@ fn bce_target_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   out[i] = select(g[0] * (nl.x - nl.y) * dims.inv_t, p, is_nan(p));
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn ce_target_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-                  @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
-  let st = row_softmax_stats(base, t);
+                  @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  let st = row_softmax_stats(r);
   let ls = log(st.sum_exp);
   let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let logp = select((x[base + j] - st.row_max) - ls, -log(f32(dims.cols)), st.sum_exp == 0.0);
-    out[base + j] = select(scale * logp, nan_f32(), st.poisoned);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let logp = select((x[r.base + j] - st.row_max) - ls, -log(f32(dims.cols)), st.sum_exp == 0.0);
+    out[r.base + j] = select(scale * logp, nan_f32(), st.poisoned);
   }
 }

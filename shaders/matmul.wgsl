@@ -1,6 +1,8 @@
 // matmul: batched matrix product with a fused bias + activation epilogue.
 //
-//   C[z] = act(op(A[z]) · op(B[z]) + bias)        z = 0 .. batch-1
+//   C[z] = act(op(A[z]) · op(B[z]) + bias)        z = 0 .. batch-1   (splits = 1)
+//   P[z, s] = op(A[z])[:, Ks] · op(B[z])[Ks, :]    (splits > 1: split s of K, no epilogue;
+//            Ks = [s·k_chunk, min(K, (s+1)·k_chunk)); matmul_splitk.wgsl sums the splits)
 //   op(A) = A, or Aᵀ when transpose_a;  op(B) = B, or Bᵀ when transpose_b
 //   op(A[z]) is [M, K], op(B[z]) is [K, N], C[z] is [M, N]; everything row-major f32.
 //
@@ -10,7 +12,7 @@
 //   1 a     storage, read        [batchA, M, K], or [batchA, K, M] when transpose_a
 //   2 b     storage, read        [batchB, K, N], or [batchB, N, K] when transpose_b
 //   3 bias  storage, read        [N]; read only when has_bias (bind any 4-byte buffer otherwise)
-//   4 c     storage, read_write  [batch, M, N]
+//   4 c     storage, read_write  [batch, splits, M, N]
 //
 // Overrides:
 //   transpose_a, transpose_b, has_bias  as above
@@ -27,11 +29,10 @@
 //   mat2x4 accumulators because a loop over a private array ran several times slower on
 //   SwiftShader (a dynamically indexed private array becomes per-lane gathers).
 //
-// Dispatch: workgroups (tiles_x, tiles_y, batch) = (ceil(N / (8 * wg_x)), ceil(M / (16 * wg_y)),
-//           batch). A grid with a dimension over 65535 is folded: the flat workgroup index
-//           g = wid.x + wid.y * groups.x + wid.z * groups.x * groups.y is split back into
-//           (tile x, tile y, batch) with dims.tiles_x / tiles_y, so any grid covering the
-//           tiles_x * tiles_y * batch workgroups works (extra workgroups exit).
+// Dispatch: workgroups (tiles_x, tiles_y, batch * splits) = (ceil(N / (8 * wg_x)),
+//           ceil(M / (16 * wg_y)), batch * splits), or that grid folded (lib/tile_grid.wgsl).
+// This is the clamped scalar path: it takes every shape and layout. matmul_vec4.wgsl is
+// faster on SwiftShader where K and the contiguous axes allow vec4 loads.
 //
 // Design: each invocation accumulates a 16 x 8 tile of C in private variables and walks K
 // once, loading 16 values of op(A) and 8 of op(B) per k step for 128 multiply-adds; no
@@ -69,6 +70,8 @@ struct Dims {
   a_batch_stride: u32,
   b_batch_stride: u32,
   alpha: f32,
+  splits: u32,
+  k_chunk: u32,
   tiles_x: u32,
   tiles_y: u32,
 }
@@ -118,10 +121,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let M = dims.M;
   let N = dims.N;
   let K = dims.K;
-  let g = wid.x + wid.y * groups.x + wid.z * groups.x * groups.y;
-  let tile_x = g % dims.tiles_x;
-  let tile_y = (g / dims.tiles_x) % dims.tiles_y;
-  let z = g / (dims.tiles_x * dims.tiles_y);
+  let place = tile_of(wid, groups);   // (tile x, tile y, z · splits + split)
+  let tile_x = place.x;
+  let tile_y = place.y;
+  let zs = place.z;
   // First row / column of this invocation's tile and the step between its rows / columns.
   var row0 = (tile_y * wg_y + lid.y) * TILE_M;
   var col0 = (tile_x * wg_x + lid.x) * TILE_N;
@@ -133,6 +136,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     dy = wg_y;
     dx = wg_x;
   }
+  let z = zs / dims.splits;
+  let k0 = (zs % dims.splits) * dims.k_chunk;
+  let k1 = min(K, k0 + dims.k_chunk);
   if (row0 >= M || col0 >= N || z >= dims.batch) { return; }
 
   // op(A)[i, k] = a[a_off + i * a_rs + k * a_ks] and op(B)[k, j] = b[b_off + j * b_cs + k * b_ks].
@@ -191,9 +197,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc14 = mat2x4<f32>();
   var acc15 = mat2x4<f32>();
 
-  var ak = 0u;  // k * a_ks
-  var bk = 0u;  // k * b_ks
-  for (var k = 0u; k < K; k++) {
+  var ak = k0 * a_ks;  // k * a_ks
+  var bk = k0 * b_ks;  // k * b_ks
+  for (var k = k0; k < k1; k++) {
     // Row k of op(B) restricted to the tile's 8 columns, times op(A)[i, k] for each tile row i.
     let bk_row = mat2x4<f32>(b[bj0 + bk], b[bj1 + bk], b[bj2 + bk], b[bj3 + bk],
                              b[bj4 + bk], b[bj5 + bk], b[bj6 + bk], b[bj7 + bk]);
@@ -222,7 +228,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   // the whole kernel ran no slower, 10-20% faster with bias + softplus).
   let tile = array<mat2x4<f32>, TILE_M>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7,
                                         acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15);
-  let c_off = z * M * N;
+  let c_off = zs * M * N;
   for (var i = 0u; i < TILE_M; i++) {
     store_row(c_off, row0 + i * dy, col0, dx, tile[i]);
   }

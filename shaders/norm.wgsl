@@ -1,6 +1,6 @@
 // norm: layer normalization over the last axis of x viewed as [rows, cols] (F = cols), and
-// its gradients (CPU twin: src/cpu/norm.ts). Linked: lib/index (flat_index, group_index),
-// lib/tree (tree_sum, tree_sum2).
+// its gradients (CPU twin: src/cpu/norm.ts). Linked: lib/index (flat_index),
+// lib/workgroup_rows (Row, row_of, scratch), lib/tree or lib/tree_subgroup (tree_sum, tree_sum2).
 //
 //   layer_norm:             μ = Σx/F, σ² = Σ(x − μ)²/F (two passes: exact for large offsets),
 //                           r = 1/√(σ² + eps);  y = (x − μ)·r·γ + β;  mean[row] = μ, rstd[row] = r
@@ -16,8 +16,8 @@
 //   layer_norm: x, gamma, beta, y, mean, rstd
 //   layer_norm_grad: x, gamma, dy, mean_in, rstd_in, dx
 //   layer_norm_param_grad: x, dy, mean_in, rstd_in, dgamma, dbeta
-// Dispatch: layer_norm, layer_norm_grad: one workgroup per row (rows folded into (x, y) past
-// 65535), workgroup_size a power of two chosen from F (src/ops/softmax.ts rowWorkgroupSize);
+// Dispatch: layer_norm, layer_norm_grad: row_threads invocations per row, group_rows rows per
+// workgroup, ceil(rows / group_rows) workgroups folded into (x, y) past 65535 (src/gpu/rows.ts);
 // layer_norm_param_grad: ceil(F / workgroup_size) workgroups, one invocation per feature,
 // folded into (x, y) past 65535 (feature = gid.x + gid.y · num_workgroups.x · workgroup_size).
 
@@ -27,7 +27,9 @@ struct Dims {
   eps: f32,
 }
 
-override workgroup_size: u32 = 64;    // a power of two (the trees halve it)
+override row_threads: u32 = 64u;     // row kernels: a power of two (the tree halves it)
+override group_rows: u32 = 1u;
+override workgroup_size: u32 = 64u;  // layer_norm_param_grad
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -43,48 +45,48 @@ override workgroup_size: u32 = 64;    // a power of two (the trees halve it)
 @group(0) @binding(11) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(12) var<storage, read_write> dbeta: array<f32>;
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn layer_norm(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-              @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
-  let base = row * dims.cols;
+              @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   let f = f32(dims.cols);
   var s = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) { s += x[base + j]; }
-  let mu = tree_sum(t, s) / f;
+  for (var j = r.t; j < r.n; j += row_threads) { s += x[r.base + j]; }
+  let mu = tree_sum(r, s) / f;
   var v = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let c = x[base + j] - mu;
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let c = x[r.base + j] - mu;
     v += c * c;
   }
-  let r = inverseSqrt(tree_sum(t, v) / f + dims.eps);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    y[base + j] = (x[base + j] - mu) * r * gamma[j] + beta[j];
+  let rs = inverseSqrt(tree_sum(r, v) / f + dims.eps);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    y[r.base + j] = (x[r.base + j] - mu) * rs * gamma[j] + beta[j];
   }
-  if (t == 0u) {
-    mean[row] = mu;
-    rstd[row] = r;
+  if (r.t == 0u && r.live) {
+    mean[r.index] = mu;
+    rstd[r.index] = rs;
   }
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn layer_norm_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-                   @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
-  let mu = mean_in[row];
-  let r = rstd_in[row];
-  var acc = vec2f(0.0);                      // (Σ g, Σ g·x̂)
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let g = dy[base + j] * gamma[j];
-    acc += vec2f(g, g * (x[base + j] - mu) * r);
+                   @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  var mu = 0.0;
+  var rs = 0.0;
+  if (r.live) {
+    mu = mean_in[r.index];
+    rs = rstd_in[r.index];
   }
-  let m = tree_sum2(t, acc) / f32(dims.cols);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let xhat = (x[base + j] - mu) * r;
-    dx[base + j] = r * (dy[base + j] * gamma[j] - m.x - xhat * m.y);
+  var acc = vec2f(0.0);                      // (Σ g, Σ g·x̂)
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let g = dy[r.base + j] * gamma[j];
+    acc += vec2f(g, g * (x[r.base + j] - mu) * rs);
+  }
+  let m = tree_sum2(r, acc) / f32(dims.cols);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let xhat = (x[r.base + j] - mu) * rs;
+    dx[r.base + j] = rs * (dy[r.base + j] * gamma[j] - m.x - xhat * m.y);
   }
 }
 

@@ -1,5 +1,6 @@
 // Row-wise softmax over the last axis of a tensor viewed as [rows, cols], its log, and the
-// Jacobian products their gradients need. One workgroup per row.
+// Jacobian products their gradients need. row_threads invocations per row, group_rows rows
+// per workgroup (lib/workgroup_rows.wgsl).
 //
 //   softmax:           out_j = e^(x_j - m) / Σ_i e^(x_i - m),  m = max_i x_i   (log_output false)
 //                      out_j = (x_j - m) - log Σ_i e^(x_i - m)                  (log_output true)
@@ -14,23 +15,26 @@
 // with a NaN or +inf entry is all NaN, as there; both are detected on the bits (WGSL lets
 // compilers assume floats are finite, and SwiftShader's exp(NaN) is not always NaN).
 //
-// Deterministic: each invocation t folds the fixed strided subsequence j = t, t + wg, ...
-// of its row, then the workgroup combines the partials in a fixed tree (wg a power of two).
+// Deterministic: each invocation t folds the fixed strided subsequence j = t, t + row_threads,
+// ... of its row, then the row's invocations combine the partials in a fixed order (a tree in
+// workgroup memory, or subgroup operations: lib/tree.wgsl, lib/tree_subgroup.wgsl).
 // No atomics: same input, bit-identical output.
 //
 // Bindings (group 0): dims uniform; x, y, v, dy read-only storage [rows * cols];
 // out read_write [rows * cols].
 //   softmax: x, out   log_softmax_grad: y, dy, out   jvp: y, v, out   jvp_grad_y: y, v, dy, out
-// Dispatch: one workgroup per row, rows folded into (x, y) past 65535 workgroups
-// (row = wid.x + wid.y * num_workgroups.x; extra groups exit). workgroup_size: a power of
-// two in [4, 64], the op picks the smallest covering cols; longer rows are strided.
+// Dispatch: ceil(rows / group_rows) workgroups, folded into (x, y) past 65535 (row =
+// (wid.x + wid.y * num_workgroups.x) * group_rows + lid.y; slots past the last row idle).
+// Workgroup size (row_threads, group_rows): row_threads a power of two, the smallest covering
+// cols up to the profile's cap (longer rows are strided); group_rows fills short rows' groups.
 
 struct Dims {
   rows: u32,
   cols: u32,
 }
 
-override workgroup_size: u32 = 64;    // a power of two (the tree halves it)
+override row_threads: u32 = 64u;    // a power of two (the tree halves it)
+override group_rows: u32 = 1u;
 override log_output: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -40,76 +44,68 @@ override log_output: bool = false;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-// Linked: lib/float (nan_f32, is_nan), lib/index (group_index), lib/tree (tree_sum, tree_sum2),
-// lib/rows (row_softmax_stats).
+// Linked: lib/float (nan_f32, is_nan), lib/workgroup_rows (Row, row_of), lib/tree or
+// lib/tree_subgroup (tree_sum, tree_sum2), lib/rows (row_softmax_stats).
 
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn softmax(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-           @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }          // uniform: the whole workgroup leaves
-  let base = row * dims.cols;
-  let st = row_softmax_stats(base, t);
+           @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  let st = row_softmax_stats(r);
   let m = st.row_max;
   let s = st.sum_exp;
   // a NaN or +inf entry: a NaN row; all -inf (sum 0): the equal-logits limit
   if (st.poisoned || s == 0.0) {
     let u = select(select(1.0 / f32(dims.cols), -log(f32(dims.cols)), log_output), nan_f32(), st.poisoned);
-    for (var j = t; j < dims.cols; j += workgroup_size) { out[base + j] = u; }
+    for (var j = r.t; j < r.n; j += row_threads) { out[r.base + j] = u; }
     return;
   }
   if (log_output) {
     let ls = log(s);                         // in [0, log cols]
-    for (var j = t; j < dims.cols; j += workgroup_size) { out[base + j] = (x[base + j] - m) - ls; }
+    for (var j = r.t; j < r.n; j += row_threads) { out[r.base + j] = (x[r.base + j] - m) - ls; }
   } else {
     let inv = 1.0 / s;
-    for (var j = t; j < dims.cols; j += workgroup_size) { out[base + j] = exp(x[base + j] - m) * inv; }
+    for (var j = r.t; j < r.n; j += row_threads) { out[r.base + j] = exp(x[r.base + j] - m) * inv; }
   }
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn log_softmax_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-                    @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+                    @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var s = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) { s += dy[base + j]; }
-  s = tree_sum(t, s);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let yj = y[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) { s += dy[r.base + j]; }
+  s = tree_sum(r, s);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let yj = y[r.base + j];
     // a NaN row of the log-softmax gives NaN (SwiftShader's exp(NaN) is not always NaN)
-    out[base + j] = select(dy[base + j] - exp(yj) * s, yj, is_nan(yj));
+    out[r.base + j] = select(dy[r.base + j] - exp(yj) * s, yj, is_nan(yj));
   }
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn jvp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-       @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+       @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var s = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) { s += v[base + j] * y[base + j]; }
-  s = tree_sum(t, s);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    out[base + j] = y[base + j] * (v[base + j] - s);
+  for (var j = r.t; j < r.n; j += row_threads) { s += v[r.base + j] * y[r.base + j]; }
+  s = tree_sum(r, s);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    out[r.base + j] = y[r.base + j] * (v[r.base + j] - s);
   }
 }
 
-@compute @workgroup_size(workgroup_size)
+@compute @workgroup_size(row_threads, group_rows)
 fn jvp_grad_y(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
-              @builtin(local_invocation_index) t: u32) {
-  let row = group_index(wid, groups);
-  if (row >= dims.rows) { return; }
-  let base = row * dims.cols;
+              @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
   var s = vec2f(0.0);                        // (⟨v, y⟩, ⟨dy, y⟩)
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    s += vec2f(v[base + j], dy[base + j]) * y[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    s += vec2f(v[r.base + j], dy[r.base + j]) * y[r.base + j];
   }
-  s = tree_sum2(t, s);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    out[base + j] = dy[base + j] * (v[base + j] - s.x) - v[base + j] * s.y;
+  s = tree_sum2(r, s);
+  for (var j = r.t; j < r.n; j += row_threads) {
+    out[r.base + j] = dy[r.base + j] * (v[r.base + j] - s.x) - v[r.base + j] * s.y;
   }
 }

@@ -5,6 +5,7 @@
 // engine runs in f64). A handle H is the backend's buffer type; the engine never looks inside.
 
 import type { AdapterReport } from './gpu/device';
+import type { KernelUse } from './gpu/profile';
 import type { PoolStats } from './gpu/pool';
 import type { QueueCounters } from './gpu/queue';
 import type { KernelOpDef, UpdateDef } from './ops/op';
@@ -15,6 +16,8 @@ export interface BackendStats {
   pool: PoolStats | null;
   /** Kernels run, submits and readbacks so far (the CPU counts its kernel calls as dispatches). */
   queue: QueueCounters;
+  /** Kernel family -> variants used so far, with their parameters (empty on the CPU). */
+  kernels: Record<string, KernelUse[]>;
 }
 
 export interface ComputeBackend<H = unknown> {

@@ -6,6 +6,8 @@ import type { ComputeBackend } from './backend';
 import { CpuBackend } from './cpu/backend';
 import { acquireDevice, type AdapterReport } from './gpu/device';
 import { GpuBackend } from './gpu/backend';
+import { checkProfileOption, type KernelProfile, type KernelUse, type MatmulProblem, type ProfileOption } from './gpu/profile';
+import { TUNE_MODES, defaultStore, type TuneMode, type TuneResult } from './gpu/tune';
 import type { PoolStats } from './gpu/pool';
 import type { QueueCounters } from './gpu/queue';
 import { backward, Tape } from './autograd/tape';
@@ -35,6 +37,13 @@ export interface EngineOptions {
   precision?: 'f32' | 'f64';
   /** Subgradient of relu at exactly 0: 0 (default, as PyTorch and TF.js) or 1 (lectures). */
   reluGradAtZero?: 0 | 1;
+  /** WebGPU only: the kernel variants to run. 'auto' (default) picks from the adapter's info;
+   *  'software', 'integrated', 'discrete' force that class's table (src/gpu/profile.ts); a
+   *  KernelProfile object is used as given (experiments, tests of single variants). */
+  profile?: ProfileOption | KernelProfile;
+  /** WebGPU only: 'off' (the profile's table), 'cached' (default: plus results stored for this
+   *  adapter), 'always' (also time every matmul shape class met by prepare()/tune() once). */
+  tune?: TuneMode;
   /** Debug: check every op's output (tensor creation and in-place updates too) for NaN or
    *  ±Inf, and name the first op that produced one. The CPU backend throws at that op; WebGPU
    *  checks on the device (one more small kernel per op) and the next read, sync or
@@ -46,6 +55,8 @@ export interface EngineStats {
   pool: PoolStats | null;
   queue: QueueCounters;
   liveTensors: number;
+  /** Kernel family -> the variants used so far, with their tile / workgroup parameters. */
+  kernels: Record<string, KernelUse[]>;
   /** Bytes of tensor data alive now (4 per element; a view shares its tensor's bytes). */
   liveBytes: number;
   /** The most liveBytes reached since the engine started or resetPeakBytes(). */
@@ -86,6 +97,21 @@ export class Engine implements OpRunner {
 
   get device(): GPUDevice | null {
     return this.compute.device;
+  }
+
+  /** The kernel profile in effect ('auto' resolved: 'software', 'integrated' or 'discrete';
+   *  a custom table's name), or null on the CPU backend. */
+  get kernelProfile(): string | null {
+    return this.gpu?.kernelProfile ?? null;
+  }
+
+  /** True while prepare() plans: nothing is recorded, writes are skipped. */
+  get planning(): boolean {
+    return this.gpu?.planning ?? false;
+  }
+
+  private get gpu(): GpuBackend | null {
+    return this.compute instanceof GpuBackend ? this.compute : null;
   }
 
   // ---- tensors -----------------------------------------------------------------------
@@ -162,6 +188,7 @@ export class Engine implements OpRunner {
    *  Commands recorded earlier still see the old values. */
   write(t: Tensor, data: ArrayLike<number>): void {
     this.checkAlive('write');
+    if (this.planning) return; // nothing runs while prepare() plans
     const [s] = this.storagesOf('write', [t]);
     if (data.length !== t.size) throw new Error(`write: ${data.length} values for tensor of shape ${fmt(t.shape)} (${t.size} values)`);
     this.compute.write(s!.handle, data);
@@ -176,7 +203,7 @@ export class Engine implements OpRunner {
    * run in the matmul kernel itself (the activation as its own op while gradients are recorded).
    */
   matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
-    return runMatmul(this, this.tape !== null, a, b, opts, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
+    return runMatmul(this, this.tape !== null, a, b, opts, this.reluGradAtZero, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
   }
 
   /** a + b, NumPy broadcasting (as every binary op below). */
@@ -425,7 +452,7 @@ export class Engine implements OpRunner {
   /** 2-D convolution: x [N, C, H, W] ⋆ w [O, C, kh, kw] (+ bias [O]) -> [N, O, OH, OW], with
    *  stride, zero padding and dilation (n or [h, w]), as PyTorch's conv2d. */
   conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
-    return conv2dWith(this, this.tape !== null, x, w, opts, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
+    return conv2dWith(this, this.tape !== null, x, w, opts, this.reluGradAtZero, (z) => this.act(z, opts.activation ?? 'identity', opts.alpha ?? 0.01));
   }
   /** Max over kernel windows of each NCHW plane (stride defaults to the kernel); the gradient
    *  goes to the first maximum of each window. */
@@ -550,6 +577,27 @@ export class Engine implements OpRunner {
   }
 
   // ---- backend plumbing ----------------------------------------------------------------
+
+  /**
+   * Compiles the pipelines that fn's ops would use, without running anything (fn's GPU work is
+   * not recorded and tensor writes are skipped), so their first real run does not stall on
+   * shader compilation. With tune 'always', the matmul shapes fn meets are tuned first (the
+   * results are returned; [] otherwise).
+   */
+  async prepare(fn: () => void): Promise<TuneResult[]> {
+    this.checkAlive('prepare');
+    return (await this.gpu?.prepare(fn)) ?? [];
+  }
+
+  /**
+   * Times the matmul variants of the profile for these problems' shape classes on this adapter
+   * and keeps the fastest (stored for later engines unless tune is 'off'). Classes already
+   * tuned are not timed again ('cached': stored results count; 'always': once per engine).
+   */
+  async tune(problems: MatmulProblem[]): Promise<TuneResult[]> {
+    this.checkAlive('tune');
+    return (await this.gpu?.tune(problems)) ?? [];
+  }
 
   /** Submits recorded GPU work now (reads do this themselves). */
   flush(): void {
@@ -705,8 +753,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     throw new Error(`createEngine: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
   }
   if (backend === 'cpu') return new Engine(new CpuBackend(options.precision ?? 'f32'), options);
+  checkProfileOption(options.profile); // before a device is acquired
+  const tune = options.tune ?? 'cached';
+  if (!TUNE_MODES.includes(tune)) throw new Error(`createEngine: unknown tune mode '${String(tune)}' (expected 'off', 'cached' or 'always')`);
+  const store = tune === 'off' ? null : await defaultStore();
   let engine: Engine | null = null;
-  const gpu = new GpuBackend(await acquireDevice(options.device), options.debug ?? false, (err) => engine?.markFatal(err));
+  const settings = { profile: options.profile, tune, store };
+  const gpu = new GpuBackend(await acquireDevice(options.device), options.debug ?? false, (err) => engine?.markFatal(err), settings);
   engine = new Engine(gpu, options);
+  await gpu.loadTuning();
   return engine;
 }

@@ -2,15 +2,28 @@
 // engine is created once per test file and kept for its whole life (Dawn must not be
 // collected under a live device). If WebGPU is missing the suite fails loudly: it does not
 // quietly test only the CPU.
+//
+// The GPU engine runs the kernel profile named by WEBGRAD_PROFILE (Node; vitest.config.ts runs
+// the op and gradient suites once per profile) or by the page's ?profile= (browser suite), so
+// every profile's variants run on SwiftShader; 'auto' (software here) when unset.
 
 import { createEngine, type Engine } from '../src/index';
 import { createRng } from '../src/data/batches';
+import type { ProfileOption } from '../src/gpu/profile';
+
+function requestedProfile(): ProfileOption {
+  const fromPage = typeof location !== 'undefined' ? new URLSearchParams(location.search).get('profile') : null;
+  const fromEnv = typeof process !== 'undefined' ? process.env?.WEBGRAD_PROFILE : undefined;
+  return (fromPage ?? fromEnv ?? 'auto') as ProfileOption;
+}
+
+export const testProfile: ProfileOption = requestedProfile();
 
 let gpuEngine: Promise<Engine> | null = null;
 
 export function gpu(): Promise<Engine> {
-  gpuEngine ??= createEngine({ backend: 'webgpu' }).then((e) => {
-    console.log(`[webgrad test] WebGPU adapter: ${e.adapter}`);
+  gpuEngine ??= createEngine({ backend: 'webgpu', profile: testProfile }).then((e) => {
+    console.log(`[webgrad test] WebGPU adapter: ${e.adapter}, kernel profile ${e.kernelProfile}`);
     return e;
   });
   return gpuEngine;

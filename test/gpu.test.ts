@@ -52,7 +52,7 @@ describe('kernel reflection', () => {
     expect([...k.uniform!.fields].map(([n, f]) => [n, f.offset, f.type])).toEqual([
       ['M', 0, 'u32'], ['N', 4, 'u32'], ['K', 8, 'u32'], ['batch', 12, 'u32'],
       ['a_batch_stride', 16, 'u32'], ['b_batch_stride', 20, 'u32'], ['alpha', 24, 'f32'],
-      ['tiles_x', 28, 'u32'], ['tiles_y', 32, 'u32'],
+      ['splits', 28, 'u32'], ['k_chunk', 32, 'u32'], ['tiles_x', 36, 'u32'], ['tiles_y', 40, 'u32'],
     ]);
     expect(k.bindings.get('a')!.kind).toBe('read-only-storage');
     expect(k.bindings.get('c')!.kind).toBe('storage');

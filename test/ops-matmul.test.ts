@@ -3,9 +3,9 @@
 // bias + activation epilogue; its gradients by finite differences.
 
 import { describe, expect, it } from 'vitest';
-import { cpu, expectClose, gpu, randomArray } from './backends';
+import { cpu, expectClose, f64, gpu, randomArray, testProfile } from './backends';
 import { checkGradients } from './gradcheck';
-import type { Engine } from '../src/index';
+import { createEngine, type Engine, type Tensor } from '../src/index';
 import type { ActivationKind } from '../src/cpu/activation';
 
 // Each output is a K-term f32 dot product accumulated in a different order on each backend
@@ -105,6 +105,59 @@ describe('matmul gradients (CPU, f64, finite differences)', () => {
         { data: Float64Array.from(randomArray(n(c.b), 5)), shape: c.b },
         { data: Float64Array.from(randomArray(4, 6)), shape: [4] },
       ]);
+    });
+  }
+});
+
+describe('fused bias + activation under gradients', () => {
+  const cases: [ActivationKind, number, 0 | 1, boolean][] = [
+    // kind, alpha, reluGradAtZero, stays fused (f' from the output alone)
+    ['sigmoid', 0.01, 0, true],
+    ['tanh', 0.01, 0, true],
+    ['relu', 0.01, 0, true],
+    ['leakyRelu', 0.2, 0, true],
+    ['leakyRelu', 0.2, 1, true],
+    ['relu', 0.01, 1, false],
+    ['leakyRelu', -0.5, 0, false],
+    ['softplus', 0.01, 0, false],
+  ];
+  const shapes = { a: [5, 7], b: [6, 7], bias: [6] };
+  for (const [activation, alpha, gradAtZero, fused] of cases) {
+    const name = `${activation}${activation === 'leakyRelu' ? ` α=${alpha}` : ''}, relu'(0)=${gradAtZero}: ${fused ? 'one kernel' : 'split off'}`;
+    it(name, async () => {
+      const act = (e: Engine, z: Tensor) =>
+        activation === 'leakyRelu' ? e.leakyRelu(z, alpha) : e[activation as 'sigmoid' | 'tanh' | 'relu' | 'softplus'](z);
+      // the loss Σ w ⊙ act(a·bᵀ + bias), fused by the engine or written as two ops
+      const loss = (e: Engine, w: Tensor, split: boolean) => (a: Tensor, b: Tensor, bias: Tensor) =>
+        e.sum(e.mul(split ? act(e, e.matmul(a, b, { transposeB: true, bias })) : e.matmul(a, b, { transposeB: true, bias, activation, alpha }), w));
+      // finite differences on the CPU in f64 (h = 1e-5 stays clear of relu's kink at 0 here)
+      const ref = await createEngine({ backend: 'cpu', precision: 'f64', reluGradAtZero: gradAtZero });
+      const w64 = ref.tensor(f64(30, 9), [5, 6]);
+      await checkGradients(ref, (a, b, bias) => loss(ref, w64, false)(a!, b!, bias!), [
+        { data: f64(35, 4), shape: shapes.a },
+        { data: f64(42, 5), shape: shapes.b },
+        { data: f64(6, 6), shape: shapes.bias },
+      ]);
+      const grads = async (e: Engine, split: boolean) => {
+        const inputs = [e.tensor(randomArray(35, 4), shapes.a), e.tensor(randomArray(42, 5), shapes.b), e.tensor(randomArray(6, 6), shapes.bias)];
+        const w = e.tensor(randomArray(30, 9), [5, 6]);
+        const before = e.stats().queue.dispatches;
+        const { grads: g } = await e.valueAndGrad(loss(e, w, split))(...(inputs as [Tensor, Tensor, Tensor]));
+        const dispatches = e.stats().queue.dispatches - before;
+        const out = await Promise.all(g.map((t) => t.read()));
+        [...g, ...inputs, w].forEach((t) => t.dispose());
+        return { out, dispatches };
+      };
+      const device = (await gpu()).device!;
+      const onGpu = await createEngine({ backend: 'webgpu', device, profile: testProfile, reluGradAtZero: gradAtZero });
+      const onCpu = await createEngine({ backend: 'cpu', reluGradAtZero: gradAtZero });
+      const [g, c] = [await grads(onGpu, false), await grads(onCpu, false)];
+      // 7-term products, an f32 derivative, 5- or 6-term sums: errors ~1e-7, far below 1e-5
+      g.out.forEach((v, i) => expectClose(v, c.out[i]!, 1e-5, 1e-5, `${name} gradient ${i}`));
+      // fused, the forward is one dispatch fewer than matmul followed by the activation op
+      const split = await grads(onGpu, true);
+      expect(g.dispatches).toBe(fused ? split.dispatches - 1 : split.dispatches);
+      onGpu.destroy();
     });
   }
 });

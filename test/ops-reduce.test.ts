@@ -8,6 +8,7 @@ import { both, cpu, expectClose, f64, gpu, randomArray } from './backends';
 import { checkGradients } from './gradcheck';
 import { createEngine, type Engine, type Tensor } from '../src/index';
 import { reduceLayout, sumToShape } from '../src/ops/reduce';
+import { PROFILES } from '../src/gpu/profile';
 
 // Sums of n f32 terms in different orders (GPU: strided partial sums + a tree; CPU: f64 then
 // rounded) differ by at most ~n·2^-24·Σ|x| in the worst case, ~sqrt(n)·2^-24·Σ|x| typically.
@@ -277,11 +278,12 @@ describe('sumToShape (the backward of NumPy broadcasting)', () => {
 
 describe('reduceLayout', () => {
   it('gives an output more lanes as its axis grows, up to the tree width; one lane fills a workgroup', () => {
-    for (const software of [true, false]) {
-      const widest = software ? 8 : 64;
+    for (const profile of [PROFILES.software, PROFILES.integrated, PROFILES.discrete]) {
+      const policy = profile.reduce;
+      const widest = profile.reduce.maxLanes;
       let prev = 0;
       for (const len of [0, 1, 31, 32, 64, 100, 1000, 5000, 1e6]) {
-        const { workgroup, lanes, outputsAdjacent } = reduceLayout(len, 1, 1, software);
+        const { workgroup, lanes, outputsAdjacent } = reduceLayout(len, 1, 1, policy);
         expect(lanes).toBeGreaterThanOrEqual(prev);
         expect(Number.isInteger(Math.log2(lanes)) && lanes <= workgroup && workgroup % lanes === 0).toBe(true);
         expect(lanes === 1 || len >= 16 * lanes).toBe(true); // each lane folds at least 16 elements
@@ -289,17 +291,17 @@ describe('reduceLayout', () => {
         expect(outputsAdjacent).toBe(false);
         prev = lanes;
       }
-      expect(reduceLayout(1e6, 1, 1, software).lanes).toBe(widest);
+      expect(reduceLayout(1e6, 1, 1, policy).lanes).toBe(widest);
       // columns (inner > 1): neighbouring invocations take neighbouring outputs; enough of them
       // to fill the device fold serially
-      expect(reduceLayout(1e6, 8, 8, software)).toEqual({ workgroup: widest, lanes: widest, outputsAdjacent: true });
-      expect(reduceLayout(1e6, 1 << 14, 1 << 14, software)).toEqual({ workgroup: 64, lanes: 1, outputsAdjacent: true });
+      expect(reduceLayout(1e6, 8, 8, policy)).toEqual({ workgroup: widest, lanes: widest, outputsAdjacent: true });
+      expect(reduceLayout(1e6, 1 << 14, 1 << 14, policy)).toEqual({ workgroup: 64, lanes: 1, outputsAdjacent: true });
     }
     // SwiftShader folds rows serially too once there are 1024 of them (16 workgroups), not
     // before: the first pass of a 1M sum (64 chunks of 16K) keeps 64 workgroups
-    expect(reduceLayout(1024, 1024, 1, true).lanes).toBe(1);
-    expect(reduceLayout(4096, 64, 1, true)).toEqual({ workgroup: 8, lanes: 8, outputsAdjacent: false });
-    expect(reduceLayout(1024, 1024, 1, false).lanes).toBe(64);
+    expect(reduceLayout(1024, 1024, 1, PROFILES.software.reduce).lanes).toBe(1);
+    expect(reduceLayout(4096, 64, 1, PROFILES.software.reduce)).toEqual({ workgroup: 8, lanes: 8, outputsAdjacent: false });
+    expect(reduceLayout(1024, 1024, 1, PROFILES.integrated.reduce).lanes).toBe(64);
   });
 });
 

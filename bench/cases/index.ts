@@ -12,6 +12,8 @@ export type CaseSpec =
       transposeB: boolean;
       /** Fused epilogue: + bias row, then relu (a dense layer's forward pass). */
       biasRelu: boolean;
+      /** Each execution also reads the result back to the CPU (end to end). */
+      readback?: boolean;
     }
   | { op: 'add'; n: number }
   | { op: 'relu'; n: number }
@@ -21,6 +23,8 @@ export type CaseSpec =
   /** Σ over axis 0 of x [rows, cols]: column sums, as a bias gradient. */
   | { op: 'sumAxis0'; rows: number; cols: number }
   | { op: 'softmax'; rows: number; cols: number }
+  /** mean over rows of -Σ_j d_j log softmax(z)_j, d one-hot rows (inputs: logits, targets) */
+  | { op: 'softmaxCrossEntropy'; rows: number; cols: number }
   | {
       /** relu(conv2d(x, w) + b), stride 1, no padding; x NCHW [N, C, H, W], w [O, C, k, k],
        *  b [O]; the output is compared in NCHW. */
@@ -126,11 +130,24 @@ function matrixCase(name: string, op: 'transpose' | 'sumAxis0', rows: number, co
 
 const M1 = 1 << 20;
 
+function softmaxCase(rows: number, cols: number): BenchCase {
+  return {
+    name: 'softmax',
+    size: `${rows}x${cols}`,
+    spec: { op: 'softmax', rows, cols },
+    bytes: 8 * rows * cols,
+    shapes: [[rows, cols]],
+    inputs: () => [uniform(rows * cols, 21, -4, 4)],
+  };
+}
+
 /** The default case list, in run order. */
 export const CASES: BenchCase[] = [
   matmulCase('matmul', '256x256 · 256x256', 256, 256, 256, false),
   matmulCase('matmul', '512x512 · 512x512', 512, 512, 512, false),
   matmulCase('matmul', '1024x1024 · 1024x1024', 1024, 1024, 1024, false),
+  // The same product with each result read back to the CPU: what a user waits for.
+  { ...matmulCase('matmul_read', '1024x1024 · 1024x1024 + readback', 1024, 1024, 1024, false), spec: { op: 'matmul', M: 1024, K: 1024, N: 1024, transposeB: false, biasRelu: false, readback: true } },
   // The MLP's first layer (784-128-10, batch 128): X [128, 784] · Wᵀ, W [128, 784].
   matmulCase('matmul_tb', '128x784 · (128x784)ᵀ', 128, 784, 128, true),
   // The same layer with its epilogue: relu(X·Wᵀ + b), fused where the library can.
@@ -147,13 +164,21 @@ export const CASES: BenchCase[] = [
   unaryCase('sum', 'sum', M1),
   matrixCase('transpose', 'transpose', 1024, 1024),
   matrixCase('sum_axis0', 'sumAxis0', 1024, 1024),
+  softmaxCase(128, 1000),
+  softmaxCase(4096, 1000),
+  softmaxCase(4096, 10),
   {
-    name: 'softmax',
-    size: '128x1000',
-    spec: { op: 'softmax', rows: 128, cols: 1000 },
-    bytes: 8 * 128 * 1000,
-    shapes: [[128, 1000]],
-    inputs: () => [uniform(128 * 1000, 21, -4, 4)],
+    name: 'softmax_ce',
+    size: '4096x10, one-hot targets',
+    spec: { op: 'softmaxCrossEntropy', rows: 4096, cols: 10 },
+    bytes: 8 * 4096 * 10 + 4, // reads the logits and the targets, writes the mean
+    shapes: [[4096, 10], [4096, 10]],
+    inputs: () => {
+      const r = rng(41);
+      const targets = new Float32Array(4096 * 10);
+      for (let i = 0; i < 4096; i++) targets[i * 10 + Math.floor(r() * 10)] = 1;
+      return [uniform(4096 * 10, 40, -4, 4), targets];
+    },
   },
   convCase('conv2d_relu', 'LeNet conv2: 64x20x12x12 ⋆ 50x20x5x5 + b', 64, 20, 12, 12, 50, 5),
   convCase('conv2d_relu', 'LeNet conv1: 64x1x28x28 ⋆ 20x1x5x5 + b', 64, 1, 28, 28, 20, 5),

@@ -36,7 +36,7 @@ export const DEFAULT_CONFIG: PageConfig = {
 export function configFromQuery(search: string): PageConfig {
   const q = new URLSearchParams(search);
   const c: PageConfig = { ...DEFAULT_CONFIG, peers: [...DEFAULT_CONFIG.peers] };
-  const positive = (name: keyof HarnessOptions, integer: boolean) => {
+  const positive = (name: Exclude<keyof HarnessOptions, 'commandCounts'>, integer: boolean) => {
     const raw = q.get(name);
     if (raw === null) return;
     const v = Number(raw);

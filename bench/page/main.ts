@@ -189,7 +189,7 @@ async function run(c: PageConfig): Promise<void> {
       try {
         r = await benchCase(k, libs, c, logLine, reference);
       } catch (err) {
-        r = { contenders: libs.map((lib) => ({ lib, runner: null, reason: `failed: ${errMsg(err)}`, output: null, iters: 0, runs: [], leak: null })), reference: null };
+        r = { contenders: libs.map((lib) => ({ lib, runner: null, reason: `failed: ${errMsg(err)}`, output: null, iters: 0, runs: [], leak: null, commands: null })), reference: null };
       }
       result.rows.push(...rowsFor(k, r, result.roofs, failedPeers));
       showResults(result.rows);

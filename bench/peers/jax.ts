@@ -75,8 +75,26 @@ export class JaxWebgpu implements Library {
         f = jax.jit((x: Arr, w: Arr, b: Arr) => nn.relu(np.add(jax.lax.conv(x, w, [1, 1], 'VALID'), np.reshape(b, bias))));
         break;
       }
+      case 'softmaxCrossEntropy':
+        f = jax.jit((z: Arr, y: Arr) => np.negative(np.mean(np.sum(np.multiply(nn.logSoftmax(z, -1), y), -1))));
+        break;
     }
     const call = () => f(...t.map((x) => x.ref));
+    if (s.op === 'matmul' && s.readback) {
+      let pending: Promise<unknown>[] = [];
+      return {
+        once: async () => Float32Array.from((await call().data()) as Float32Array),
+        step: () => void pending.push(call().data()),
+        sync: async () => {
+          await Promise.all(pending);
+          pending = [];
+        },
+        dispose: () => {
+          t.forEach((x) => x.dispose());
+          f.dispose?.();
+        },
+      };
+    }
     return {
       once: async () => Float32Array.from((await call().data()) as Float32Array),
       step: () => void call().gpuBufferSync(),

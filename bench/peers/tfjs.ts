@@ -122,6 +122,25 @@ export class TfjsWebgpu implements Library {
           dispose: () => t.forEach((v) => v.dispose()),
         };
       }
+      case 'softmaxCrossEntropy':
+        run = () => tf.losses.softmaxCrossEntropy(t[1]!, t[0]!);
+        break;
+    }
+    if (s.op === 'matmul' && s.readback) {
+      let pending: Promise<unknown>[] = [];
+      const read = () => {
+        const y = run();
+        return y.data().finally(() => y.dispose());
+      };
+      return {
+        once: async () => Float32Array.from(await read()),
+        step: () => void pending.push(read()),
+        sync: async () => {
+          await Promise.all(pending);
+          pending = [];
+        },
+        dispose: () => t.forEach((x) => x.dispose()),
+      };
     }
     return {
       once: async () => {

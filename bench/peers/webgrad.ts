@@ -80,6 +80,21 @@ export class Webgrad implements Library {
       case 'conv2d':
         run = () => e.conv2d(t[0]!, t[1]!, { bias: t[2]!, activation: 'relu' });
         break;
+      case 'softmaxCrossEntropy':
+        run = () => e.softmaxCrossEntropy(t[0]!, t[1]!);
+        break;
+    }
+    if (s.op === 'matmul' && s.readback) {
+      let pending: Promise<unknown>[] = [];
+      return {
+        once: () => e.readAndDispose(run()),
+        step: () => void pending.push(e.readAndDispose(run())),
+        sync: async () => {
+          await Promise.all(pending);
+          pending = [];
+        },
+        dispose: () => t.forEach((x) => x.dispose()),
+      };
     }
     return {
       once: async () => {

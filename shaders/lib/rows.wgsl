@@ -1,15 +1,13 @@
-// Row passes for kernels that give each row of a [rows, cols] view to one workgroup
-// (softmax.wgsl, loss.wgsl): a strided per-invocation fold, then a workgroup tree. Linked
-// after lib/float.wgsl and lib/tree.wgsl into those families, which must declare:
-//   override workgroup_size: u32  (a power of two)
-//   dims.cols                     (the row length, in the family's Dims uniform)
-//   x: array<f32>                 (the rows)
+// Row passes for kernels that give each row of a [rows, cols] view to row_threads invocations
+// (softmax.wgsl, loss.wgsl): a strided per-invocation fold, then a reduction over the row.
+// Linked after lib/float.wgsl, lib/workgroup_rows.wgsl and lib/tree.wgsl (or
+// lib/tree_subgroup.wgsl) into those families, which must declare x: array<f32> (the rows).
 
-// (max, poison flag) over this invocation's strided part of the row starting at base
-fn strided_max(base: u32, t: u32) -> vec2f {
+// (max, poison flag) over this invocation's strided part of the row
+fn strided_max(r: Row) -> vec2f {
   var m = vec2f(LOWEST, 0.0);
-  for (var j = t; j < dims.cols; j += workgroup_size) {
-    let e = x[base + j];
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let e = x[r.base + j];
     if (e > m.x) { m.x = e; }
     if (poisons(e)) { m.y = 1.0; }
   }
@@ -25,9 +23,9 @@ struct RowStats {
 }
 
 // The log-sum-exp pass of softmax, log-softmax and softmax cross-entropy: log Σ e^x = m + log s.
-fn row_softmax_stats(base: u32, t: u32) -> RowStats {
-  let mx = tree_max(t, strided_max(base, t));
+fn row_softmax_stats(r: Row) -> RowStats {
+  let mx = tree_max(r, strided_max(r));
   var s = 0.0;
-  for (var j = t; j < dims.cols; j += workgroup_size) { s += exp(x[base + j] - mx.x); }
-  return RowStats(mx.x, tree_sum(t, s), mx.y != 0.0);
+  for (var j = r.t; j < r.n; j += row_threads) { s += exp(x[r.base + j] - mx.x); }
+  return RowStats(mx.x, tree_sum(r, s), mx.y != 0.0);
 }

@@ -1,40 +1,37 @@
-// Workgroup trees: combine one value per invocation in a fixed order (deterministic: same
-// input, bit-identical result; no atomics). Linked into families that declare
-// `override workgroup_size: u32` (a power of two: the trees halve it). Call from uniform
-// control flow; every invocation gets the result, and the trailing barrier frees `scratch`
-// for the next tree.
-
-var<workgroup> scratch: array<vec2f, workgroup_size>;
+// Workgroup trees over a row's invocations (lib/workgroup_rows.wgsl): combine one value per
+// invocation in a fixed order, log2(row_threads) barriers (deterministic: same input,
+// bit-identical result; no atomics). lib/tree_subgroup.wgsl has the same functions on
+// subgroup operations. Call from uniform control flow; every invocation of the row gets the
+// result, and the trailing barrier frees `scratch` for the next tree.
 
 // Per-component maximum of each invocation's pair `val`
-fn tree_max(t: u32, val: vec2f) -> vec2f {
-  scratch[t] = val;
+fn tree_max(r: Row, val: vec2f) -> vec2f {
+  let i = r.slot + r.t;
+  scratch[i] = val;
   workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let o = scratch[t + s];
-      scratch[t] = select(scratch[t], o, o > scratch[t]);
-    }
+  for (var s = row_threads / 2u; s > 0u; s >>= 1u) {
+    if (r.t < s) { scratch[i] = max(scratch[i], scratch[i + s]); }
     workgroupBarrier();
   }
-  let r = scratch[0];
+  let m = scratch[r.slot];
   workgroupBarrier();
-  return r;
+  return m;
 }
 
 // Per-component sum of each invocation's pair `val`: two sums for the barriers of one
-fn tree_sum2(t: u32, val: vec2f) -> vec2f {
-  scratch[t] = val;
+fn tree_sum2(r: Row, val: vec2f) -> vec2f {
+  let i = r.slot + r.t;
+  scratch[i] = val;
   workgroupBarrier();
-  for (var s = workgroup_size / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { scratch[t] += scratch[t + s]; }
+  for (var s = row_threads / 2u; s > 0u; s >>= 1u) {
+    if (r.t < s) { scratch[i] += scratch[i + s]; }
     workgroupBarrier();
   }
-  let r = scratch[0];
+  let m = scratch[r.slot];
   workgroupBarrier();
-  return r;
+  return m;
 }
 
-fn tree_sum(t: u32, val: f32) -> f32 {
-  return tree_sum2(t, vec2f(val, 0.0)).x;
+fn tree_sum(r: Row, val: f32) -> f32 {
+  return tree_sum2(r, vec2f(val, 0.0)).x;
 }

@@ -69,7 +69,7 @@ export class CpuBackend implements ComputeBackend<Float64Array> {
   async sync(): Promise<void> {}
 
   stats(): BackendStats {
-    return { pool: null, queue: { ...this.counters } };
+    return { pool: null, queue: { ...this.counters }, kernels: {} };
   }
 
   destroy(): void {}

@@ -9,6 +9,8 @@ import { formatAdapter, type AdapterReport, type GpuDevice } from './device';
 import { KernelRegistry } from './kernels';
 import { BufferPool } from './pool';
 import { CommandQueue, grid1d } from './queue';
+import { KernelChoices, resolveProfile, type KernelProfile, type MatmulProblem, type ProfileOption } from './profile';
+import { Tuner, adapterKey, type TuneMode, type TuneResult, type TuneStore } from './tune';
 
 const FINITE_WORKGROUP = 256;
 const NONE = 0xffffffff;
@@ -20,17 +22,28 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
   /** checkFinite's flag: the smallest op number whose output was not finite (NONE: none). */
   private health: { flag: GPUBuffer; none: GPUBuffer } | null = null;
 
+  private readonly choices: KernelChoices;
+  /** Removed on destroy: engines that share a device passed in must not pile up listeners. */
+  private readonly onUncaptured: (ev: Event) => void;
+  private readonly tuner: Tuner;
+
   constructor(
     private readonly gpu: GpuDevice,
     /** Submit after every dispatch so a WebGPU validation error names its kernel (slow). */
     debug: boolean,
     /** Called once the device is lost or reports an uncaptured error: the engine is dead. */
     onFatal: (err: Error) => void,
+    /** Which kernel variants run: the profile (src/gpu/profile.ts) and the tuner's store. */
+    settings: { profile?: ProfileOption | KernelProfile; tune?: TuneMode; store?: TuneStore | null } = {},
   ) {
     this.pool = new BufferPool(gpu.device);
-    this.queue = new CommandQueue(gpu.device, new KernelRegistry(gpu.device), this.pool, debug, gpu.report.isSoftware);
+    const { report } = gpu;
+    this.choices = new KernelChoices(resolveProfile(settings.profile, report), gpu.device.features, [report.subgroupMinSize, report.subgroupMaxSize]);
+    this.queue = new CommandQueue(gpu.device, KernelRegistry.of(gpu.device), this.pool, debug, this.choices);
+    this.tuner = new Tuner(settings.tune ?? 'cached', this.queue, this.pool, this.choices, adapterKey(report), settings.store ?? null);
     void gpu.device.lost.then((info) => onFatal(new Error(`WebGPU device lost (${info.reason}): ${info.message || 'no details'}. Create a new engine.`)));
-    gpu.device.addEventListener('uncapturederror', (ev) => onFatal(new Error(`WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`)));
+    this.onUncaptured = (ev) => onFatal(new Error(`WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`));
+    gpu.device.addEventListener('uncapturederror', this.onUncaptured);
   }
 
   get adapter(): string {
@@ -43,6 +56,31 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
 
   get device(): GPUDevice {
     return this.gpu.device;
+  }
+
+  get kernelProfile(): string {
+    return this.choices.profile.name;
+  }
+
+  get planning(): boolean {
+    return this.queue.isPlanning;
+  }
+
+  /** Compiles fn's pipelines without running it (CommandQueue.plan); with tune 'always' the
+   *  matmul shapes it meets are tuned first, so the pipelines compiled are the ones that run. */
+  async prepare(fn: () => void): Promise<TuneResult[]> {
+    const tuned = this.tuner.mode === 'always' ? await this.tuner.tune((await this.queue.plan(fn, false)).matmuls) : [];
+    await this.queue.plan(fn);
+    return tuned;
+  }
+
+  tune(problems: readonly MatmulProblem[]): Promise<TuneResult[]> {
+    return this.tuner.tune(problems);
+  }
+
+  /** Reads the stored tuning results for this adapter (createEngine). */
+  loadTuning(): Promise<void> {
+    return this.tuner.load();
   }
 
   alloc(op: string, shape: Shape): GPUBuffer {
@@ -118,11 +156,12 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
   }
 
   stats(): BackendStats {
-    return { pool: this.pool.counters, queue: { ...this.queue.counters } };
+    return { pool: this.pool.counters, queue: { ...this.queue.counters }, kernels: this.choices.report() };
   }
 
   /** Frees every buffer the engine created, even on a caller's device (which lives on). */
   destroy(): void {
+    this.gpu.device.removeEventListener('uncapturederror', this.onUncaptured);
     this.health?.flag.destroy();
     this.health?.none.destroy();
     this.queue.destroy();

@@ -15,6 +15,9 @@ export interface AdapterReport {
   description: string;
   /** True for CPU implementations of WebGPU such as SwiftShader. */
   isSoftware: boolean;
+  /** Subgroup sizes the adapter may use (WebGPU's bounds, 4 and 128, where it does not say). */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
 }
 
 /** A device and what must stay referenced while it lives. */
@@ -45,13 +48,16 @@ function describeAdapter(adapter: GPUAdapter | null, device: GPUDevice): Adapter
   const name = info?.device ?? '';
   const description = info?.description ?? '';
   const text = `${vendor} ${architecture} ${name} ${description}`.toLowerCase();
-  const isFallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
+  const extra = info as (GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number }) | undefined;
+  const isFallback = extra?.isFallbackAdapter === true;
   return {
     vendor,
     architecture,
     device: name,
     description,
     isSoftware: isFallback || /swiftshader|llvmpipe|lavapipe|software|warp/.test(text),
+    subgroupMinSize: extra?.subgroupMinSize ?? 4,
+    subgroupMaxSize: extra?.subgroupMaxSize ?? 128,
   };
 }
 
@@ -68,6 +74,10 @@ export interface NodeWebGpu {
 }
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Features kernel variants may use: subgroup reductions, and GPU timestamps for the tuner.
+ *  ('subgroups' is newer than the GPUFeatureName union of @webgpu/types.) */
+const OPTIONAL_FEATURES = ['subgroups', 'timestamp-query'] as GPUFeatureName[];
 
 /** On Linux with no GPU render node, point Vulkan at SwiftShader (if installed) before Dawn
  *  starts: the Vulkan loader reads VK_ICD_FILENAMES once. Variables already set are respected. */
@@ -131,8 +141,11 @@ export async function acquireDevice(given?: GPUDevice, requiredLimits?: Record<s
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(NO_ADAPTER_HELP);
   keepAlive.push(adapter);
-  // Ask for the adapter's full buffer limits: the defaults (128 MiB bindings) are smaller.
+  // Ask for the adapter's full buffer limits: the defaults (128 MiB bindings) are smaller;
+  // and for the optional features kernels can use, only where the adapter has them (asking
+  // for a missing feature fails the request). Subgroup variants run only when granted.
   const device = await adapter.requestDevice({
+    requiredFeatures: OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)),
     requiredLimits: requiredLimits ?? {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

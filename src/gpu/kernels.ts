@@ -2,7 +2,9 @@
 // its bindings (name, slot, access) and the layout of its `dims` uniform. Bind group layouts
 // are built from that reflection (storage declared `read` -> read-only-storage), so what
 // TypeScript binds is checked by name against what the shader declares. Pipelines are cached
-// by (entry point, override constants); shader modules once per family.
+// by (entry point, override constants); shader modules once per family. A pipeline is
+// compiled when first dispatched, or ahead of time with createComputePipelineAsync (prepare,
+// used by CommandQueue.plan: a training step compiles its pipelines before its first run).
 
 import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { shaderFamilies, type ShaderFamily, type ShaderPart } from './shaders';
@@ -36,6 +38,7 @@ export class Kernel {
   readonly bindGroupLayout: GPUBindGroupLayout;
   private readonly pipelineLayout: GPUPipelineLayout;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly compiling = new Map<string, Promise<void>>();
 
   /** @internal Made by KernelRegistry; left out of the published types, which would otherwise
    *  need wgsl_reflect's. */
@@ -44,7 +47,8 @@ export class Kernel {
     private readonly device: GPUDevice,
     private readonly module: GPUShaderModule,
     reflect: WgslReflect,
-    private readonly onPipeline: (name: string, p: Promise<GPUError | null>) => void,
+    /** Receives each pipeline creation's outcome: an error message, or null. */
+    private readonly onPipeline: (name: string, p: Promise<string | null>) => void,
   ) {
     const entry = name.slice(name.indexOf('.') + 1);
     const fn = reflect.entry.compute.find((f) => f.name === entry);
@@ -73,10 +77,46 @@ export class Kernel {
     this.pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [this.bindGroupLayout] });
   }
 
+  /** The pipeline for these override values: cached, or compiled now (blocking; prepare()
+   *  compiles without blocking ahead of time). */
   pipeline(overrides: Overrides = {}): GPUComputePipeline {
-    const key = JSON.stringify(Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const key = this.key(overrides);
     let p = this.pipelines.get(key);
     if (p) return p;
+    this.device.pushErrorScope('validation');
+    p = this.device.createComputePipeline(this.descriptor(key, overrides));
+    this.onPipeline(this.name, this.device.popErrorScope().then((err) => err?.message ?? null));
+    this.pipelines.set(key, p);
+    return p;
+  }
+
+  /** Compiles the pipeline with createComputePipelineAsync (off the JS thread where the
+   *  implementation allows), so the first dispatch that needs it does not block. */
+  prepare(overrides: Overrides = {}): Promise<void> {
+    const key = this.key(overrides);
+    if (this.pipelines.has(key)) return Promise.resolve();
+    let pending = this.compiling.get(key);
+    if (!pending) {
+      const created = this.device.createComputePipelineAsync(this.descriptor(key, overrides)).then(
+        (p) => {
+          if (!this.pipelines.has(key)) this.pipelines.set(key, p);
+          return null;
+        },
+        (err: Error) => err.message,
+      );
+      this.onPipeline(this.name, created);
+      pending = created.then(() => undefined);
+      this.compiling.set(key, pending);
+      void pending.finally(() => this.compiling.delete(key));
+    }
+    return pending;
+  }
+
+  private key(overrides: Overrides): string {
+    return JSON.stringify(Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  private descriptor(key: string, overrides: Overrides): GPUComputePipelineDescriptor {
     for (const k of Object.keys(overrides)) {
       if (!this.overrideNames.has(k)) {
         throw new Error(`kernel ${this.name}: unknown override constant '${k}' (the shader declares: ${[...this.overrideNames].join(', ')})`);
@@ -84,15 +124,11 @@ export class Kernel {
     }
     const constants: Record<string, number> = {};
     for (const [k, v] of Object.entries(overrides)) constants[k] = typeof v === 'boolean' ? Number(v) : v;
-    this.device.pushErrorScope('validation');
-    p = this.device.createComputePipeline({
+    return {
       label: `${this.name} ${key}`,
       layout: this.pipelineLayout,
       compute: { module: this.module, entryPoint: this.name.slice(this.name.indexOf('.') + 1), constants },
-    });
-    this.onPipeline(this.name, this.device.popErrorScope());
-    this.pipelines.set(key, p);
-    return p;
+    };
   }
 
   /** Checks that `given` names exactly the shader's bindings; the error names both sets. */
@@ -177,6 +213,8 @@ function uniformLayout(kernel: string, name: string, size: number, members: { na
 }
 
 /** Compiles families on first use and hands out reflected kernels. */
+const shared = new WeakMap<GPUDevice, KernelRegistry>();
+
 export class KernelRegistry {
   private readonly families = new Map<ShaderFamily, { module: GPUShaderModule; reflect: WgslReflect }>();
   private readonly kernels = new Map<string, Kernel>();
@@ -184,6 +222,14 @@ export class KernelRegistry {
   private pending: Promise<Error | null>[] = [];
 
   constructor(private readonly device: GPUDevice) {}
+
+  /** The registry shared by every engine on `device`: engines created on a device passed in
+   *  (tests, an app with several engines) compile each pipeline once. */
+  static of(device: GPUDevice): KernelRegistry {
+    let r = shared.get(device);
+    if (!r) shared.set(device, (r = new KernelRegistry(device)));
+    return r;
+  }
 
   get(name: KernelName): Kernel {
     let k = this.kernels.get(name);
@@ -205,7 +251,7 @@ export class KernelRegistry {
     }
     k = new Kernel(name, this.device, f.module, f.reflect, (kernel, scope) =>
       this.pending.push(
-        scope.then((err) => (err ? new Error(`kernel ${kernel}: pipeline creation failed: ${err.message}`) : null)),
+        scope.then((err) => (err ? new Error(`kernel ${kernel}: pipeline creation failed: ${err}`) : null)),
       ),
     );
     this.kernels.set(name, k);

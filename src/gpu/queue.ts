@@ -5,6 +5,8 @@
 
 import type { BufferPool } from './pool';
 import type { KernelName, KernelRegistry, Overrides, UniformValue } from './kernels';
+import { gpuWait } from './wait';
+import { KernelChoices, PROFILES, type MatmulProblem } from './profile';
 
 export interface DispatchSpec {
   kernel: KernelName;
@@ -12,6 +14,12 @@ export interface DispatchSpec {
   uniforms?: Record<string, UniformValue>;
   bindings: Record<string, GPUBuffer>;
   workgroups: readonly [number, number?, number?];
+}
+
+interface Planning {
+  compile: boolean;
+  compiles: Promise<void>[];
+  matmuls: MatmulProblem[];
 }
 
 /** Work the engine has issued so far. */
@@ -56,6 +64,7 @@ export class CommandQueue {
   /** Buffers bound by recorded, unsubmitted commands (see `isPending`). */
   private readonly pendingBuffers = new Set<GPUBuffer>();
   readonly counters: QueueCounters = { dispatches: 0, submits: 0, readbacks: 0 };
+  private planning: Planning | null = null;
   private readonly maxBindingBytes: number;
   private destroyed = false;
 
@@ -65,8 +74,8 @@ export class CommandQueue {
     private readonly pool: BufferPool,
     /** Submit after every dispatch, so a validation error names the one kernel. */
     private readonly debug: boolean,
-    /** A CPU implementation of WebGPU (SwiftShader): ops pick barrier-light shapes for it. */
-    readonly softwareAdapter = false,
+    /** The kernel variants this engine runs (profile, tuner results) and a record of use. */
+    readonly choices: KernelChoices = new KernelChoices(PROFILES.software, new Set()),
   ) {
     this.maxBindingBytes = Math.floor(device.limits.maxStorageBufferBindingSize / 16) * 16;
   }
@@ -74,6 +83,17 @@ export class CommandQueue {
   dispatch(spec: DispatchSpec): void {
     const kernel = this.kernels.get(spec.kernel);
     kernel.checkBindings(Object.keys(spec.bindings));
+    const [x, y = 1, z = 1] = spec.workgroups;
+    for (const n of [x, y, z]) {
+      if (!Number.isInteger(n) || n < 1 || n > MAX_WORKGROUPS_PER_DIM) {
+        throw new Error(`kernel ${spec.kernel}: invalid workgroup grid [${x}, ${y}, ${z}] (each 1..${MAX_WORKGROUPS_PER_DIM})`);
+      }
+    }
+    if (this.planning) {
+      kernel.packUniform(spec.uniforms ?? {}); // validates the fields
+      if (this.planning.compile) this.planning.compiles.push(kernel.prepare(spec.overrides));
+      return;
+    }
     const pipeline = kernel.pipeline(spec.overrides);
     const bufs: [number, GPUBuffer][] = [];
     for (const [name, buf] of Object.entries(spec.bindings)) bufs.push([kernel.bindings.get(name)!.slot, buf]);
@@ -97,12 +117,6 @@ export class CommandQueue {
       });
       this.bindGroups.set(key, group);
     }
-    const [x, y = 1, z = 1] = spec.workgroups;
-    for (const n of [x, y, z]) {
-      if (!Number.isInteger(n) || n < 1 || n > MAX_WORKGROUPS_PER_DIM) {
-        throw new Error(`kernel ${spec.kernel}: invalid workgroup grid [${x}, ${y}, ${z}] (each 1..${MAX_WORKGROUPS_PER_DIM})`);
-      }
-    }
     for (const [, b] of bufs) this.pendingBuffers.add(b);
     const pass = this.computePass();
     pass.setPipeline(pipeline);
@@ -120,8 +134,39 @@ export class CommandQueue {
     return buf;
   }
 
+  /**
+   * Runs `record` (ops, a training step) without recording GPU work: each dispatch only starts
+   * compiling its pipeline with createComputePipelineAsync (unless !compile). Resolves, once all are compiled,
+   * with the matmul problems met (for the tuner). Writes to tensors are skipped meanwhile
+   * (Engine.write); buffers taken and released return to the pool as usual.
+   */
+  async plan(record: () => void, compile = true): Promise<{ matmuls: MatmulProblem[] }> {
+    if (this.planning) throw new Error('plan: already planning (plans do not nest)');
+    this.flush();
+    const planning: Planning = { compile, compiles: [], matmuls: [] };
+    this.planning = planning;
+    try {
+      record();
+    } finally {
+      this.planning = null;
+    }
+    await Promise.all(planning.compiles);
+    await this.kernels.check();
+    return { matmuls: planning.matmuls };
+  }
+
+  get isPlanning(): boolean {
+    return this.planning !== null;
+  }
+
+  /** During plan(): notes a matmul problem for the tuner. */
+  noteMatmul(p: MatmulProblem): void {
+    this.planning?.matmuls.push(p);
+  }
+
   /** Records a buffer-to-buffer copy in order with the dispatches. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    if (this.planning) return;
     this.endPass();
     this.pendingBuffers.add(src).add(dst);
     this.commandEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes);
@@ -162,6 +207,7 @@ export class CommandQueue {
   /** Copies `bytes` of `src` to the CPU, in the same submit as the pending work.
    *  `beforeSubmit` runs once the copy is recorded (e.g. to release `src` to the pool). */
   async read(src: GPUBuffer, bytes: number, beforeSubmit?: () => void): Promise<Float32Array> {
+    if (this.planning) throw new Error('read: values cannot be read while a step is being planned (nothing runs then)');
     const size = this.pool.sizeClass(Math.max(bytes, 4));
     const staging = this.staging.get(size)?.pop() ??
       this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -169,13 +215,15 @@ export class CommandQueue {
     beforeSubmit?.();
     this.flush();
     this.counters.readbacks++;
-    await this.check();
-    try {
-      await staging.mapAsync(GPUMapMode.READ, 0, size);
-    } catch (err) {
-      staging.destroy();
-      throw await this.mapFailure(err);
-    }
+    await gpuWait(async () => {
+      await this.check();
+      try {
+        await staging.mapAsync(GPUMapMode.READ, 0, size);
+      } catch (err) {
+        staging.destroy();
+        throw await this.mapFailure(err);
+      }
+    });
     const out = new Float32Array(bytes / 4);
     out.set(new Float32Array(staging.getMappedRange(0, out.byteLength === 0 ? 0 : Math.ceil(bytes / 4) * 4), 0, out.length));
     staging.unmap();
@@ -187,6 +235,34 @@ export class CommandQueue {
     if (list) list.push(staging);
     else this.staging.set(size, [staging]);
     return out;
+  }
+
+  /**
+   * Runs `record` (which dispatches) in a compute pass of its own, after everything pending,
+   * and resolves with its GPU time in ms: from timestamp queries at the pass's start and end
+   * where the device has 'timestamp-query', else the wall time until the work is done.
+   */
+  async timePass(record: () => void): Promise<number> {
+    await this.sync();
+    if (!this.device.features.has('timestamp-query')) {
+      const t0 = performance.now();
+      record();
+      await this.sync();
+      return performance.now() - t0;
+    }
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 });
+    const stamps = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    try {
+      this.pass = this.commandEncoder().beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+      record();
+      this.endPass();
+      this.commandEncoder().resolveQuerySet(querySet, 0, 2, stamps, 0);
+      const [begin, end] = new BigUint64Array((await this.read(stamps, 16)).buffer);
+      return Number(end! - begin!) / 1e6;
+    } finally {
+      querySet.destroy();
+      stamps.destroy();
+    }
   }
 
   /** The error for a failed mapAsync: it fails (with an AbortError and no message in Dawn)
@@ -232,8 +308,10 @@ export class CommandQueue {
   /** Waits until the GPU has finished everything submitted. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    await this.check();
+    await gpuWait(async () => {
+      await this.device.queue.onSubmittedWorkDone();
+      await this.check();
+    });
   }
 
   private uniformBuffer(kernel: string, bytes: Uint8Array): GPUBuffer {

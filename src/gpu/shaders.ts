@@ -5,13 +5,19 @@ import floatLib from '../../shaders/lib/float.wgsl';
 import indexLib from '../../shaders/lib/index.wgsl';
 import treeLib from '../../shaders/lib/tree.wgsl';
 import rowsLib from '../../shaders/lib/rows.wgsl';
+import workgroupRowsLib from '../../shaders/lib/workgroup_rows.wgsl';
+import treeSubgroupLib from '../../shaders/lib/tree_subgroup.wgsl';
 import activationLib from '../../shaders/lib/activation.wgsl';
+import tileGridLib from '../../shaders/lib/tile_grid.wgsl';
 import unaryLib from '../../shaders/lib/unary.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import broadcast from '../../shaders/broadcast.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
+import matmulVec4 from '../../shaders/matmul_vec4.wgsl';
+import matmulTiled from '../../shaders/matmul_tiled.wgsl';
+import matmulSplitk from '../../shaders/matmul_splitk.wgsl';
 import softmax from '../../shaders/softmax.wgsl';
 import loss from '../../shaders/loss.wgsl';
 import copy from '../../shaders/copy.wgsl';
@@ -30,32 +36,48 @@ export interface ShaderPart {
 // The libraries, in link order (each may use those before it):
 //   float       LOWEST, is_nan, is_inf, is_finite(4), is_zero, is_one, poisons, sign_bit, nan_f32,
 //               inf_f32, log1p, and NumPy's edges: div_ieee, log_ieee, exp_ieee
-//   index       flat_index, group_index        (needs the family's workgroup_size override)
-//   tree        tree_max, tree_sum, tree_sum2   (needs workgroup_size, a power of two)
-//   rows        strided_max, row_softmax_stats  (needs float, tree, dims.cols and binding x)
+//   index           flat_index, group_index     (needs the family's workgroup_size override)
+//   workgroup_rows  Row, row_of, scratch        (needs row_threads, group_rows, dims.rows/cols)
+//   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
+//   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
+//   rows            strided_max, row_softmax_stats (needs float, a tree, binding x)
 //   activation  activate, activation_derivative (needs float)
+//   tile_grid   tile_of: a matmul workgroup's tile, unfolding a folded grid (needs dims.tiles_x/y)
 //   unary       unary_math, unary_math_derivative (needs float, activation)
 const float: ShaderPart = { file: 'lib/float.wgsl', code: floatLib };
+const tileGrid: ShaderPart = { file: 'lib/tile_grid.wgsl', code: tileGridLib };
 const index: ShaderPart = { file: 'lib/index.wgsl', code: indexLib };
 const tree: ShaderPart = { file: 'lib/tree.wgsl', code: treeLib };
 const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
 const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
 const unary: ShaderPart = { file: 'lib/unary.wgsl', code: unaryLib };
+const workgroupRows: ShaderPart = { file: 'lib/workgroup_rows.wgsl', code: workgroupRowsLib };
+// First in its families: it starts with `enable subgroups;`, which must precede everything.
+const treeSubgroup: ShaderPart = { file: 'lib/tree_subgroup.wgsl', code: treeSubgroupLib };
 
+// Row families come in two variants: workgroup-memory trees, and `<family>_subgroups` with
+// the same kernels over lib/tree_subgroup.wgsl (run only on devices with 'subgroups').
 export const shaderFamilies = {
   elementwise: [float, index, activation, unary, { file: 'elementwise.wgsl', code: elementwise }],
   broadcast: [float, index, { file: 'broadcast.wgsl', code: broadcast }],
+  // reduce.wgsl has its own trees over each output's lanes (several outputs per workgroup).
   reduce: [float, index, { file: 'reduce.wgsl', code: reduce }],
   optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
-  matmul: [float, activation, { file: 'matmul.wgsl', code: matmul }],
-  softmax: [float, index, tree, rows, { file: 'softmax.wgsl', code: softmax }],
-  loss: [float, index, tree, rows, activation, { file: 'loss.wgsl', code: loss }],
+  matmul: [float, activation, tileGrid, { file: 'matmul.wgsl', code: matmul }],
+  matmul_vec4: [float, activation, tileGrid, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
+  matmul_tiled: [float, activation, tileGrid, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
+  matmul_splitk: [float, activation, { file: 'matmul_splitk.wgsl', code: matmulSplitk }],
+  softmax: [float, workgroupRows, tree, rows, { file: 'softmax.wgsl', code: softmax }],
+  softmax_subgroups: [treeSubgroup, float, workgroupRows, rows, { file: 'softmax.wgsl', code: softmax }],
+  loss: [float, index, workgroupRows, tree, rows, activation, { file: 'loss.wgsl', code: loss }],
+  loss_subgroups: [treeSubgroup, float, index, workgroupRows, rows, activation, { file: 'loss.wgsl', code: loss }],
   copy: [index, { file: 'copy.wgsl', code: copy }],
   gather: [float, index, { file: 'gather.wgsl', code: gather }],
   finite: [float, index, { file: 'finite.wgsl', code: finite }],
   conv: [{ file: 'conv.wgsl', code: conv }],
   pool: [float, { file: 'pool.wgsl', code: pool }],
-  norm: [index, tree, { file: 'norm.wgsl', code: norm }],
+  norm: [index, workgroupRows, tree, { file: 'norm.wgsl', code: norm }],
+  norm_subgroups: [treeSubgroup, index, workgroupRows, { file: 'norm.wgsl', code: norm }],
   dropout: [index, { file: 'dropout.wgsl', code: dropout }],
 } satisfies Record<string, ShaderPart[]>;
 

@@ -129,7 +129,7 @@ export class Optimizer {
       const [s1, s2] = this.state[i]!;
       this.e.update('optimizerUpdate', [p, s1, s2, this.health], [this.hyper, grads[i]!], { method: this.kind, slot: i + 1 });
     });
-    this.steps = t;
+    if (!this.e.planning) this.steps = t; // a planned step (Engine.prepare) does not count
   }
 
   /** The first step at which the loss or a gradient was not finite (reads back a few bytes). */

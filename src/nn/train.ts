@@ -133,6 +133,7 @@ export async function fit(model: Sequential, data: Split, opts: FitOptions): Pro
         dropoutSeed = pcg2dHash(steps, opts.seed ?? 1); // a new dropout mask every step
         epochSteps++;
         const s = steps;
+        if (s === 1) await step.prepare(); // compile (and with tune 'always', tune) before step 1
         const read = s % lossEvery === 0 || s === 1;
         if (read) {
           const loss = step.run(true);

@@ -175,7 +175,7 @@ export function weightGradChunks(batch: number, ckk: number, outChannels: number
 }
 
 /** conv2d as im2col + matmul + channelsFirst (see the top of this file). */
-export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tensor, opts: Conv2dOptions, activationOp: (z: Tensor) => Tensor): Tensor {
+export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tensor, opts: Conv2dOptions, gradAtZero: 0 | 1, activationOp: (z: Tensor) => Tensor): Tensor {
   if (opts === null || typeof opts !== 'object') throw new Error(`conv2d: options must be an object, got ${String(opts)}`);
   if (w.rank !== 4) throw new Error(`conv2d: weight must be [out, in, kh, kw] (rank 4), got shape ${fmt(w.shape)}`);
   const [O, C, kh, kw] = w.shape as [number, number, number, number];
@@ -198,7 +198,7 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
   const cols = ops.run1('im2col', [x], win);
   const chunked = ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, C * kh * kw] });
   const w2 = ops.run1('reshape', [w], { shape: [O, C * kh * kw] });
-  const z = runMatmul(ops, recording, chunked, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, activationOp);
+  const z = runMatmul(ops, recording, chunked, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, gradAtZero, activationOp);
   const channelsLast = ops.run1('reshape', [z], { shape: [g.batch, positions, O] });
   const channelsFirst = ops.run1('transpose', [channelsLast], { perm: [0, 2, 1] });
   const y = ops.run1('reshape', [channelsFirst], { shape: [g.batch, O, g.outH, g.outW] });

@@ -21,8 +21,9 @@ import {
 import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName, Overrides } from '../gpu/kernels';
 import { nonDifferentiable, type NoAttrs, type OpDef, type OpRunner } from './op';
-import { dispatchRows, rowView } from './softmax';
-import { REDUCE_WORKGROUP } from './reduce';
+import { rowView } from './softmax';
+import { dispatchRows } from '../gpu/rows';
+import { recordSum } from './reduce';
 import { Tensor, fmt, shapeSize, type Shape } from './tensor';
 
 /** The BCE clamp p ∈ [eps, 1 - eps] (the default of src/cpu/loss.ts). */
@@ -74,17 +75,11 @@ interface LossUniforms {
 }
 
 /** Row kernel (divergences + gradient), then the mean of the rows with reduce_sum. */
-function lossGpu(q: CommandQueue, kernel: KernelName, [x, d]: GPUBuffer[], [value, grad, rowLoss]: GPUBuffer[], shape: Shape, u: LossUniforms = {}): void {
+function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, grad, rowLoss]: GPUBuffer[], shape: Shape, u: LossUniforms = {}): void {
   const view = rowView(shape);
   const overrides: Overrides = u.dense === undefined ? {} : { dense_labels: u.dense };
   dispatchRows(q, kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, { x: x!, d: d!, grad: grad!, row_loss: rowLoss! }, overrides);
-  q.dispatch({
-    kernel: 'reduce.reduce_sum',
-    overrides: { workgroup_size: REDUCE_WORKGROUP },
-    uniforms: { outer: 1, len: view.rows, inner: 1, scale: 1 / view.rows, chunks: 1, chunk: view.rows },
-    bindings: { x: rowLoss!, out: value! },
-    workgroups: [1, 1],
-  });
+  recordSum(q, rowLoss!, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
 }
 
 // ---- the losses ---------------------------------------------------------------------------

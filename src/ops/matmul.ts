@@ -9,23 +9,40 @@ import type { ActivationKind } from '../cpu/activation';
 import type { OpDef, OpRunner } from './op';
 import { fmt, type Shape, type Tensor } from './tensor';
 import { activationCode } from './elementwise';
-import { grid1d, MAX_WORKGROUPS_PER_DIM } from '../gpu/queue';
 import { sumToShape } from './reduce';
+import { dispatchMatmul } from '../gpu/matmul';
 
 export interface MatmulAttrs {
   transposeA: boolean;
   transposeB: boolean;
-  /** Applied after the bias, in the same kernel. Differentiable only as 'identity': the
-   *  engine splits a fused activation into its own op when gradients are being recorded. */
+  /** Applied after the bias, in the same kernel. Differentiable where f' follows from the
+   *  output alone (fusedGradFromOutput); otherwise the engine splits the activation into its
+   *  own op while gradients are recorded. */
   activation: ActivationKind;
   alpha: number;
+  /** Subgradient of relu / leaky relu at exactly 0 (the engine's reluGradAtZero). */
+  gradAtZero: 0 | 1;
 }
 
-// Register tile per invocation and workgroup shape (see shaders/matmul.wgsl for the tuning).
-const TILE_M = 16;
-const TILE_N = 8;
-const WG_X = 8;
-const WG_Y = 4;
+/** Can the backward of a fused activation take f' from the output y = f(z) alone? sigmoid
+ *  y(1-y) and tanh 1-y² always; relu when its subgradient at 0 is 0 (y > 0 exactly when
+ *  z > 0; y = 0 for all z <= 0); leaky relu with a positive slope (y has z's sign, 0 only at
+ *  0). Not softplus (f' = sigmoid(z)), nor relu with gradAtZero 1 (z = 0 and z < 0 both
+ *  give y = 0). */
+export function fusedGradFromOutput({ activation, alpha, gradAtZero }: Pick<MatmulAttrs, 'activation' | 'alpha' | 'gradAtZero'>): boolean {
+  switch (activation) {
+    case 'identity':
+    case 'sigmoid':
+    case 'tanh':
+      return true;
+    case 'relu':
+      return gradAtZero === 0;
+    case 'leakyRelu':
+      return alpha > 0;
+    case 'softplus':
+      return false;
+  }
+}
 
 /** The CPU reference's parameters (transposes included) plus the output shape. */
 type Dims = MatmulParams & { out: Shape };
@@ -56,41 +73,19 @@ export const matmul: OpDef<MatmulAttrs> = {
     return [matmulCpu(a!, b!, dims(sa!, sb!, sbias, attrs), { bias, activation: attrs.activation, alpha: attrs.alpha })];
   },
   gpu(q, [a, b, bias], [c], [sa, sb, sbias], attrs) {
-    const d = dims(sa!, sb!, sbias, attrs);
-    const tilesX = Math.max(1, Math.ceil(d.N / (WG_X * TILE_N)));
-    const tilesY = Math.max(1, Math.ceil(d.M / (WG_Y * TILE_M)));
-    const batch = Math.max(1, d.batch);
-    q.dispatch({
-      kernel: 'matmul.main',
-      overrides: {
-        transpose_a: attrs.transposeA,
-        transpose_b: attrs.transposeB,
-        has_bias: bias !== undefined,
-        activation: activationCode[attrs.activation],
-      },
-      uniforms: {
-        M: d.M,
-        N: d.N,
-        K: d.K,
-        batch: d.batch,
-        a_batch_stride: d.aBatched ? d.M * d.K : 0,
-        b_batch_stride: d.bBatched ? d.K * d.N : 0,
-        alpha: attrs.alpha,
-        tiles_x: tilesX,
-        tiles_y: tilesY,
-      },
-      // An unused bias binding still needs a buffer: A serves (it is never read).
-      bindings: { a: a!, b: b!, bias: bias ?? a!, c: c! },
-      // The natural grid where it fits; else the same workgroups folded (the kernel unfolds).
-      workgroups: Math.max(tilesX, tilesY, batch) <= MAX_WORKGROUPS_PER_DIM ? [tilesX, tilesY, batch] : grid1d(tilesX * tilesY * batch, 1),
-    });
+    dispatchMatmul(q, { a: a!, b: b!, bias, c: c! }, dims(sa!, sb!, sbias, attrs), activationCode[attrs.activation], attrs.alpha);
   },
-  // dA = dC·op(B)ᵀ and dB = op(A)ᵀ·dC, written for each stored layout; db = Σ_rows dC.
-  backward({ ops, inputs: [a, b, bias], dy, attrs, needsGrad }) {
-    if (attrs.activation !== 'identity') throw new Error(`matmul: gradient through a fused ${attrs.activation} epilogue is not supported`);
+  // dZ = dC ⊙ f'(C) (f' from the saved output, as activationGrad with C for both z and f(z):
+  // see fusedGradFromOutput); dA = dZ·op(B)ᵀ and dB = op(A)ᵀ·dZ, written for each stored
+  // layout; db = Σ_rows dZ.
+  backward({ ops, inputs: [a, b, bias], outputs: [c], dy: dc, attrs, needsGrad }) {
+    if (!fusedGradFromOutput(attrs)) {
+      throw new Error(`matmul: the gradient of a fused ${attrs.activation} epilogue (alpha ${attrs.alpha}, gradAtZero ${attrs.gradAtZero}) needs its input; the engine runs it as a separate op while recording`);
+    }
     const { transposeA: tA, transposeB: tB } = attrs;
+    const dy = attrs.activation === 'identity' ? dc : ops.run1('activationGrad', [c!, c!, dc], { kind: attrs.activation, alpha: attrs.alpha, gradAtZero: attrs.gradAtZero });
     const mm = (x: Tensor, y: Tensor, transposeA: boolean, transposeB: boolean) =>
-      ops.run1('matmul', [x, y], { transposeA, transposeB, activation: 'identity', alpha: 0 });
+      ops.run1('matmul', [x, y], { transposeA, transposeB, activation: 'identity', alpha: 0, gradAtZero: 0 });
     const da = needsGrad[0] ? sumToShape(ops, tA ? mm(b!, dy, tB, true) : mm(dy, b!, false, !tB), a!.shape) : null;
     const db = needsGrad[1] ? sumToShape(ops, tB ? mm(dy, a!, true, tA) : mm(a!, dy, !tA, false), b!.shape) : null;
     const dbias = bias && needsGrad[2] ? sumToShape(ops, dy, bias.shape) : null;
@@ -108,14 +103,21 @@ export interface MatmulOptions {
   alpha?: number;
 }
 
-/** matmul with the public options, splitting a fused activation off when it must be differentiated. */
-export function runMatmul(ops: OpRunner, recording: boolean, a: Tensor, b: Tensor, opts: MatmulOptions, activationOp: (z: Tensor) => Tensor): Tensor {
+/** matmul with the public options. The activation stays fused (one kernel, forward and
+ *  backward) unless gradients are being recorded and its derivative needs the pre-activation
+ *  (fusedGradFromOutput): then it runs as its own op. */
+export function runMatmul(ops: OpRunner, recording: boolean, a: Tensor, b: Tensor, opts: MatmulOptions, gradAtZero: 0 | 1, activationOp: (z: Tensor) => Tensor): Tensor {
   if (opts === null || typeof opts !== 'object') throw new Error(`matmul: options must be an object, got ${String(opts)}`);
-  const activation = opts.activation ?? 'identity';
-  const base = { transposeA: opts.transposeA ?? false, transposeB: opts.transposeB ?? false, alpha: opts.alpha ?? 0.01 };
+  const attrs: MatmulAttrs = {
+    transposeA: opts.transposeA ?? false,
+    transposeB: opts.transposeB ?? false,
+    activation: opts.activation ?? 'identity',
+    alpha: opts.alpha ?? 0.01,
+    gradAtZero,
+  };
   const inputs = opts.bias ? [a, b, opts.bias] : [a, b];
-  if (recording && activation !== 'identity') {
-    return activationOp(ops.run1('matmul', inputs, { ...base, activation: 'identity' }));
+  if (recording && !fusedGradFromOutput(attrs)) {
+    return activationOp(ops.run1('matmul', inputs, { ...attrs, activation: 'identity' }));
   }
-  return ops.run1('matmul', inputs, { ...base, activation });
+  return ops.run1('matmul', inputs, attrs);
 }

@@ -5,7 +5,8 @@
 import { layerNormCpu, layerNormGradCpu, layerNormParamGradCpu } from '../cpu/norm';
 import { grid1d } from '../gpu/queue';
 import { nonDifferentiable, type OpDef } from './op';
-import { dispatchRows, rowView } from './softmax';
+import { dispatchRows } from '../gpu/rows';
+import { rowView } from './softmax';
 import { fmt, type Shape } from './tensor';
 
 const PARAM_GRAD_WORKGROUP = 64;

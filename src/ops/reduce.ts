@@ -10,21 +10,15 @@
 import { reduceCpu, reduceGradCpu, type ReduceKind } from '../cpu/reduce';
 import type { KernelName, Overrides } from '../gpu/kernels';
 import { grid1d, type CommandQueue } from '../gpu/queue';
+import type { ReducePolicy } from '../gpu/profile';
 import { nonDifferentiable, type OpDef, type OpRunner } from './op';
 import { normalizeAxis } from './shape';
 import { fmt, sameShape, shapeSize, type Shape, type Tensor } from './tensor';
 
 export const REDUCE_WORKGROUP = 64;
 const WORKGROUP = REDUCE_WORKGROUP;
-/** On a software adapter (SwiftShader) barriers cost per invocation: narrow trees win. */
-const SOFTWARE_WORKGROUP = 8;
 /** Elements each lane folds before another lane joins an output's tree. */
 const ELEMENTS_PER_LANE = 16;
-/** Outputs that keep a device busy with one invocation each: 16 workgroups of 64 on
- *  SwiftShader, which runs workgroups on CPU threads (fewer would leave cores idle: the first
- *  pass of a 1M sum has 64 outputs and wants 64 workgroups); ~256 of 64 on a GPU. */
-const SOFTWARE_FILL = 1024;
-const HARDWARE_FILL = 16384;
 
 /** How the reduce_* kernels lay out outputs and lanes (see reduceLayout). */
 export interface ReduceLayout {
@@ -37,27 +31,26 @@ export interface ReduceLayout {
 
 /**
  * How the reduce_* kernels split `outputs` reductions of `len` elements each, `inner` apart in
- * memory (1: each output's elements are contiguous). Lanes double while each would still fold
- * ELEMENTS_PER_LANE elements, up to the tree width (narrow on a software adapter, whose
- * barriers cost per invocation). When the elements of neighbouring outputs are neighbours in
- * memory (inner > 1), neighbouring invocations take neighbouring outputs (coalesced loads), and
- * with enough outputs to fill the device each folds its own serially. One lane needs no tree
- * and no barrier, so its workgroup holds many outputs. (A [2, 120027] sum over axis 0 took 3.6 s on
- * SwiftShader with one 8-invocation workgroup per output; it takes milliseconds this way.)
+ * memory (1: each output's elements are contiguous), under the profile's ReducePolicy
+ * (src/gpu/profile.ts). Lanes double while each would still fold ELEMENTS_PER_LANE elements,
+ * up to policy.maxLanes (narrow on a software adapter, whose barriers cost per invocation);
+ * the workgroup holds maxLanes invocations, so short axes share it among several outputs.
+ * When the elements of neighbouring outputs are neighbours in memory (inner > 1), neighbouring
+ * invocations take neighbouring outputs (coalesced loads), and with enough outputs to fill
+ * the device (policy.serialOutputs) each folds its own serially. One lane needs no tree and
+ * no barrier, so its workgroup holds many outputs. (A [2, 120027] sum over axis 0 took 3.6 s
+ * on SwiftShader with one 8-invocation workgroup per output; it takes milliseconds this way.)
  */
-export function reduceLayout(len: number, outputs: number, inner: number, software: boolean): ReduceLayout {
-  const widest = software ? SOFTWARE_WORKGROUP : WORKGROUP;
+export function reduceLayout(len: number, outputs: number, inner: number, policy: ReducePolicy): ReduceLayout {
   const outputsAdjacent = inner > 1;
-  // SwiftShader: serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one
-  // lane per output, 20 ms with 8), so enough outputs go serial whatever their layout.
-  const serial = software ? outputs >= SOFTWARE_FILL : outputsAdjacent && outputs >= HARDWARE_FILL;
+  const serial = (outputsAdjacent || policy.serialRows) && outputs >= policy.serialOutputs;
   let lanes = 1;
-  while (!serial && lanes < widest && lanes * 2 * ELEMENTS_PER_LANE <= len) lanes *= 2;
-  return { workgroup: lanes === 1 ? WORKGROUP : widest, lanes, outputsAdjacent };
+  while (!serial && lanes < policy.maxLanes && lanes * 2 * ELEMENTS_PER_LANE <= len) lanes *= 2;
+  return { workgroup: lanes === 1 ? WORKGROUP : policy.maxLanes, lanes, outputsAdjacent };
 }
 
 function reduceDispatch(q: CommandQueue, kernel: KernelName, perOutput: number, outputs: number, inner: number, uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides: Overrides = {}): void {
-  const { workgroup, lanes, outputsAdjacent } = reduceLayout(perOutput, outputs, inner, q.softwareAdapter);
+  const { workgroup, lanes, outputsAdjacent } = reduceLayout(perOutput, outputs, inner, q.choices.profile.reduce);
   q.dispatch({
     kernel,
     overrides: { workgroup_size: workgroup, lanes, outputs_adjacent: outputsAdjacent, ...overrides },
@@ -65,6 +58,7 @@ function reduceDispatch(q: CommandQueue, kernel: KernelName, perOutput: number, 
     bindings,
     workgroups: grid1d(outputs, workgroup / lanes),
   });
+  q.choices.note('reduce', { variant: lanes === 1 ? 'serial' : 'workgroup tree', lanes, outputsPerGroup: workgroup / lanes, outputsAdjacent });
 }
 
 export type { ReduceKind };
@@ -125,7 +119,7 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
     },
     gpu(q, [x], [out, auxOut], [s], { axes }) {
       const v = viewOf(kind, s!, axes);
-      if (kind === 'sum' || kind === 'mean') return sumGpu(q, x!, out!, v, kind === 'mean' ? 1 / v.len : 1);
+      if (kind === 'sum' || kind === 'mean') return recordSum(q, x!, out!, v, kind === 'mean' ? 1 / v.len : 1);
       const entry = kind === 'logSumExp' ? 'reduce.reduce_logsumexp' : kind === 'variance' ? 'reduce.reduce_variance' : 'reduce.reduce_max';
       reduceDispatch(q, entry, v.len, v.outer * v.inner, v.inner, { ...v, scale: 1 / v.len, chunks: 1, chunk: v.len },
         kind === 'logSumExp' ? { x: x!, out: out! } : { x: x!, out: out!, aux_out: auxOut! },
@@ -142,11 +136,12 @@ function reduceOp(kind: ReduceKind): OpDef<ReduceAttrs> {
   };
 }
 
-/** Σ (· scale) over the middle axis: one pass, or two when a long axis has few outputs. */
-function sumGpu(q: CommandQueue, x: GPUBuffer, out: GPUBuffer, { outer, len, inner }: View, scale: number): void {
+/** Records scale · Σ over the middle axis of x viewed as [outer, len, inner] into out (also
+ *  the mean over a loss's rows): one pass, or two when a long axis has few outputs. */
+export function recordSum(q: CommandQueue, x: GPUBuffer, out: GPUBuffer, { outer, len, inner }: View, scale: number): void {
   const sumPass = (src: GPUBuffer, dst: GPUBuffer, n: number, chunks: number, passScale: number) => {
     const chunk = chunks === 1 ? n : Math.ceil(n / chunks / 4) * 4;
-    if (chunks === 1 && inner % 4 === 0 && reduceLayout(n, outer * inner, inner, q.softwareAdapter).lanes === 1) {
+    if (chunks === 1 && inner % 4 === 0 && reduceLayout(n, outer * inner, inner, q.choices.profile.reduce).lanes === 1) {
       q.dispatch({
         kernel: 'reduce.reduce_sum_cols4',
         overrides: { workgroup_size: WORKGROUP },

@@ -1,47 +1,15 @@
 // Row-wise softmax and log-softmax over the last axis (a tensor viewed as [rows, cols]), the
-// softmax Jacobian-vector product, and the kernels of their backward rules. One workgroup
-// per row reduces the row (max, then Σ e^(x - max)) in a fixed tree: see shaders/softmax.wgsl.
+// softmax Jacobian-vector product, and the kernels of their backward rules. The invocations
+// of a row reduce it (max, then Σ e^(x - max)) in a fixed order: see shaders/softmax.wgsl.
 
 import { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from '../cpu/softmax';
-import { grid1d, type CommandQueue } from '../gpu/queue';
-import type { KernelName, Overrides } from '../gpu/kernels';
+import { dispatchRows } from '../gpu/rows';
 import { nonDifferentiable, type NoAttrs, type OpDef } from './op';
 import { fmt, shapeSize, type Shape } from './tensor';
 
 /** A tensor as [rows, cols] around its last axis (a scalar is one row of one). */
 export function rowView(shape: Shape): { rows: number; cols: number } {
   return { rows: shapeSize(shape.slice(0, -1)), cols: shape.length === 0 ? 1 : shape[shape.length - 1]! };
-}
-
-/** The smallest power of two covering a row, in [4, cap]; longer rows are strided. Short
- *  rows do not pay for idle invocations at every barrier of the tree. The cap depends on the
- *  adapter: on a software adapter (SwiftShader) barriers cost per invocation and [128, 1000]
- *  ran 29 ms at 64 wide, 11.5 ms at 16 and 7.5 ms at 4; a real GPU wants wide groups. */
-export function rowWorkgroupSize(cols: number, software: boolean): number {
-  const cap = software ? 4 : 64;
-  let size = 4;
-  while (size < cols && size < cap) size *= 2;
-  return size;
-}
-
-/** One workgroup per row, rows folded into a 2-D grid past 65535. Rows of length 0 are still
- *  dispatched (cheap, and a loss must write their per-row value, 0). */
-export function dispatchRows(
-  q: CommandQueue,
-  kernel: KernelName,
-  { rows, cols }: { rows: number; cols: number },
-  uniforms: Record<string, number>,
-  bindings: Record<string, GPUBuffer>,
-  overrides: Overrides = {},
-): void {
-  if (rows === 0) return;
-  q.dispatch({
-    kernel,
-    overrides: { workgroup_size: rowWorkgroupSize(cols, q.softwareAdapter), ...overrides },
-    uniforms: { rows, cols, ...uniforms },
-    bindings,
-    workgroups: grid1d(rows, 1),
-  });
 }
 
 function rankAtLeast1(op: string, s: Shape): void {

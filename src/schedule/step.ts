@@ -4,6 +4,7 @@
 // of the same shapes; nothing is read back unless the caller asks for the loss.
 
 import type { Engine } from '../engine';
+import type { TuneResult } from '../gpu/tune';
 import type { QueueCounters } from '../gpu/queue';
 import type { Tensor } from '../ops/tensor';
 
@@ -35,6 +36,25 @@ export class TrainingStep {
      *  mean loss then costs one readback, not one per step. */
     private readonly lossSum?: Tensor,
   ) {}
+
+  /**
+   * Compiles every pipeline the step uses (createComputePipelineAsync), without running it, so
+   * step 1 does not stall the page on shader compilation; with tune 'always' its matmul shapes
+   * are tuned first (their results are returned). Optional: run() compiles what it needs on
+   * the fly.
+   */
+  async prepare(): Promise<TuneResult[]> {
+    return this.e.prepare(() => {
+      const { value, grads } = this.e.gradients(this.objective, this.updater.params);
+      try {
+        this.updater.step(grads, value);
+        if (this.lossSum) this.e.update('addInPlace', [this.lossSum], [value], {});
+      } finally {
+        value.dispose();
+        grads.forEach((g) => g.dispose());
+      }
+    });
+  }
 
   /**
    * Runs one step. With readLoss, the loss is copied out in the same submit and the promise

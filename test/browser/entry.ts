@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const path = Object.keys(files).find((p) => nameOf(p) === file);
   if (!path) return report({ type: 'fatal', reason: `no such test file in the bundle: ${file}` });
   const timeout = Number(params.get('testTimeout') ?? 120_000);
-  await runFile(file, files[path]!, (result) => report({ type: 'result', result }), timeout);
+  const profile = params.get('profile'); // read by test/backends.ts too
+  await runFile(profile ? `${file} [profile ${profile}]` : file, files[path]!, (result) => report({ type: 'result', result }), timeout);
   await report({ type: 'done' });
 }
 

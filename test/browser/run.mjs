@@ -7,7 +7,7 @@
 // the page has no WebGPU, or on timeout. Env: CHROME_PATH, BROWSER_TEST_TIMEOUT_MS (whole run,
 // default 15 min), BROWSER_TEST_TEST_TIMEOUT_MS (per test and hook, default 120 s as in Node).
 
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ if (shotsAt >= 0 && !screenshotDir) {
   process.exit(2);
 }
 const filters = args.filter((_, i) => shotsAt < 0 || (i !== shotsAt && i !== shotsAt + 1));
+const suites = JSON.parse(readFileSync(join(here, '..', 'profile-suites.json'), 'utf8'));
 
 const started = Date.now();
 const outDir = mkdtempSync(join(tmpdir(), 'webgrad-browser-build-'));
@@ -79,11 +80,15 @@ async function run() {
   console.log(`browser: ${await browser.version()}, WebGPU adapter: ${Object.entries(adapter).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || '(no info)'}`);
   const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
   if (selected.length === 0) throw failure(`no test files selected (bundle has: ${files.join(', ')})`);
-  for (const file of selected) {
-    console.log(`\n${file}`);
-    current = file;
+  // The profile-dependent suites run once per kernel profile (test/profile-suites.json).
+  const runs = selected.flatMap((file) => (suites.files.includes(file) ? suites.profiles.map((p) => [file, p]) : [[file, null]]));
+  for (const [file, profile] of runs) {
+    const label = profile ? `${file} [profile ${profile}]` : file;
+    console.log(`\n${label}`);
+    current = label;
     const done = next(['done'], TEST_TIMEOUT_MS + 60_000);
-    await page.goto(`${url}?file=${encodeURIComponent(file)}&testTimeout=${TEST_TIMEOUT_MS}`, { waitUntil: 'load' });
+    const query = `file=${encodeURIComponent(file)}&testTimeout=${TEST_TIMEOUT_MS}${profile ? `&profile=${profile}` : ''}`;
+    await page.goto(`${url}?${query}`, { waitUntil: 'load' });
     await done;
   }
   if (screenshotDir) {

@@ -385,5 +385,5 @@ export const notOps = new Set([
   'constructor', 'tensor', 'zeros', 'run', 'run1', 'update', 'write', 'tidy', 'valueAndGrad', 'gradients',
   'flush', 'sync', 'stats', 'resetPeakBytes', 'destroy', 'readTensor', 'readTensorF64', 'readAndDispose',
   'releaseTensor', 'markFatal', 'act', 'math', 'checked', 'adopt', 'newStorage', 'storagesOf', 'checkAlive', 'checkOutputs',
-  'reportNonFinite',
+  'reportNonFinite', 'prepare', 'tune', // compile pipelines / time matmul variants: no values
 ]);

@@ -1,0 +1,281 @@
+// Kernel profiles: which variant of each kernel family runs, with which tile and workgroup
+// parameters, for a class of adapter. 'auto' picks the class from the adapter's info; tests
+// force each class on SwiftShader, so no variant goes untested because CI has no GPU of that
+// kind. The tuner (src/gpu/tune.ts) may replace a profile's matmul choice per shape class with
+// the candidate it measured fastest on the user's adapter.
+
+import type { AdapterReport } from './device';
+
+export type ProfileName = 'software' | 'integrated' | 'discrete';
+export type ProfileOption = ProfileName | 'auto';
+export const PROFILE_NAMES: readonly ProfileName[] = ['software', 'integrated', 'discrete'];
+
+/** matmul.wgsl: a 16 x 8 register tile per invocation, clamped scalar loads; any shape. */
+export interface ScalarMatmul {
+  kind: 'scalar';
+  wgX: number;
+  wgY: number;
+  /** Neighbouring invocations take neighbouring columns (coalesced) instead of neighbouring tiles. */
+  strided: boolean;
+}
+/** matmul_vec4.wgsl: a 16 x 16 register tile, vec4 loads; needs 4-aligned axes (vec4Fits). */
+export interface Vec4Matmul {
+  kind: 'vec4';
+  wgX: number;
+  wgY: number;
+}
+/** matmul_tiled.wgsl: workgroup-memory tiles; any shape. */
+export interface TiledMatmul {
+  kind: 'tiled';
+  tileM: number;
+  tileN: number;
+  tileK: number;
+  rowsPerThread: number;
+}
+export type MatmulVariant = ScalarMatmul | Vec4Matmul | TiledMatmul;
+
+export interface SplitKPolicy {
+  /** Split only when the product has at most this many output tiles (over the batch). */
+  maxTiles: number;
+  /** ... and K is at least this. */
+  minK: number;
+  /** Target K per split (rounded to a multiple of 16) and the most splits. */
+  chunk: number;
+  maxSplits: number;
+}
+
+export interface RowPolicy {
+  /** Most invocations per row (a power of two); rows are strided past it. */
+  maxThreads: number;
+  /** A row gets about one invocation per this many columns (then rounded up to a power of
+   *  two, at most maxThreads): short rows waste no lanes on a CPU implementation. */
+  colsPerThread: number;
+  /** Rows share a workgroup until it has this many invocations (short rows: [4096, 10]). */
+  groupThreads: number;
+  /** Use subgroupAdd / subgroupMax where the device has the `subgroups` feature. */
+  subgroups: boolean;
+}
+
+/** Axis reductions (src/ops/reduce.ts reduceLayout; shaders/reduce.wgsl). */
+export interface ReducePolicy {
+  /** Most invocations per output (a power of two), folded in a workgroup tree; also the
+   *  workgroup size, so outputs of short axes share a workgroup. */
+  maxLanes: number;
+  /** From this many outputs on, each output is folded serially by one invocation ... */
+  serialOutputs: number;
+  /** ... also when an output's elements are contiguous (row sums), not only for columns. */
+  serialRows: boolean;
+}
+
+export interface KernelProfile {
+  /** A class of adapter, or any name for a custom table (tests force single variants). */
+  name: string;
+  /** matmul variants by preference: the first that takes the shape runs. */
+  matmul: readonly { variant: MatmulVariant; minOutputs?: number }[];
+  /** The candidates the tuner times for this class of adapter (src/gpu/tune.ts). */
+  tune: readonly MatmulVariant[];
+  splitK: SplitKPolicy;
+  /** Row ops: softmax, log-softmax, softmaxJvp, the losses. */
+  rows: RowPolicy;
+  /** Axis reductions: invocations per output, when to fold serially. */
+  reduce: ReducePolicy;
+}
+
+const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided: false };
+const SCALAR_STRIDED: ScalarMatmul = { kind: 'scalar', wgX: 16, wgY: 8, strided: true };
+// Workgroup memory: 4·tile_k·(tile_m + 1 + tile_n + 4) bytes, within WebGPU's default 16 KiB.
+const TILED_64: TiledMatmul = { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 }; // 8.3 KiB, 256 inv.
+const TILED_64_K24: TiledMatmul = { kind: 'tiled', tileM: 64, tileN: 64, tileK: 24, rowsPerThread: 4 }; // 12.5 KiB, 256 inv.
+const TILED_32: TiledMatmul = { kind: 'tiled', tileM: 32, tileN: 32, tileK: 16, rowsPerThread: 2 }; // 4.3 KiB, 128 inv.
+const TILED_128: TiledMatmul = { kind: 'tiled', tileM: 128, tileN: 64, tileK: 16, rowsPerThread: 8 }; // 12.3 KiB, 256 inv.
+
+export const PROFILES: Record<ProfileName, KernelProfile> = {
+  // SwiftShader and other CPU implementations: a storage load costs ~5 vec4 FMAs and barriers
+  // cost per invocation, so big register tiles, no workgroup memory, rows of few lanes.
+  software: {
+    name: 'software',
+    matmul: [{ variant: { kind: 'vec4', wgX: 4, wgY: 4 } }, { variant: SCALAR_SOFTWARE }],
+    tune: [
+      { kind: 'vec4', wgX: 4, wgY: 4 },
+      { kind: 'vec4', wgX: 2, wgY: 2 },
+      { kind: 'vec4', wgX: 8, wgY: 4 },
+      SCALAR_SOFTWARE,
+      { kind: 'scalar', wgX: 4, wgY: 4, strided: false },
+    ],
+    splitK: { maxTiles: 2, minK: 4096, chunk: 1024, maxSplits: 8 },
+    // SwiftShader's subgroups are its 4 SIMD lanes: a row of <= 4 invocations reduces with
+    // shuffles and no barrier. softmax [4096, 10] (median ms): 21.5 with one 4-wide tree per
+    // workgroup, 7.3 one invocation per row 64 rows a group, 6.2 4 lanes per row by shuffles
+    // 64 a group, 4.5 with 2 lanes per row; [128, 1000] and [4096, 1000] tie (bandwidth).
+    rows: { maxThreads: 4, colsPerThread: 8, groupThreads: 64, subgroups: true },
+    // Serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one lane per
+    // output, 20 ms with 8), once there are 1024 outputs (16 workgroups of 64 on SwiftShader's
+    // threads); fewer stay in trees: the first pass of a 1M sum has 64 outputs and wants 64
+    // workgroups.
+    reduce: { maxLanes: 8, serialOutputs: 1024, serialRows: true },
+  },
+  // Apple M-series, Intel Xe, mobile GPUs: 64 x 64 tiles in 256 invocations (4 x 4 each).
+  integrated: {
+    name: 'integrated',
+    matmul: [{ variant: TILED_64 }],
+    tune: [TILED_64, TILED_64_K24, TILED_32, TILED_128, SCALAR_STRIDED],
+    splitK: { maxTiles: 8, minK: 512, chunk: 256, maxSplits: 32 },
+    rows: { maxThreads: 64, colsPerThread: 1, groupThreads: 64, subgroups: true },
+    // Column folds go serial once ~256 workgroups of 64 outputs keep the GPU busy.
+    reduce: { maxLanes: 64, serialOutputs: 16384, serialRows: false },
+  },
+  // NVIDIA / AMD cards: 128 x 64 tiles (8 x 4 per invocation) once the output fills them.
+  discrete: {
+    name: 'discrete',
+    matmul: [{ variant: TILED_128, minOutputs: 128 * 64 * 64 }, { variant: TILED_64 }],
+    tune: [TILED_128, TILED_64, TILED_64_K24, TILED_32, SCALAR_STRIDED],
+    splitK: { maxTiles: 32, minK: 512, chunk: 256, maxSplits: 64 },
+    rows: { maxThreads: 128, colsPerThread: 1, groupThreads: 128, subgroups: true },
+    reduce: { maxLanes: 128, serialOutputs: 16384, serialRows: false },
+  },
+};
+
+/** The profile name for an adapter ('auto'): CPU implementations are 'software'; vendors
+ *  that make only integrated GPUs, and Intel's non-Arc parts, 'integrated'; the rest 'discrete'. */
+export function profileFor(report: AdapterReport): ProfileName {
+  if (report.isSoftware) return 'software';
+  const text = `${report.vendor} ${report.architecture} ${report.device} ${report.description}`.toLowerCase();
+  if (/apple|qualcomm|adreno|\barm\b|mali|imagination|powervr|broadcom/.test(text)) return 'integrated';
+  if (/intel/.test(text)) return /\barc\b|alchemist|battlemage|xe-hpg|dg2/.test(text) ? 'discrete' : 'integrated';
+  // AMD APUs report "AMD Radeon(TM) Graphics" / "Vega 8" style names without a model number.
+  if (/amd|ati/.test(text) && /radeon\(tm\) graphics|vega \d\b|apu/.test(text)) return 'integrated';
+  return 'discrete';
+}
+
+/** Throws on a profile option that is neither a known name, 'auto', nor a table. */
+export function checkProfileOption(option: unknown): void {
+  if (option === undefined || option === 'auto' || (PROFILE_NAMES as readonly unknown[]).includes(option)) return;
+  if (option !== null && typeof option === 'object' && Array.isArray((option as KernelProfile).matmul)) return;
+  throw new Error(`createEngine: unknown profile '${String(option)}' (expected 'auto', ${PROFILE_NAMES.map((n) => `'${n}'`).join(', ')} or a KernelProfile table)`);
+}
+
+/** A profile option: a name, 'auto' (from the adapter's info), or a custom table (as given). */
+export function resolveProfile(option: ProfileOption | KernelProfile | undefined, report: AdapterReport): KernelProfile {
+  checkProfileOption(option);
+  if (typeof option === 'object') return option;
+  return PROFILES[option === undefined || option === 'auto' ? profileFor(report) : option];
+}
+
+// ---- matmul choice ---------------------------------------------------------------------
+
+/** The problem a matmul dispatch solves, as the variants see it. */
+export interface MatmulProblem {
+  M: number;
+  N: number;
+  K: number;
+  batch: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** Output rows x columns one workgroup of a variant covers. */
+export function variantTile(v: MatmulVariant): [number, number] {
+  if (v.kind === 'scalar') return [16 * v.wgY, 8 * v.wgX];
+  if (v.kind === 'vec4') return [16 * v.wgY, 16 * v.wgX];
+  return [v.tileM, v.tileN];
+}
+
+/** matmul_vec4.wgsl reads vec4s along K, along M when A is transposed, along N unless B is. */
+export function vec4Fits(p: MatmulProblem): boolean {
+  return p.K % 4 === 0 && (!p.transposeA || p.M % 4 === 0) && (p.transposeB || p.N % 4 === 0);
+}
+
+export function variantFits(v: MatmulVariant, p: MatmulProblem): boolean {
+  return v.kind !== 'vec4' || vec4Fits(p);
+}
+
+/** How many splits of K (1: none), each a multiple of 16 long so every variant's K step fits. */
+export function splitCount(policy: SplitKPolicy, v: MatmulVariant, p: MatmulProblem): { splits: number; kChunk: number } {
+  const [tm, tn] = variantTile(v);
+  const tiles = Math.ceil(p.M / tm) * Math.ceil(p.N / tn) * p.batch;
+  if (tiles > policy.maxTiles || p.K < policy.minK) return { splits: 1, kChunk: roundUp(Math.max(p.K, 1), 16) };
+  const want = Math.min(policy.maxSplits, Math.max(2, Math.floor(p.K / policy.chunk)));
+  const kChunk = roundUp(Math.ceil(p.K / want), 16);
+  return { splits: Math.ceil(p.K / kChunk), kChunk }; // no empty split
+}
+
+function roundUp(x: number, m: number): number {
+  return Math.ceil(x / m) * m;
+}
+
+/** The profile's first variant that takes the problem; the last entry of every profile
+ *  takes any shape (scalar or tiled). */
+export function profileMatmul(profile: KernelProfile, p: MatmulProblem): MatmulVariant {
+  const outputs = p.M * p.N * p.batch;
+  const hit = profile.matmul.find(({ variant, minOutputs }) => variantFits(variant, p) && outputs >= (minOutputs ?? 0));
+  return (hit ?? profile.matmul.at(-1)!).variant;
+}
+
+/** A short label with the parameters, for stats().kernels and the tuner's table. */
+export function describeVariant(v: MatmulVariant): string {
+  if (v.kind === 'scalar') return `scalar 16x8 wg ${v.wgX}x${v.wgY}${v.strided ? ' strided' : ''}`;
+  if (v.kind === 'vec4') return `vec4 16x16 wg ${v.wgX}x${v.wgY}`;
+  return `tiled ${v.tileM}x${v.tileN}x${v.tileK} ${v.rowsPerThread}x4/inv`;
+}
+
+// ---- what an engine chooses, and what it used -------------------------------------------
+
+/** One variant of a kernel family as used, with its parameters (stats().kernels). */
+export interface KernelUse {
+  variant: string;
+  [param: string]: string | number | boolean;
+}
+
+/** The tuner's measured choices: matmul shape class -> variant (see src/gpu/tune.ts). */
+export type TunedMatmul = Map<string, MatmulVariant>;
+
+/** The choices one engine makes: its profile, the tuner's results, and a record of use. */
+export class KernelChoices {
+  private readonly used = new Map<string, Map<string, KernelUse>>();
+
+  constructor(
+    readonly profile: KernelProfile,
+    /** Device features the variants may use (e.g. 'subgroups'). */
+    readonly features: ReadonlySet<string>,
+    /** The adapter's subgroup sizes [min, max] (WebGPU's bounds [4, 128] when unknown). */
+    readonly subgroupSizes: readonly [number, number] = [4, 128],
+    readonly tuned: TunedMatmul = new Map(),
+  ) {}
+
+  /** The tuned variant for the problem's shape class, else the profile's. */
+  matmul(p: MatmulProblem): MatmulVariant {
+    const t = this.tuned.get(matmulShapeClass(p));
+    return t && variantFits(t, p) ? t : profileMatmul(this.profile, p);
+  }
+
+  /** How a row of `rowThreads` invocations can reduce with subgroups (lib/tree_subgroup.wgsl):
+   *  'butterfly' when the row fits in any subgroup, 'fold' when every subgroup fits in the
+   *  row; null when the device has no subgroups, or the adapter's sizes straddle the row. */
+  subgroupRows(rowThreads: number): 'butterfly' | 'fold' | null {
+    if (!this.features.has('subgroups')) return null;
+    if (rowThreads <= this.subgroupSizes[0]) return 'butterfly';
+    if (rowThreads >= this.subgroupSizes[1]) return 'fold';
+    return null;
+  }
+
+  note(family: string, use: KernelUse): void {
+    let m = this.used.get(family);
+    if (!m) this.used.set(family, (m = new Map()));
+    const key = JSON.stringify(use);
+    if (!m.has(key)) m.set(key, use);
+  }
+
+  /** family -> the variants used so far, in first-use order. */
+  report(): Record<string, KernelUse[]> {
+    const out: Record<string, KernelUse[]> = {};
+    for (const [family, m] of this.used) out[family] = [...m.values()];
+    return out;
+  }
+}
+
+/** The tuner's key for a matmul: transposes, vec4 alignment and each size rounded up to a
+ *  power of two (a tile choice carries over between sizes of one class, as in CubeCL). */
+export function matmulShapeClass(p: MatmulProblem): string {
+  const p2 = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+  return `${p.transposeA ? 'T' : 'N'}${p.transposeB ? 'T' : 'N'} M${p2(p.M)} N${p2(p.N)} K${p2(p.K)} B${p2(p.batch)}${vec4Fits(p) ? ' v4' : ''}`;
+}

@@ -1,0 +1,198 @@
+// Kernel variants, each forced through a one-variant profile on the test device, against the
+// CPU reference: every matmul variant (with and without split-K) on awkward shapes, the row
+// reductions (workgroup tree, subgroup butterfly, subgroup fold) with several rows per
+// workgroup; split-K and subgroup results bit-identical run to run; the profile table's
+// choices per adapter; e.kernelProfile and stats().kernels.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { cpu, expectClose, gpu, randomArray } from './backends';
+import { createEngine, type Engine, type Tensor } from '../src/index';
+import {
+  PROFILES,
+  profileFor,
+  describeVariant,
+  type KernelProfile,
+  type MatmulVariant,
+  type RowPolicy,
+} from '../src/gpu/profile';
+import type { AdapterReport } from '../src/gpu/device';
+
+// As in ops-matmul.test.ts: a K-term f32 dot product in another order than the f64 reference.
+const tol = (K: number) => 4 * Math.sqrt(K) * 2 ** -24 + K * 2 ** -30 + 1e-7;
+const NEVER_SPLIT = { maxTiles: 0, minK: Infinity, chunk: 1, maxSplits: 1 };
+const ALWAYS_SPLIT = { maxTiles: Infinity, minK: 0, chunk: 16, maxSplits: 5 };
+
+const engines: Engine[] = [];
+afterEach(() => engines.splice(0).forEach((e) => e.destroy()));
+
+/** An engine on the shared test device running only `matmul` (and `rows`) as given. */
+async function forced(name: string, over: Partial<KernelProfile>): Promise<Engine> {
+  const device = (await gpu()).device!;
+  const profile: KernelProfile = { ...PROFILES.software, name, ...over };
+  const e = await createEngine({ backend: 'webgpu', device, profile });
+  engines.push(e);
+  return e;
+}
+
+const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+
+async function matmulOn(e: Engine, a: number[], b: number[], tA: boolean, tB: boolean, bias: boolean): Promise<Float32Array> {
+  const ta = e.tensor(randomArray(size(a), 1), a);
+  const tb = e.tensor(randomArray(size(b), 2), b);
+  const N = tB ? b.at(-2)! : b.at(-1)!;
+  const tbias = bias ? e.tensor(randomArray(N, 3), [N]) : undefined;
+  const out = e.matmul(ta, tb, { transposeA: tA, transposeB: tB, bias: tbias, activation: bias ? 'tanh' : 'identity' });
+  const v = await out.read();
+  [ta, tb, tbias, out].forEach((t) => t?.dispose());
+  return v;
+}
+
+/** [M, N, K, batchA, batchB] stored for the transposes (batch 0: rank 2). */
+function operands(M: number, N: number, K: number, bA: number, bB: number, tA: boolean, tB: boolean): [number[], number[]] {
+  const a = tA ? [K, M] : [M, K];
+  const b = tB ? [N, K] : [K, N];
+  return [bA ? [bA, ...a] : a, bB ? [bB, ...b] : b];
+}
+
+const VARIANTS: MatmulVariant[] = [
+  { kind: 'scalar', wgX: 8, wgY: 4, strided: false },
+  { kind: 'scalar', wgX: 4, wgY: 2, strided: true },
+  { kind: 'vec4', wgX: 4, wgY: 4 },
+  { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 },
+  { kind: 'tiled', tileM: 128, tileN: 64, tileK: 16, rowsPerThread: 8 },
+  { kind: 'tiled', tileM: 16, tileN: 32, tileK: 8, rowsPerThread: 1 },
+];
+
+// Shapes for every variant ([M, N, K, batchA, batchB]): 1, primes, tile edges, K = 4099,
+// tiny M·N with large K, batch broadcast on either side. vec4 takes only the aligned ones.
+const ANY_SHAPE: number[][] = [[1, 1, 1, 0, 0], [3, 5, 4099, 0, 0], [17, 9, 33, 0, 0], [65, 130, 7, 0, 0], [9, 11, 5, 3, 1], [5, 7, 6, 1, 2]];
+const ALIGNED: number[][] = [[4, 4, 4, 0, 0], [12, 20, 36, 0, 0], [4, 8, 4100, 0, 0], [132, 36, 8, 0, 0], [8, 12, 16, 3, 1], [4, 8, 20, 1, 2]];
+
+describe('every matmul variant agrees with the CPU reference', () => {
+  for (const variant of VARIANTS) {
+    for (const [split, splitK] of [['', NEVER_SPLIT], [' + split-K', ALWAYS_SPLIT]] as const) {
+      it(`${describeVariant(variant)}${split}`, async () => {
+        const e = await forced(`${variant.kind}${split}`, { matmul: [{ variant }], splitK });
+        const ref = await cpu();
+        // The tiled kernel runs K = 4099 split only: unsplit it is 257 barrier pairs of 256
+        // invocations, seconds on SwiftShader; its K tail is tested by K = 33 and 7 as well.
+        const shapes = (variant.kind === 'vec4' ? ALIGNED : [...ANY_SHAPE, ...ALIGNED]).filter(([, , K]) => split || variant.kind !== 'tiled' || K! < 1024);
+        for (const [M, N, K, bA, bB] of shapes) {
+          for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+            const [a, b] = operands(M!, N!, K!, bA!, bB!, tA, tB);
+            // the epilogue on one layout only: each override combination is a pipeline to
+            // compile (up to seconds on SwiftShader for the tiled kernel)
+            const bias = (M === 17 || M === 12) && !tA && tB;
+            const [g, c] = [await matmulOn(e, a, b, tA, tB, bias), await matmulOn(ref, a, b, tA, tB, bias)];
+            expectClose(g, c, tol(K!) * 4, tol(K!), `${describeVariant(variant)}${split} ${JSON.stringify({ M, N, K, bA, bB, tA, tB })}`);
+          }
+        }
+        const used = e.stats().kernels;
+        expect(used.matmul?.map((u) => u.label)).toEqual([describeVariant(variant)]);
+        if (split) expect(used.matmul_splitk?.length).toBeGreaterThan(0);
+        else expect(used.matmul_splitk).toBeUndefined();
+      });
+    }
+  }
+
+  it('split-K is bit-identical run to run (fixed-order second pass)', async () => {
+    for (const variant of [VARIANTS[0]!, VARIANTS[2]!, VARIANTS[4]!]) {
+      const e = await forced('split determinism', { matmul: [{ variant }], splitK: ALWAYS_SPLIT });
+      const [a, b] = operands(4, 8, 4100, 0, 0, false, true);
+      const first = await matmulOn(e, a, b, false, true, true);
+      for (let i = 0; i < 3; i++) expect(await matmulOn(e, a, b, false, true, true)).toEqual(first);
+    }
+  });
+});
+
+describe('row ops and reductions: every variant, several rows per workgroup', () => {
+  const policies: [string, RowPolicy][] = [
+    ['workgroup tree', { maxThreads: 8, colsPerThread: 1, groupThreads: 64, subgroups: false }],
+    ['subgroups', { maxThreads: 8, colsPerThread: 1, groupThreads: 64, subgroups: true }],
+    ['subgroups, wide rows', { maxThreads: 64, colsPerThread: 1, groupThreads: 128, subgroups: true }],
+    ['subgroups, 8 columns per lane', { maxThreads: 4, colsPerThread: 8, groupThreads: 64, subgroups: true }],
+  ];
+  // f32 sums in another order than the f64 reference, with an exp: see ops-softmax.test.ts.
+  const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
+  for (const [name, rows] of policies) {
+    it(name, async () => {
+      // The axis reductions keep their own layout (ReducePolicy); they run here for coverage.
+      const e = await forced(name, { rows });
+      const ref = await cpu();
+      for (const shape of [[1, 1], [5, 3], [33, 10], [7, 300], [2, 3, 4099]]) {
+        const x = randomArray(size(shape), 7, -4, 4);
+        const labels = Int32Array.from({ length: size(shape.slice(0, -1)) }, (_, i) => (i * 7) % shape.at(-1)!);
+        const targets = randomArray(size(shape), 8, 0, 1);
+        const v = randomArray(size(shape), 9);
+        // Every row kernel forward and backward: softmax (jvp), log-softmax (its grad), the
+        // jvp and its y-gradient, mse / bce / dense CE rows and their target gradients.
+        const objective = (en: Engine) => (z: Tensor, d: Tensor, u: Tensor) =>
+          en.add(
+            en.add(en.mseLoss(en.softmax(z), d), en.binaryCrossEntropy(en.sigmoid(z), d)),
+            en.add(en.softmaxCrossEntropy(z, d), en.add(en.sum(en.softmaxJvp(en.softmax(z), u)), en.mean(en.logSoftmax(z)))),
+          );
+        const run = async (en: Engine) => {
+          const [t, d, u] = [en.tensor(x, shape), en.tensor(targets, shape), en.tensor(v, shape)];
+          const { value, grads } = await en.valueAndGrad(objective(en))(t, d, u);
+          const out = [await en.softmax(t).read(), Float32Array.of(value), ...(await Promise.all(grads.map((g) => g.read())))];
+          const { grads: ce } = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, labels))(t);
+          out.push(await ce[0]!.read());
+          for (const axis of [0, -1, undefined]) out.push(await en.sum(t, axis).read());
+          out.push(await en.max(t, -1).read(), await en.argMax(t, 0).read());
+          [...grads, ...ce, t, d, u].forEach((g) => g.dispose());
+          return out;
+        };
+        const [g, c] = [await run(e), await run(ref)];
+        const n = size(shape); // the longest sum (everything)
+        g.forEach((v, i) => expectClose(v, c[i]!, sumTol(n), sumTol(n), `${name} ${JSON.stringify(shape)} output ${i}`));
+        expect(await run(e)).toEqual(g); // bit-identical run to run
+      }
+      const used = e.stats().kernels;
+      const kinds = new Set([...(used.softmax ?? []), ...(used.loss ?? [])].map((u) => u.variant));
+      if (!rows.subgroups || !e.device!.features.has('subgroups')) expect([...kinds]).toEqual(['workgroup tree']);
+      else expect([...kinds].every((k) => k.startsWith('subgroup'))).toBe(true);
+      expect([...(used.softmax ?? [])].some((u) => (u.groupRows as number) > 1)).toBe(true);
+    });
+  }
+});
+
+describe('profiles', () => {
+  const adapter = (vendor: string, architecture: string, description = '', isSoftware = false): AdapterReport =>
+    ({ vendor, architecture, device: '', description, isSoftware, subgroupMinSize: 4, subgroupMaxSize: 128 });
+
+  it("'auto' picks the class from the adapter's info", () => {
+    expect(profileFor(adapter('google', 'swiftshader', '', true))).toBe('software');
+    expect(profileFor(adapter('apple', 'metal-3'))).toBe('integrated');
+    expect(profileFor(adapter('intel', 'gen-12lp', 'Intel(R) Iris(R) Xe Graphics'))).toBe('integrated');
+    expect(profileFor(adapter('intel', 'xe-hpg', 'Intel(R) Arc(TM) A770'))).toBe('discrete');
+    expect(profileFor(adapter('nvidia', 'ampere', 'NVIDIA GeForce RTX 3060'))).toBe('discrete');
+    expect(profileFor(adapter('amd', 'rdna-2', 'AMD Radeon(TM) Graphics'))).toBe('integrated');
+    expect(profileFor(adapter('amd', 'rdna-3', 'AMD Radeon RX 7900 XTX'))).toBe('discrete');
+  });
+
+  it('e.kernelProfile names the profile in effect; an unknown one is refused before any device', async () => {
+    const device = (await gpu()).device!;
+    for (const profile of ['software', 'integrated', 'discrete'] as const) {
+      const e = await createEngine({ backend: 'webgpu', device, profile });
+      expect(e.kernelProfile).toBe(profile);
+      e.destroy();
+    }
+    const auto = await createEngine({ backend: 'webgpu', device });
+    expect(auto.kernelProfile).toBe(auto.adapterReport!.isSoftware ? 'software' : expect.stringMatching(/integrated|discrete/));
+    auto.destroy();
+    expect((await cpu()).kernelProfile).toBeNull();
+    await expect(createEngine({ backend: 'webgpu', profile: 'fast' as 'auto' })).rejects.toThrow(/unknown profile 'fast'.*'software', 'integrated', 'discrete'/);
+  });
+
+  it('stats().kernels records each family with its parameters', async () => {
+    const device = (await gpu()).device!;
+    const e = await createEngine({ backend: 'webgpu', device, profile: 'discrete' });
+    expect(e.stats().kernels).toEqual({});
+    const a = e.tensor(randomArray(64 * 32, 1), [64, 32]);
+    await e.softmax(e.matmul(a, a, { transposeB: true })).read();
+    const k = e.stats().kernels;
+    expect(k.matmul).toEqual([{ variant: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4, label: 'tiled 64x64x16 4x4/inv' }]);
+    expect(k.softmax?.[0]).toMatchObject({ rowThreads: 64, groupRows: 2 });
+    e.destroy();
+  });
+});
