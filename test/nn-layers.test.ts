@@ -75,6 +75,19 @@ describe('image layers in a sequential model', () => {
     expect(Array.from(await model.forward(x, { training: true, seed: 1 }).read())).toEqual(a);
   });
 
+  it("fit's steps drop units, evaluate does not", async () => {
+    const e = await gpu();
+    const data = blobs(32, 5);
+    const model = sequential([flatten(), dropout(0.5), dense(64, 3)]).build(e, 6);
+    // a step size of 1e-30 leaves the weights as they are: only dropout can move the loss
+    const r = await fit(model, data, { epochs: 1, batchSize: 32, optimizer: { kind: 'sgd', lr: 1e-30 }, loss: softmaxCrossEntropy() });
+    const a = await evaluate(model, data, softmaxCrossEntropy());
+    const b = await evaluate(model, data, softmaxCrossEntropy());
+    expect(a.loss).toBe(b.loss);
+    expect(Math.abs(r.epochs[0]!.trainLoss - a.loss)).toBeGreaterThan(1e-3);
+    model.dispose();
+  });
+
   it('a small CNN learns on both backends, with the same curve (dropout on in fit, off in evaluate)', async () => {
     const train = blobs(96, 1);
     const test = blobs(48, 2);
