@@ -227,6 +227,9 @@ export class TrainingSession {
     // are chained so the hooks see steps in order.
     let reported: Promise<unknown> = Promise.resolve();
     const inOrder = <T>(read: Promise<T>, report: (v: T) => void | Promise<void>): Promise<void> => {
+      // The chain reaches `read` only after the earlier reports: mark its rejection as handled
+      // now (a lost device rejects every read at once), the chain still sees it.
+      read.catch(() => {});
       const done = reported.then(() => read).then(report);
       reported = done.catch(() => {});
       return done;

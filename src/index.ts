@@ -13,6 +13,8 @@ export { Tensor } from './ops/tensor';
 export type { Shape } from './ops/tensor';
 export type { MatmulOptions } from './ops/matmul';
 export type { AdapterReport } from './gpu/device';
+export type { ProfileName, ProfileOption, KernelProfile, KernelUse, MatmulVariant, ScalarMatmul, Vec4Matmul, TiledMatmul, SplitKPolicy, RowPolicy, ReducePolicy } from './gpu/profile';
+export type { TuneMode } from './gpu/tune';
 export type { PoolStats } from './gpu/pool';
 export type { QueueCounters } from './gpu/queue';
 export type { SoftmaxCrossEntropyOptions } from './ops/loss';

@@ -17,6 +17,7 @@ export interface AdapterReport {
   isSoftware: boolean;
   /** Subgroup sizes the adapter may use (WebGPU's bounds, 4 and 128, where it does not say). */
   subgroupMinSize: number;
+  /** The largest subgroup size (see subgroupMinSize). */
   subgroupMaxSize: number;
 }
 

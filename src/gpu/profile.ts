@@ -6,34 +6,49 @@
 
 import type { AdapterReport } from './device';
 
+/** A kernel variant table: for CPU implementations (SwiftShader), integrated GPUs, discrete GPUs. */
 export type ProfileName = 'software' | 'integrated' | 'discrete';
+/** `createEngine({ profile })`: a table by name, or 'auto' to pick it from the adapter's info. */
 export type ProfileOption = ProfileName | 'auto';
 export const PROFILE_NAMES: readonly ProfileName[] = ['software', 'integrated', 'discrete'];
 
 /** matmul.wgsl: a 16 x 8 register tile per invocation, clamped scalar loads; any shape. */
 export interface ScalarMatmul {
+  /** Which kernel. */
   kind: 'scalar';
+  /** Workgroup width in invocations (x). */
   wgX: number;
+  /** Workgroup height in invocations (y). */
   wgY: number;
   /** Neighbouring invocations take neighbouring columns (coalesced) instead of neighbouring tiles. */
   strided: boolean;
 }
 /** matmul_vec4.wgsl: a 16 x 16 register tile, vec4 loads; needs 4-aligned axes (vec4Fits). */
 export interface Vec4Matmul {
+  /** Which kernel. */
   kind: 'vec4';
+  /** Workgroup width in invocations (x). */
   wgX: number;
+  /** Workgroup height in invocations (y). */
   wgY: number;
 }
 /** matmul_tiled.wgsl: workgroup-memory tiles; any shape. */
 export interface TiledMatmul {
+  /** Which kernel. */
   kind: 'tiled';
+  /** Output rows per workgroup tile. */
   tileM: number;
+  /** Output columns per workgroup tile. */
   tileN: number;
+  /** K step staged in workgroup memory. */
   tileK: number;
+  /** Output rows each invocation computes (its register tile is rowsPerThread x 4). */
   rowsPerThread: number;
 }
+/** A matmul kernel with its tile and workgroup shape. */
 export type MatmulVariant = ScalarMatmul | Vec4Matmul | TiledMatmul;
 
+/** Split-K for skinny products: partial sums per K chunk, then a fixed-order second pass. */
 export interface SplitKPolicy {
   /** Split only when the product has at most this many output tiles (over the batch). */
   maxTiles: number;
@@ -41,9 +56,11 @@ export interface SplitKPolicy {
   minK: number;
   /** Target K per split (rounded to a multiple of 16) and the most splits. */
   chunk: number;
+  /** The most splits. */
   maxSplits: number;
 }
 
+/** Row ops (softmax, log-softmax, softmaxJvp, the losses, layer norm): invocations per row and rows per workgroup. */
 export interface RowPolicy {
   /** Most invocations per row (a power of two); rows are strided past it. */
   maxThreads: number;
@@ -67,13 +84,20 @@ export interface ReducePolicy {
   serialRows: boolean;
 }
 
+/** The variants and their parameters that a profile chooses for each kernel family. */
 export interface KernelProfile {
   /** A class of adapter, or any name for a custom table (tests force single variants). */
   name: string;
   /** matmul variants by preference: the first that takes the shape runs. */
-  matmul: readonly { variant: MatmulVariant; minOutputs?: number }[];
+  matmul: readonly {
+    /** The kernel and its tile. */
+    variant: MatmulVariant;
+    /** Taken only from this many outputs (M·N·batch) on. */
+    minOutputs?: number;
+  }[];
   /** The candidates the tuner times for this class of adapter (src/gpu/tune.ts). */
   tune: readonly MatmulVariant[];
+  /** When skinny products (small M·N, large K) split K over workgroups. */
   splitK: SplitKPolicy;
   /** Row ops: softmax, log-softmax, softmaxJvp, the losses. */
   rows: RowPolicy;
@@ -222,6 +246,7 @@ export function describeVariant(v: MatmulVariant): string {
 
 /** One variant of a kernel family as used, with its parameters (stats().kernels). */
 export interface KernelUse {
+  /** The variant's name, e.g. 'vec4 16x16' or 'subgroup butterfly'. */
   variant: string;
   [param: string]: string | number | boolean;
 }

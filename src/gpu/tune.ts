@@ -23,6 +23,7 @@ import { dispatchMatmul } from './matmul';
 import { shaderFamilies } from './shaders';
 import { VERSION } from '../version';
 
+/** `createEngine({ tune })`: the profile's table only, stored measurements when present, or always measure. */
 export type TuneMode = 'off' | 'cached' | 'always';
 export const TUNE_MODES: readonly TuneMode[] = ['off', 'cached', 'always'];
 

@@ -374,10 +374,78 @@ const bce: FuzzOp = {
   },
 };
 
+/** conv2d on a fresh NCHW batch (small planes; stride, padding and dilation drawn so that at
+ *  least one output fits), optional bias, a smooth fused activation or none. */
+const conv: FuzzOp = {
+  covers: ['conv2d'],
+  add(g) {
+    const [k, stride, padding, dilation] = [g.choose([1, 2, 3]), g.choose([1, 2]), g.choose([0, 1]), g.choose([1, 2])];
+    const reach = dilation * (k - 1) + 1;
+    const plane = () => Math.max(reach - 2 * padding, 1) + g.rng.nextInt(4);
+    const [N, C, O] = [g.choose([1, 2]), g.choose([1, 3]), g.choose([1, 2, 5])];
+    const x = g.leaf([N, C, plane(), plane()]);
+    const w = g.leaf([O, C, k, k]);
+    const bias = g.rng.next() < 0.5 ? g.leaf([O]) : null;
+    const activation = g.choose(['identity', 'tanh', 'sigmoid'] as const);
+    const inputs = bias === null ? [x, w] : [x, w, bias];
+    g.op(`conv2d(k=${k}, stride ${stride}, padding ${padding}, dilation ${dilation}${bias === null ? '' : ', bias'}, ${activation})`, inputs,
+      (e, xs) => e.conv2d(xs[0]!, xs[1]!, { bias: xs[2], stride, padding, dilation, activation }));
+    return true;
+  },
+};
+
+/** maxPool2d and avgPool2d on a fresh NCHW batch: its values are the same on both backends,
+ *  so max's window arg-max (the kink) decides alike and needs no rule. */
+const pool: FuzzOp = {
+  covers: ['maxPool2d', 'avgPool2d'],
+  add(g) {
+    const [kernel, stride, padding] = [g.choose([2, 3]), g.choose([1, 2]), g.choose([0, 1])];
+    const side = () => kernel + g.rng.nextInt(4);
+    const x = g.leaf([g.choose([1, 2]), g.choose([1, 3]), side(), side()]);
+    const name = g.choose(['maxPool2d', 'avgPool2d'] as const);
+    g.op(`${name}(kernel ${kernel}, stride ${stride}, padding ${padding})`, [x], (e, [t]) => e[name](t!, { kernel, stride, padding }));
+    return true;
+  },
+};
+
+/** layerNorm over the last axis of fresh rows (at least 2 features, so the variance is not
+ *  all rounding), with fresh γ and β. */
+const layerNorm: FuzzOp = {
+  covers: ['layerNorm'],
+  add(g) {
+    const F = Math.max(2, g.dim());
+    const x = g.leaf([g.dim(), F]);
+    g.op(`layerNorm(F=${F})`, [x, g.leaf([F]), g.leaf([F])], (e, [t, gamma, beta]) => e.layerNorm(t!, gamma!, beta!));
+    return true;
+  },
+};
+
+/** dropout with a drawn seed, in training (the same mask bits on both backends) or not. */
+const dropout: FuzzOp = {
+  covers: ['dropout'],
+  add(g) {
+    const [rate, seed, training] = [g.choose([0.25, 0.5]), g.rng.nextInt(1000), g.rng.next() < 0.8];
+    g.op(`dropout(${rate}, seed ${seed}, training ${training})`, [g.pick()], (e, [x]) => e.dropout(x!, rate, { seed, training }));
+    return true;
+  },
+};
+
+/** binaryCrossEntropyWithLogits(z, d) with targets in (0, 1). */
+const bceWithLogits: FuzzOp = {
+  covers: ['binaryCrossEntropyWithLogits'],
+  add(g) {
+    const z = g.pick((s) => s.length >= 1);
+    if (z === null) return false;
+    const d = g.leaf(g.shape(z), 'unit');
+    g.op('binaryCrossEntropyWithLogits', [z, d], (e, [x, t]) => e.binaryCrossEntropyWithLogits(x!, t!));
+    return true;
+  },
+};
+
 export const fuzzOps: readonly FuzzOp[] = [
   unary('sigmoid'), unary('tanh'), unary('softplus'), rectifier, scale, binary, where, math, gelu,
   piecewise, reduction, argExtremum, reshape, layout, join, indexing, softmaxRows, softmaxJvp, matmul,
-  loss, bce,
+  loss, bce, conv, pool, layerNorm, dropout, bceWithLogits,
 ];
 
 /** Engine methods that are not ops on tensors, so the fuzzer has nothing to draw for them. */
