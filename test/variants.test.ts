@@ -95,6 +95,24 @@ describe('every matmul variant agrees with the CPU reference', () => {
     }
   }
 
+  // A batch of 65,541 products needs as many workgroups in z: past WebGPU's 65,535 per
+  // dimension, so src/gpu/matmul.ts folds the grid and lib/tile_grid.wgsl unfolds it. Small
+  // tiles keep this fast on SwiftShader (the tiled kernel's 256-invocation tiles would be
+  // 17M idle invocations); the fold does not depend on the tile size.
+  it('every kind folds its tile grid past 65,535 workgroups', async () => {
+    const batch = 65_541;
+    const folded: MatmulVariant[] = [VARIANTS[0]!, VARIANTS[2]!, { kind: 'tiled', tileM: 4, tileN: 4, tileK: 4, rowsPerThread: 1 }];
+    const ref = await cpu();
+    for (const variant of folded) {
+      const e = await forced('folded grid', { matmul: [{ variant }], splitK: NEVER_SPLIT });
+      for (const [tA, tB] of [[false, false], [true, true]] as const) {
+        const [a, b] = operands(4, 4, 8, batch, batch, tA, tB);
+        const [g, c] = [await matmulOn(e, a, b, tA, tB, false), await matmulOn(ref, a, b, tA, tB, false)];
+        expectClose(g, c, tol(8) * 4, tol(8), `${describeVariant(variant)} batch ${batch} ${JSON.stringify({ tA, tB })}`);
+      }
+    }
+  });
+
   it('split-K is bit-identical run to run (fixed-order second pass)', async () => {
     for (const variant of [VARIANTS[0]!, VARIANTS[2]!, VARIANTS[4]!]) {
       const e = await forced('split determinism', { matmul: [{ variant }], splitK: ALWAYS_SPLIT });
