@@ -24,8 +24,8 @@
 //                     (variance, aux = the mean), by the override `centered`
 //
 // Deterministic: each output is reduced by `lanes` invocations (a segment of one workgroup)
-// that each fold a fixed strided subsequence, then combine in a fixed tree: same input,
-// bit-identical output. No atomics. lanes = 1 (short axes, many outputs) folds serially
+// that each fold a fixed strided subsequence, then combine in a fixed tree (workgroup memory,
+// or subgroup shuffles where the device has them): same input, bit-identical output. No atomics. lanes = 1 (short axes, many outputs) folds serially
 // without barriers; src/ops/reduce.ts picks lanes from the axis length.
 //
 // Bindings (group 0): dims uniform; x/dy/aux/x4 read-only storage; out/aux_out read_write.
@@ -58,13 +58,9 @@ override centered: u32 = 0u;      // centered_grad: 0 logSumExp, 1 variance
 @group(0) @binding(5) var<storage, read_write> aux_out: array<f32>;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 
-// Linked: lib/float (is_nan, is_finite, is_inf, sign_bit, exp_ieee), lib/index (flat_index, group_index).
-
-// The trees of the reduce_* kernels combine the `lanes` invocations of one output (a segment of
-// the workgroup; lib/tree.wgsl's trees span the whole workgroup). reduce_max's tree carries an
-// index with each value.
-var<workgroup> partial: array<f32, workgroup_size>;
-var<workgroup> partial_arg: array<u32, workgroup_size>;
+// Linked: lib/float (is_nan, is_finite, is_inf, sign_bit, exp_ieee), lib/index (flat_index,
+// group_index), and the trees over an output's lanes (lane_sum, lane_best): lib/lanes.wgsl
+// (workgroup memory), or lib/lanes_subgroup.wgsl in the reduce_subgroups family.
 
 // The output an invocation of a reduce_* kernel works on (workgroup_size / lanes per
 // workgroup), its lane, and the distance in the workgroup between two lanes of one output.
@@ -81,20 +77,6 @@ fn lane_stride() -> u32 {
   return select(1u, workgroup_size / lanes, outputs_adjacent);
 }
 
-// Σ over the output's lanes in a fixed tree (call from uniform control flow; every lane gets it).
-fn lane_sum(t: u32, val: f32) -> f32 {
-  if (lanes == 1u) { return val; }
-  partial[t] = val;
-  workgroupBarrier();
-  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
-    if (lane_of(t) < s) { partial[t] += partial[t + s * lane_stride()]; }
-    workgroupBarrier();
-  }
-  let r = partial[t - lane_of(t) * lane_stride()];
-  workgroupBarrier();
-  return r;
-}
-
 // Does candidate (v at index k) replace the current best (b at index bk; bk = 0xffffffff:
 // none yet)? NaN is the extremum, as in PyTorch; among equals (or NaNs) the smaller index
 // wins, so the first extremum is reported whatever order the tree meets them in.
@@ -109,26 +91,6 @@ fn beats(v: f32, k: u32, b: f32, bk: u32) -> bool {
 struct Best {
   val: f32,
   k: u32,   // 0xffffffff: none
-}
-
-// The best (by `beats`) over the output's lanes, as lane_sum.
-fn lane_best(t: u32, b: Best) -> Best {
-  if (lanes == 1u) { return b; }
-  partial[t] = b.val;
-  partial_arg[t] = b.k;
-  workgroupBarrier();
-  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
-    let other = t + s * lane_stride();
-    if (lane_of(t) < s && beats(partial[other], partial_arg[other], partial[t], partial_arg[t])) {
-      partial[t] = partial[other];
-      partial_arg[t] = partial_arg[other];
-    }
-    workgroupBarrier();
-  }
-  let head = t - lane_of(t) * lane_stride();
-  let r = Best(partial[head], partial_arg[head]);
-  workgroupBarrier();
-  return r;
 }
 
 fn element(o: u32, k: u32, i: u32) -> f32 {

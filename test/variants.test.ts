@@ -13,6 +13,7 @@ import {
   describeVariant,
   type KernelProfile,
   type MatmulVariant,
+  type ReducePolicy,
   type RowPolicy,
 } from '../src/gpu/profile';
 import type { AdapterReport } from '../src/gpu/device';
@@ -170,6 +171,46 @@ describe('row ops and reductions: every variant, several rows per workgroup', ()
       if (!rows.subgroups || !e.device!.features.has('subgroups')) expect([...kinds]).toEqual(['workgroup tree']);
       else expect([...kinds].every((k) => k.startsWith('subgroup'))).toBe(true);
       expect([...(used.softmax ?? [])].some((u) => (u.groupRows as number) > 1)).toBe(true);
+    });
+  }
+});
+
+describe('axis reductions: workgroup trees and subgroup lanes', () => {
+  // serialOutputs Infinity keeps every output in a tree; maxLanes sets how many lanes: up to
+  // 4 (SwiftShader's subgroup size) combine by a butterfly, 64 by subgroups then partials.
+  const policies: [string, ReducePolicy][] = [
+    ['workgroup tree', { maxLanes: 8, serialOutputs: Infinity, serialRows: false, subgroups: false }],
+    ['subgroups, 4 lanes', { maxLanes: 4, serialOutputs: Infinity, serialRows: false, subgroups: true }],
+    ['subgroups, 64 lanes', { maxLanes: 64, serialOutputs: Infinity, serialRows: false, subgroups: true }],
+  ];
+  // f32 sums in another order than the f64 reference (logSumExp adds an exp and a log)
+  const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
+  for (const [name, reduce] of policies) {
+    it(name, async () => {
+      const e = await forced(name, { reduce });
+      const ref = await cpu();
+      // rows of 1, 67, 300 and 4099 (1 to 64 lanes), several per workgroup; the column sums
+      // (axis 0) take the workgroup tree whatever the policy: their lanes are not neighbours
+      for (const shape of [[3, 1], [5, 67], [7, 300], [2, 4099]]) {
+        const data = randomArray(size(shape), 11, -4, 4);
+        data[shape[1]! + 2] = data[shape[1]! + 5]!; // a tie in row 1: the first index wins
+        if (shape[1]! > 50) data[3 * shape[1]! + 40] = NaN; // a NaN row for max/argMax/logSumExp
+        const run = async (en: Engine) => {
+          const x = en.tensor(data, shape);
+          const outs = [en.sum(x, -1), en.mean(x, 0), en.max(x, -1), en.min(x, -1), en.argMax(x, -1), en.argMin(x, -1), en.logSumExp(x, -1), en.variance(x, -1)];
+          const values = await Promise.all(outs.map((t) => t.read()));
+          [x, ...outs].forEach((t) => t.dispose());
+          return values;
+        };
+        const [g, c] = [await run(e), await run(ref)];
+        const n = shape[1]!;
+        g.forEach((v, i) => expectClose(v, c[i]!, sumTol(n) * 4, sumTol(n), `${name} ${JSON.stringify(shape)} output ${i}`));
+        expect(await run(e)).toEqual(g); // bit-identical run to run
+      }
+      const variants = new Set((e.stats().kernels.reduce ?? []).filter((u) => (u.lanes as number) > 1 && !u.outputsAdjacent).map((u) => u.variant));
+      expect(variants.size).toBeGreaterThan(0);
+      if (!reduce.subgroups || !e.device!.features.has('subgroups')) expect([...variants]).toEqual(['workgroup tree']);
+      else expect([...variants].every((v) => String(v).startsWith('subgroup'))).toBe(true);
     });
   }
 });

@@ -82,6 +82,9 @@ export interface ReducePolicy {
   serialOutputs: number;
   /** ... also when an output's elements are contiguous (row sums), not only for columns. */
   serialRows: boolean;
+  /** Combine an output's lanes with subgroup shuffles where the device has `subgroups` and
+   *  the lanes are neighbouring invocations (lib/lanes_subgroup.wgsl). */
+  subgroups: boolean;
 }
 
 /** The variants and their parameters that a profile chooses for each kernel family. */
@@ -135,8 +138,10 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     // Serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one lane per
     // output, 20 ms with 8), once there are 1024 outputs (16 workgroups of 64 on SwiftShader's
     // threads); fewer stay in trees: the first pass of a 1M sum has 64 outputs and wants 64
-    // workgroups.
-    reduce: { maxLanes: 8, serialOutputs: 1024, serialRows: true },
+    // workgroups. Subgroup lanes (8 lanes: butterflies over 4 then 2 partials) edged out the
+    // workgroup tree: sum + logSumExp + max over the last axis, median ms, tree / subgroups:
+    // [64, 4096] 30.9 / 29.6, [512, 300] 34.1 / 28.9, [128, 1000] 13.3 / 12.4 (load ~5).
+    reduce: { maxLanes: 8, serialOutputs: 1024, serialRows: true, subgroups: true },
   },
   // Apple M-series, Intel Xe, mobile GPUs: 64 x 64 tiles in 256 invocations (4 x 4 each).
   integrated: {
@@ -146,7 +151,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     splitK: { maxTiles: 8, minK: 512, chunk: 256, maxSplits: 32 },
     rows: { maxThreads: 64, colsPerThread: 1, groupThreads: 64, subgroups: true },
     // Column folds go serial once ~256 workgroups of 64 outputs keep the GPU busy.
-    reduce: { maxLanes: 64, serialOutputs: 16384, serialRows: false },
+    reduce: { maxLanes: 64, serialOutputs: 16384, serialRows: false, subgroups: true },
   },
   // NVIDIA / AMD cards: 128 x 64 tiles (8 x 4 per invocation) once the output fills them.
   discrete: {
@@ -155,7 +160,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     tune: [TILED_128, TILED_64, TILED_64_K24, TILED_32, SCALAR_STRIDED],
     splitK: { maxTiles: 32, minK: 512, chunk: 256, maxSplits: 64 },
     rows: { maxThreads: 128, colsPerThread: 1, groupThreads: 128, subgroups: true },
-    reduce: { maxLanes: 128, serialOutputs: 16384, serialRows: false },
+    reduce: { maxLanes: 128, serialOutputs: 16384, serialRows: false, subgroups: true },
   },
 };
 

@@ -7,6 +7,8 @@ import treeLib from '../../shaders/lib/tree.wgsl';
 import rowsLib from '../../shaders/lib/rows.wgsl';
 import workgroupRowsLib from '../../shaders/lib/workgroup_rows.wgsl';
 import treeSubgroupLib from '../../shaders/lib/tree_subgroup.wgsl';
+import lanesLib from '../../shaders/lib/lanes.wgsl';
+import lanesSubgroupLib from '../../shaders/lib/lanes_subgroup.wgsl';
 import activationLib from '../../shaders/lib/activation.wgsl';
 import tileGridLib from '../../shaders/lib/tile_grid.wgsl';
 import unaryLib from '../../shaders/lib/unary.wgsl';
@@ -41,6 +43,8 @@ export interface ShaderPart {
 //   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
 //   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
 //   rows            strided_max, row_softmax_stats (needs float, a tree, binding x)
+//   lanes           lane_sum, lane_best over one output's lanes in reduce.wgsl (workgroup
+//   lanes_subgroup  memory, or subgroup shuffles: first in its family, for `enable`)
 //   activation  activate, activation_derivative (needs float)
 //   tile_grid   tile_of: a matmul workgroup's tile, unfolding a folded grid (needs dims.tiles_x/y)
 //   unary       unary_math, unary_math_derivative (needs float, activation)
@@ -52,16 +56,20 @@ const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
 const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
 const unary: ShaderPart = { file: 'lib/unary.wgsl', code: unaryLib };
 const workgroupRows: ShaderPart = { file: 'lib/workgroup_rows.wgsl', code: workgroupRowsLib };
-// First in its families: it starts with `enable subgroups;`, which must precede everything.
+const lanes: ShaderPart = { file: 'lib/lanes.wgsl', code: lanesLib };
+// First in their families: they start with `enable subgroups;`, which must precede everything.
 const treeSubgroup: ShaderPart = { file: 'lib/tree_subgroup.wgsl', code: treeSubgroupLib };
+const lanesSubgroup: ShaderPart = { file: 'lib/lanes_subgroup.wgsl', code: lanesSubgroupLib };
 
 // Row families come in two variants: workgroup-memory trees, and `<family>_subgroups` with
 // the same kernels over lib/tree_subgroup.wgsl (run only on devices with 'subgroups').
 export const shaderFamilies = {
   elementwise: [float, index, activation, unary, { file: 'elementwise.wgsl', code: elementwise }],
   broadcast: [float, index, { file: 'broadcast.wgsl', code: broadcast }],
-  // reduce.wgsl has its own trees over each output's lanes (several outputs per workgroup).
-  reduce: [float, index, { file: 'reduce.wgsl', code: reduce }],
+  // Trees over each output's lanes (several outputs per workgroup), in workgroup memory or on
+  // subgroups (reduce_subgroups: only on devices with 'subgroups').
+  reduce: [float, index, lanes, { file: 'reduce.wgsl', code: reduce }],
+  reduce_subgroups: [lanesSubgroup, float, index, { file: 'reduce.wgsl', code: reduce }],
   optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
   matmul: [float, activation, tileGrid, { file: 'matmul.wgsl', code: matmul }],
   matmul_vec4: [float, activation, tileGrid, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],

@@ -49,16 +49,21 @@ export function reduceLayout(len: number, outputs: number, inner: number, policy
   return { workgroup: lanes === 1 ? WORKGROUP : policy.maxLanes, lanes, outputsAdjacent };
 }
 
-function reduceDispatch(q: CommandQueue, kernel: KernelName, perOutput: number, outputs: number, inner: number, uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides: Overrides = {}): void {
-  const { workgroup, lanes, outputsAdjacent } = reduceLayout(perOutput, outputs, inner, q.choices.profile.reduce);
+/** Records a reduce_* entry point; an output's lanes combine on subgroups (the
+ *  reduce_subgroups family) where the policy and device allow it and they are neighbours. */
+function reduceDispatch(q: CommandQueue, kernel: `reduce.${string}`, perOutput: number, outputs: number, inner: number, uniforms: Record<string, number>, bindings: Record<string, GPUBuffer>, overrides: Overrides = {}): void {
+  const policy = q.choices.profile.reduce;
+  const { workgroup, lanes, outputsAdjacent } = reduceLayout(perOutput, outputs, inner, policy);
+  const subgroups = lanes > 1 && !outputsAdjacent && policy.subgroups ? q.choices.subgroupRows(lanes) : null;
   q.dispatch({
-    kernel,
-    overrides: { workgroup_size: workgroup, lanes, outputs_adjacent: outputsAdjacent, ...overrides },
+    kernel: subgroups ? (kernel.replace('reduce.', 'reduce_subgroups.') as KernelName) : kernel,
+    overrides: { workgroup_size: workgroup, lanes, outputs_adjacent: outputsAdjacent, ...(subgroups ? { lanes_in_subgroup: subgroups === 'butterfly' } : {}), ...overrides },
     uniforms,
     bindings,
     workgroups: grid1d(outputs, workgroup / lanes),
   });
-  q.choices.note('reduce', { variant: lanes === 1 ? 'serial' : 'workgroup tree', lanes, outputsPerGroup: workgroup / lanes, outputsAdjacent });
+  const variant = lanes === 1 ? 'serial' : subgroups ? `subgroup ${subgroups}` : 'workgroup tree';
+  q.choices.note('reduce', { variant, lanes, outputsPerGroup: workgroup / lanes, outputsAdjacent });
 }
 
 export type { ReduceKind };
