@@ -2,8 +2,9 @@
 // y [N, O, OH, OW]) as im2col + the tuned matmul + a layout change:
 //
 //   cols = im2col(x)                          [N·OH·OW, C·kh·kw]
-//   z    = cols · W2ᵀ + b  (matmul, transposeB) [N·OH·OW, O]   W2 = weight as [O, C·kh·kw]
-//   y    = transpose(z as [N, OH·OW, O], [0, 2, 1]) as [N, O, OH, OW]
+//   z    = cols · W2ᵀ + b  (matmul, transposeB) [N·OH·OW, O']  W2 = weight as [O, C·kh·kw]
+//   y    = transpose(z as [N, OH·OW, O'], [0, 2, 1]) as [N, O, OH, OW]
+// (O' = O rounded up to a multiple of 4: W2 and b padded with zero rows, y sliced back to O.)
 //
 // Each piece is an op with its own backward rule, so the gradient needs no rule of its own:
 // dz = the inverse transpose of dy; dW2 = dzᵀ·cols and dcols = dz·W2 (the matmul's rule);
@@ -194,16 +195,29 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
   };
   const g = windowGeometry('conv2d', x.shape, win);
   const positions = g.outH * g.outW;
-  const chunks = weightGradChunks(g.batch, C * kh * kw, O);
-  const cols = ops.run1('im2col', [x], win);
-  const chunked = ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, C * kh * kw] });
-  const w2 = ops.run1('reshape', [w], { shape: [O, C * kh * kw] });
-  const z = runMatmul(ops, recording, chunked, w2, { transposeB: true, bias: opts.bias, activation: opts.activation, alpha: opts.alpha }, gradAtZero, activationOp);
-  const channelsLast = ops.run1('reshape', [z], { shape: [g.batch, positions, O] });
-  const channelsFirst = ops.run1('transpose', [channelsLast], { perm: [0, 2, 1] });
+  const ckk = C * kh * kw;
+  // Output channels padded with zero filters to a multiple of 4: the backward products
+  // dW2 = dzᵀ·cols and dcols = dz·W2 read dz along O, and the vec4 matmul needs O % 4 == 0 for
+  // that (LeNet's conv2 has O = 50: both ran on the scalar kernel, 36% of the CNN's step).
+  const Op = Math.ceil(O / 4) * 4;
+  const chunks = weightGradChunks(g.batch, ckk, Op);
+  const temps: Tensor[] = [];
+  const keep = (t: Tensor) => (temps.push(t), t);
+  const cols = keep(ops.run1('im2col', [x], win));
+  const chunked = keep(ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, ckk] }));
+  let w2 = keep(ops.run1('reshape', [w], { shape: [O, ckk] }));
+  let bias = opts.bias;
+  if (Op !== O) {
+    w2 = keep(ops.run1('pad', [w2], { paddings: [[0, Op - O], [0, 0]] }));
+    if (bias) bias = keep(ops.run1('pad', [bias], { paddings: [[0, Op - O]] }));
+  }
+  const z = keep(runMatmul(ops, recording, chunked, w2, { transposeB: true, bias, activation: opts.activation, alpha: opts.alpha }, gradAtZero, activationOp));
+  const channelsLast = keep(ops.run1('reshape', [z], { shape: [g.batch, positions, Op] }));
+  let channelsFirst = keep(ops.run1('transpose', [channelsLast], { perm: [0, 2, 1] }));
+  if (Op !== O) channelsFirst = keep(ops.run1('slice', [channelsFirst], { begin: [0, 0, 0], size: [g.batch, O, positions] }));
   const y = ops.run1('reshape', [channelsFirst], { shape: [g.batch, O, g.outH, g.outW] });
   // The intermediates' commands are recorded: freeing them now is safe (the pool reuses a
   // buffer only after the submit), and a tape that still needs them defers the free.
-  for (const t of [cols, chunked, w2, z, channelsLast, channelsFirst]) t.dispose();
+  for (const t of temps) t.dispose();
   return y;
 }
