@@ -3,15 +3,17 @@
 // as [O, C·kh·kw]; output positions p = (oh, ow), P = OH·OW; all f32, row-major.
 //
 //   im2col:          cols[(n, p), (c, i, j)] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw]
-//                    (0 in the padding); cols is [N·P, C·kh·kw], so that
+//                    (0 in the padding); cols is [N·P, cols_width], cols_width >= C·kh·kw, its
+//                    columns past C·kh·kw zero (a width the vec4 matmul takes), so that
 //                    matmul(cols, w, transposeB, bias) = y in channels-last order [N·P, O]
 //                    (src/ops/conv.ts then transposes it to NCHW with the shapes' strided copy)
 //   col2im:          dx[n, c, h, w] = Σ_(i, j) dcols[(n, oh, ow), (c, i, j)] over the taps with
 //                    oh·sh − ph + i·dh = h and ow·sw − pw + j·dw = w (i, then j ascending):
 //                    im2col's transpose as a gather, deterministic, no atomics
 //
-// Bindings (group 0): dims uniform (Dims below); x read [N·C·H·W]; cols read_write [N·P·C·kh·kw];
-//   dcols read [N·P·C·kh·kw]; dx read_write [N·C·H·W].   im2col: x, cols   col2im: dcols, dx
+// Bindings (group 0): dims uniform (Dims below); x read [N·C·H·W]; cols read_write
+//   [N·P·cols_width]; dcols read [N·P·cols_width] (its padding columns are not read);
+//   dx read_write [N·C·H·W].   im2col: x, cols   col2im: dcols, dx
 // Dispatch: a 3-D grid of (wg_x, wg_y, wg_z) workgroups (overrides, default 4 × 4 × 4):
 //   im2col       x: ow, y: oh, z: planes (n, c)   one invocation writes the kh·kw taps of (n, c, oh, ow)
 //   col2im       x: w,  y: h,  z: planes (n, c)   one invocation per element of dx
@@ -49,6 +51,7 @@ struct Dims {
   dilation_w: u32,
   out_h: u32,
   out_w: u32,
+  cols_width: u32,   // row length of cols / dcols (>= channels · kernel_h · kernel_w)
 }
 
 override wg_x: u32 = 4u;
@@ -76,8 +79,9 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
   let w0 = i32(ow * d.stride_w) - i32(d.pad_w);
   for (var plane = gid.z; plane < d.batch * C; plane += groups.z * wg_z) {
     let n = plane / C;
+    let c = plane % C;
     let row = (n * d.out_h + oh) * d.out_w + ow;      // (n, oh, ow)
-    var o = (row * C + plane % C) * kk;                      // cols[row, (c, 0, 0)]
+    var o = row * d.cols_width + c * kk;                     // cols[row, (c, 0, 0)]
     let base = plane * d.height * d.width;
     for (var i = 0u; i < d.kernel_h; i++) {
       let h = h0 + i32(i * d.dilation_h);
@@ -88,6 +92,10 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
         cols[o] = v;
         o++;
       }
+    }
+    // the last channel's invocation zeroes the row's padding columns
+    if (c == C - 1u) {
+      for (var k = o; k < (row + 1u) * d.cols_width; k++) { cols[k] = 0.0; }
     }
   }
 }
@@ -113,7 +121,6 @@ fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
   if (w >= d.width || h >= d.height) { return; }
   let C = d.channels;
   let kk = d.kernel_h * d.kernel_w;
-  let ckk = C * kk;
   for (var plane = gid.z; plane < d.batch * C; plane += groups.z * wg_z) {
     let n = plane / C;
     let c = plane % C;
@@ -125,7 +132,7 @@ fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
       for (var j = 0u; j < d.kernel_w; j++) {
         let ow = source_index(w, d.pad_w, j, d.dilation_w, d.stride_w, d.out_w);
         if (ow < 0) { continue; }
-        s += dcols[(row0 + u32(ow)) * ckk + c * kk + i * d.kernel_w + j];
+        s += dcols[(row0 + u32(ow)) * d.cols_width + c * kk + i * d.kernel_w + j];
       }
     }
     dx[(plane * d.height + h) * d.width + w] = s;

@@ -78,6 +78,28 @@ describe('conv2d forward: GPU and CPU engine vs the direct convolution', () => {
     });
   }
 
+  // cols is padded to a multiple of 4 columns (C·kh·kw = 2·3·2 = 12 is aligned; 1·3·3 = 9 is
+  // not) and W2 with zero columns: the padding columns must be written as 0, not left as
+  // whatever a reused buffer held (NaN · 0 would poison every output).
+  it('the padding columns of cols are zeroed, whatever the reused buffer held', async () => {
+    const c = cases[1]!;
+    const { x, w, b, wShape } = inputs(c, 13);
+    const want = conv2dDirectCpu(Float64Array.from(x), Float64Array.from(w), Float64Array.from(b), c.out, geometry(c));
+    await both(async (e) => {
+      const g = geometry(c);
+      // buffers of cols' size (and a few others) full of NaN, returned to the pool
+      const n = g.outH * g.outW * 12;
+      const nans = Array.from({ length: 8 }, () => e.tensor(new Float32Array(n).fill(NaN), [n]));
+      nans.forEach((t) => t.dispose());
+      // the pool reuses a released buffer after the next submit: make one
+      await e.neg(e.tensor(new Float32Array(4), [4])).read();
+      const reusesBefore = e.stats().pool?.reuses ?? 0;
+      const y = await conv(e, c, e.tensor(x, c.x), e.tensor(w, wShape), e.tensor(b, [c.out])).read();
+      expectClose(y, want, 4 * 10 * 10 * U, 0, e.backend);
+      if (e.backend === 'webgpu') expect(e.stats().pool!.reuses).toBeGreaterThan(reusesBefore); // a NaN buffer was taken
+    });
+  });
+
   it('a fused activation (no gradients recorded) equals conv then relu', async () => {
     const c = cases[3]!;
     const { x, w, b, wShape } = inputs(c, 11);

@@ -2,7 +2,8 @@
 // as the GPU computes it, plus a direct reference that shares no code with it:
 //
 //   im2col:   cols[(n, oh, ow), (c, i, j)] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw]
-//             (0 where that falls in the padding); cols is [N·OH·OW, C·kh·kw]
+//             (0 where that falls in the padding); cols is [N·OH·OW, width], width >= C·kh·kw
+//             (default C·kh·kw), the columns past C·kh·kw zero
 //   conv:     y[n, o, oh, ow] = b[o] + Σ_(c,i,j) w[o, (c, i, j)] · cols[(n, oh, ow), (c, i, j)]
 //   col2im:   the transpose of im2col: dx[n, c, h, w] = Σ dcols over every (oh, ow, i, j) whose
 //             tap lands on (h, w), summed in (i, j) order (a gather: deterministic, no atomics)
@@ -33,14 +34,14 @@ export function convOutSize(input: number, kernel: number, stride: number, pad: 
 }
 
 // cols[(n, oh, ow), (c, i, j)] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw] or 0
-export function im2colCpu(x: Vec, g: Conv2dGeometry): Vec {
+export function im2colCpu(x: Vec, g: Conv2dGeometry, width = g.channels * g.kernelH * g.kernelW): Vec {
   const { batch: N, channels: C, height: H, width: W, kernelH: KH, kernelW: KW, outH: OH, outW: OW } = g;
   assertLength('im2colCpu', 'x [N, C, H, W]', x, N * C * H * W);
-  const cols = new Float64Array(N * OH * OW * C * KH * KW);
-  let r = 0;
+  const cols = new Float64Array(N * OH * OW * width);
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
+        let r = ((n * OH + oh) * OW + ow) * width;
         for (let c = 0; c < C; c++) {
           const plane = (n * C + c) * H * W;
           for (let i = 0; i < KH; i++) {
@@ -58,10 +59,9 @@ export function im2colCpu(x: Vec, g: Conv2dGeometry): Vec {
 }
 
 // dx[n, c, h, w] = Σ_(i, j) dcols[(n, oh, ow), (c, i, j)] where oh·sh − ph + i·dh = h, ow·sw − pw + j·dw = w
-export function col2imCpu(dcols: Vec, g: Conv2dGeometry): Vec {
+export function col2imCpu(dcols: Vec, g: Conv2dGeometry, width = g.channels * g.kernelH * g.kernelW): Vec {
   const { batch: N, channels: C, height: H, width: W, kernelH: KH, kernelW: KW, outH: OH, outW: OW } = g;
-  const ckk = C * KH * KW;
-  assertLength('col2imCpu', 'dcols [N·OH·OW, C·kh·kw]', dcols, N * OH * OW * ckk);
+  assertLength('col2imCpu', 'dcols [N·OH·OW, width]', dcols, N * OH * OW * width);
   const dx = new Float64Array(N * C * H * W);
   let r = 0;
   for (let n = 0; n < N; n++) {
@@ -77,7 +77,7 @@ export function col2imCpu(dcols: Vec, g: Conv2dGeometry): Vec {
               const tw = w + g.padW - j * g.dilationW;
               if (tw < 0 || tw % g.strideW !== 0 || tw / g.strideW >= OW) continue;
               const row = (n * OH + oh) * OW + tw / g.strideW;
-              s += dcols[row * ckk + (c * KH + i) * KW + j]!;
+              s += dcols[row * width + (c * KH + i) * KW + j]!;
             }
           }
           dx[r] = s;

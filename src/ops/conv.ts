@@ -1,10 +1,11 @@
 // 2-D convolution in PyTorch's layouts (x [N, C, H, W], weight [O, C, kh, kw], bias [O],
 // y [N, O, OH, OW]) as im2col + the tuned matmul + a layout change:
 //
-//   cols = im2col(x)                          [N·OH·OW, C·kh·kw]
+//   cols = im2col(x)                          [N·OH·OW, K']
 //   z    = cols · W2ᵀ + b  (matmul, transposeB) [N·OH·OW, O']  W2 = weight as [O, C·kh·kw]
 //   y    = transpose(z as [N, OH·OW, O'], [0, 2, 1]) as [N, O, OH, OW]
-// (O' = O rounded up to a multiple of 4: W2 and b padded with zero rows, y sliced back to O.)
+// K' = C·kh·kw and O' = O rounded up to multiples of 4 (the vec4 matmul's alignment): cols'
+// extra columns are 0, W2 is padded with zeros to [O', K'], b to [O'], and y sliced back to O.
 //
 // Each piece is an op with its own backward rule, so the gradient needs no rule of its own:
 // dz = the inverse transpose of dy; dW2 = dzᵀ·cols and dcols = dz·W2 (the matmul's rule);
@@ -68,8 +69,9 @@ export function windowGeometry(op: string, x: Shape, win: Window2d): Conv2dGeome
 }
 
 /** The Dims uniform of shaders/conv.wgsl. */
-function convUniforms(g: Conv2dGeometry): Record<string, number> {
+function convUniforms(g: Conv2dGeometry, colsWidth: number): Record<string, number> {
   return {
+    cols_width: colsWidth,
     batch: g.batch,
     channels: g.channels,
     height: g.height,
@@ -101,41 +103,55 @@ export function dispatch3d(q: CommandQueue, kernel: KernelName, [nx, ny, planes]
   });
 }
 
-/** cols [N·OH·OW, C·kh·kw]: the receptive field of every output position as a row. */
-export const im2col: OpDef<Window2d> = {
+/** im2col's window, and the row length of cols (>= C·kh·kw; the columns past it are 0). */
+export interface Im2colAttrs extends Window2d {
+  colsWidth: number;
+}
+
+/** The row length C·kh·kw of cols, checking the requested width against it. */
+function colsWidthOf(op: string, g: Conv2dGeometry, colsWidth: number): number {
+  const ckk = g.channels * g.kernelH * g.kernelW;
+  if (!Number.isInteger(colsWidth) || colsWidth < ckk) throw new Error(`${op}: colsWidth ${colsWidth} must be an integer >= C·kh·kw = ${ckk}`);
+  return ckk;
+}
+
+/** cols [N·OH·OW, colsWidth]: the receptive field of every output position as a row. */
+export const im2col: OpDef<Im2colAttrs> = {
   name: 'im2col',
-  outputs([x], win) {
-    const g = windowGeometry('im2col', x!, win);
-    return [[g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW]];
+  outputs([x], attrs) {
+    const g = windowGeometry('im2col', x!, attrs);
+    colsWidthOf('im2col', g, attrs.colsWidth);
+    return [[g.batch * g.outH * g.outW, attrs.colsWidth]];
   },
-  cpu: ([x], [s], win) => [im2colCpu(x!, windowGeometry('im2col', s!, win))],
-  gpu(q, [x], [cols], [s], win) {
-    const g = windowGeometry('im2col', s!, win);
-    dispatch3d(q, 'conv.im2col', [g.outW, g.outH, g.batch * g.channels], convUniforms(g), { x: x!, cols: cols! });
+  cpu: ([x], [s], attrs) => [im2colCpu(x!, windowGeometry('im2col', s!, attrs), attrs.colsWidth)],
+  gpu(q, [x], [cols], [s], attrs) {
+    const g = windowGeometry('im2col', s!, attrs);
+    dispatch3d(q, 'conv.im2col', [g.outW, g.outH, g.batch * g.channels], convUniforms(g, attrs.colsWidth), { x: x!, cols: cols! });
   },
   // im2col is linear; its transpose is col2im
   backward: ({ ops, inputs: [x], dy, attrs }) => [ops.run1('col2im', [dy], { ...attrs, inputShape: x!.shape })],
 };
 
 /** dx [N, C, H, W] from dcols: im2col's transpose, each input element gathering its taps. */
-export const col2im: OpDef<Window2d & { inputShape: Shape }> = {
+export const col2im: OpDef<Im2colAttrs & { inputShape: Shape }> = {
   name: 'col2im',
   outputs([dcols], attrs) {
     const g = windowGeometry('col2im', attrs.inputShape, attrs);
-    const want = [g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW];
+    colsWidthOf('col2im', g, attrs.colsWidth);
+    const want = [g.batch * g.outH * g.outW, attrs.colsWidth];
     if (dcols!.length !== 2 || dcols![0] !== want[0] || dcols![1] !== want[1]) {
       throw new Error(`col2im: dcols has shape ${fmt(dcols!)}, expected ${fmt(want)} for input ${fmt(attrs.inputShape)}`);
     }
     return [attrs.inputShape];
   },
-  cpu: ([dcols], _s, attrs) => [col2imCpu(dcols!, windowGeometry('col2im', attrs.inputShape, attrs))],
+  cpu: ([dcols], _s, attrs) => [col2imCpu(dcols!, windowGeometry('col2im', attrs.inputShape, attrs), attrs.colsWidth)],
   gpu(q, [dcols], [dx], _s, attrs) {
     const g = windowGeometry('col2im', attrs.inputShape, attrs);
     const unitStride = g.strideH === 1 && g.strideW === 1;
-    dispatch3d(q, 'conv.col2im', [g.width, g.height, g.batch * g.channels], convUniforms(g), { dcols: dcols!, dx: dx! }, { unit_stride: unitStride });
+    dispatch3d(q, 'conv.col2im', [g.width, g.height, g.batch * g.channels], convUniforms(g, attrs.colsWidth), { dcols: dcols!, dx: dx! }, { unit_stride: unitStride });
   },
   // col2im is linear; its transpose is im2col
-  backward: ({ ops, dy, attrs }) => [ops.run1('im2col', [dy], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation })],
+  backward: ({ ops, dy, attrs }) => [ops.run1('im2col', [dy], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, colsWidth: attrs.colsWidth })],
 };
 
 /** Options of {@link Engine.conv2d}. */
@@ -196,21 +212,21 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
   const g = windowGeometry('conv2d', x.shape, win);
   const positions = g.outH * g.outW;
   const ckk = C * kh * kw;
-  // Output channels padded with zero filters to a multiple of 4: the backward products
-  // dW2 = dzᵀ·cols and dcols = dz·W2 read dz along O, and the vec4 matmul needs O % 4 == 0 for
-  // that (LeNet's conv2 has O = 50: both ran on the scalar kernel, 36% of the CNN's step).
+  // The products' shared sizes padded with zeros to multiples of 4, which the vec4 matmul
+  // needs along each operand's contiguous axis: cols' rows (K = C·kh·kw: LeNet's conv1 has 25)
+  // and the output channels (dW2 = dzᵀ·cols and dcols = dz·W2 read dz along O: LeNet's conv2
+  // has 50). Unpadded, these products ran on the scalar kernel: 40% of the CNN's step.
+  const Kp = Math.ceil(ckk / 4) * 4;
   const Op = Math.ceil(O / 4) * 4;
-  const chunks = weightGradChunks(g.batch, ckk, Op);
+  const chunks = weightGradChunks(g.batch, Kp, Op);
   const temps: Tensor[] = [];
   const keep = (t: Tensor) => (temps.push(t), t);
-  const cols = keep(ops.run1('im2col', [x], win));
-  const chunked = keep(ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, ckk] }));
+  const cols = keep(ops.run1('im2col', [x], { ...win, colsWidth: Kp }));
+  const chunked = keep(ops.run1('reshape', [cols], { shape: [chunks, (g.batch / chunks) * positions, Kp] }));
   let w2 = keep(ops.run1('reshape', [w], { shape: [O, ckk] }));
   let bias = opts.bias;
-  if (Op !== O) {
-    w2 = keep(ops.run1('pad', [w2], { paddings: [[0, Op - O], [0, 0]] }));
-    if (bias) bias = keep(ops.run1('pad', [bias], { paddings: [[0, Op - O]] }));
-  }
+  if (Op !== O || Kp !== ckk) w2 = keep(ops.run1('pad', [w2], { paddings: [[0, Op - O], [0, Kp - ckk]] }));
+  if (Op !== O && bias) bias = keep(ops.run1('pad', [bias], { paddings: [[0, Op - O]] }));
   const z = keep(runMatmul(ops, recording, chunked, w2, { transposeB: true, bias, activation: opts.activation, alpha: opts.alpha }, gradAtZero, activationOp));
   const channelsLast = keep(ops.run1('reshape', [z], { shape: [g.batch, positions, Op] }));
   let channelsFirst = keep(ops.run1('transpose', [channelsLast], { perm: [0, 2, 1] }));
