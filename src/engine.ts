@@ -30,7 +30,7 @@ export type Backend = 'webgpu' | 'cpu';
 
 /** Options of {@link createEngine}; all optional. */
 export interface EngineOptions {
-  /** 'webgpu' (default) or 'cpu'; createEngine throws on any other value. */
+  /** 'webgpu' (default) or 'cpu'; createEngine rejects any other value. */
   backend?: Backend;
   /** Use this device instead of acquiring one. */
   device?: GPUDevice;
@@ -106,7 +106,8 @@ export class Engine implements OpRunner {
     return this.compute.adapter;
   }
 
-  /** The WebGPU adapter's vendor, architecture, device and description; null on the CPU backend. */
+  /** How the WebGPU adapter describes itself (vendor, architecture, whether it is software,
+   *  subgroup sizes); null on the CPU backend. */
   get adapterReport(): AdapterReport | null {
     return this.compute.adapterReport;
   }
