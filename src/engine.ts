@@ -24,9 +24,13 @@ import { conv2dWith, type Conv2dOptions } from './ops/conv';
 import { poolAttrs, type Pool2dOptions } from './ops/pool';
 import { checkDropout } from './ops/dropout';
 
+/** Where an engine runs its ops: 'webgpu' (WGSL compute shaders on a WebGPU device) or 'cpu'
+ *  (the reference backend, in f64 with every result rounded to f32 unless precision is 'f64'). */
 export type Backend = 'webgpu' | 'cpu';
 
+/** Options of {@link createEngine}; all optional. */
 export interface EngineOptions {
+  /** 'webgpu' (default) or 'cpu'; createEngine rejects any other value. */
   backend?: Backend;
   /** Use this device instead of acquiring one. */
   device?: GPUDevice;
@@ -51,9 +55,14 @@ export interface EngineOptions {
   checkFinite?: boolean;
 }
 
+/** What {@link Engine.stats} returns: counters of the engine's memory and GPU work so far. */
 export interface EngineStats {
+  /** The GPU buffer pool's counters; null on the CPU backend. */
   pool: PoolStats | null;
+  /** Dispatches, submits and readbacks issued so far (on the CPU backend an op counts as a
+   *  dispatch and submits stay 0). */
   queue: QueueCounters;
+  /** Tensors created and not yet disposed; each view counts as one. */
   liveTensors: number;
   /** Kernel family -> the variants used so far, with their tile / workgroup parameters. */
   kernels: Record<string, KernelUse[]>;
@@ -63,7 +72,13 @@ export interface EngineStats {
   peakBytes: number;
 }
 
+/**
+ * A tensor engine on one backend: creates tensors, runs every op (as methods), frees tensors
+ * in {@link Engine.tidy} scopes and computes gradients with {@link Engine.valueAndGrad}. Make
+ * one with {@link createEngine}; a tensor belongs to its engine and cannot be passed to another.
+ */
 export class Engine implements OpRunner {
+  /** The backend this engine runs on. */
   readonly backend: Backend;
   private readonly compute: ComputeBackend;
   private readonly reluGradAtZero: 0 | 1;
@@ -91,10 +106,13 @@ export class Engine implements OpRunner {
     return this.compute.adapter;
   }
 
+  /** How the WebGPU adapter describes itself (vendor, architecture, whether it is software,
+   *  subgroup sizes); null on the CPU backend. */
   get adapterReport(): AdapterReport | null {
     return this.compute.adapterReport;
   }
 
+  /** The GPUDevice the engine runs on (acquired, or the one passed as `device`); null on the CPU backend. */
   get device(): GPUDevice | null {
     return this.compute.device;
   }
@@ -133,6 +151,7 @@ export class Engine implements OpRunner {
     return t;
   }
 
+  /** A tensor of `shape` filled with 0; throws unless every dimension is a non-negative integer. */
   zeros(shape: Shape): Tensor {
     checkShape('zeros', shape);
     return this.tensor(new Float32Array(shapeSize(shape)), shape);
@@ -328,19 +347,27 @@ export class Engine implements OpRunner {
   clip(x: Tensor, lo: number, hi: number): Tensor {
     return this.run1('unary', [x], { kind: 'clip', lo, hi });
   }
+  /** 1 / (1 + e⁻ˣ), elementwise, computed from e^−|x| so it never overflows. */
   sigmoid(x: Tensor): Tensor {
     return this.act(x, 'sigmoid');
   }
+  /** tanh x, elementwise (saturates to ±1, never NaN for finite x). */
   tanh(x: Tensor): Tensor {
     return this.act(x, 'tanh');
   }
+  /** max(x, 0), elementwise (NaN stays NaN); the gradient at exactly 0 is the engine's
+   *  `reluGradAtZero` (0 by default, as PyTorch and TF.js). */
   relu(x: Tensor): Tensor {
     return this.act(x, 'relu');
   }
+  /** x where x ≥ 0, else alpha · x (alpha defaults to 0.01, as PyTorch's negative_slope);
+   *  the gradient at exactly 0 is alpha, or 1 with `reluGradAtZero: 1`. Throws unless alpha
+   *  is a finite number. */
   leakyRelu(x: Tensor, alpha = 0.01): Tensor {
     if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
     return this.act(x, 'leakyRelu', alpha);
   }
+  /** log(1 + eˣ), elementwise, computed as max(x, 0) + log1p(e^−|x|) so it never overflows. */
   softplus(x: Tensor): Tensor {
     return this.act(x, 'softplus');
   }
@@ -521,7 +548,12 @@ export class Engine implements OpRunner {
    * valueAndGrad(f)(...xs): the value of the scalar f(...xs) and its gradient with respect
    * to each x. Intermediate tensors are freed; the gradients belong to the caller.
    */
-  valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Promise<{ value: number; grads: Tensor[] }> {
+  valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Promise<{
+    /** f's value, read back to the CPU. */
+    value: number;
+    /** ∂f/∂x for each x, in the order given, each of x's shape. */
+    grads: Tensor[];
+  }> {
     return async (...xs) => {
       const { value, grads } = this.gradients(f, xs);
       try {
@@ -535,7 +567,12 @@ export class Engine implements OpRunner {
   }
 
   /** Like valueAndGrad without the readback: the value stays a tensor on the device. */
-  gradients(f: (...xs: Tensor[]) => Tensor, xs: Tensor[]): { value: Tensor; grads: Tensor[] } {
+  gradients(f: (...xs: Tensor[]) => Tensor, xs: Tensor[]): {
+    /** f's value: a one-element tensor of f's shape, the caller's to dispose. */
+    value: Tensor;
+    /** ∂f/∂x for each x, in the order given, each of x's shape; the caller's to dispose. */
+    grads: Tensor[];
+  } {
     if (this.tape) throw new Error('valueAndGrad: nested gradients (derivatives of derivatives) are not supported');
     this.storagesOf('valueAndGrad', xs);
     let created!: Set<Tensor>;
@@ -591,8 +628,9 @@ export class Engine implements OpRunner {
 
   /**
    * Times the matmul variants of the profile for these problems' shape classes on this adapter
-   * and keeps the fastest (stored for later engines unless tune is 'off'). Classes already
-   * tuned are not timed again ('cached': stored results count; 'always': once per engine).
+   * and keeps the fastest (stored for later engines); returns one result per class. Classes
+   * already tuned are not timed again ('cached': stored results count; 'always': once per
+   * engine). With tune 'off', and on the CPU backend, it does nothing and returns [].
    */
   async tune(problems: MatmulProblem[]): Promise<TuneResult[]> {
     this.checkAlive('tune');
@@ -611,6 +649,8 @@ export class Engine implements OpRunner {
     await this.reportNonFinite();
   }
 
+  /** A snapshot of the engine's counters: buffer pool, GPU work, live tensors and bytes, and
+   *  the kernel variants used. */
   stats(): EngineStats {
     return { ...this.compute.stats(), liveTensors: this.live.size, liveBytes: this.liveBytes, peakBytes: this.peakBytes };
   }
@@ -747,6 +787,12 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
 /** checkFinite keeps the names of at most this many ops between two reads on WebGPU. */
 const MAX_CHECKED_OPS = 100_000;
 
+/**
+ * Creates an engine on the chosen backend ('webgpu' by default). For WebGPU it acquires a
+ * device (unless `device` is given) and, unless tune is 'off', loads the tuning results
+ * stored for its adapter. Rejects with a clear message when no WebGPU adapter is available,
+ * and on an unknown backend, profile or tune mode.
+ */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const backend = options.backend ?? 'webgpu';
   if (backend !== 'webgpu' && backend !== 'cpu') {

@@ -16,6 +16,8 @@
 import { chain } from './elementwise';
 import { assertLength, type Vec } from './types';
 
+/** A scalar activation fused into matmul, conv2d and the layers: 'identity' (none) or the
+ *  function of the engine's method of that name (sigmoid, tanh, relu, leakyRelu, softplus). */
 export type ActivationKind = 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'softplus';
 
 export interface ActivationGradOptions {

@@ -194,11 +194,17 @@ export function resolveProfile(option: ProfileOption | KernelProfile | undefined
 
 /** The problem a matmul dispatch solves, as the variants see it. */
 export interface MatmulProblem {
+  /** Rows of the result (and of op(A)). */
   M: number;
+  /** Columns of the result (and of op(B)). */
   N: number;
+  /** The inner dimension: columns of op(A), rows of op(B). */
   K: number;
+  /** Products computed at once (1 for a rank-2 matmul). */
   batch: number;
+  /** A is stored [K, M] (see {@link MatmulOptions.transposeA}). */
   transposeA: boolean;
+  /** B is stored [N, K] (see {@link MatmulOptions.transposeB}). */
   transposeB: boolean;
 }
 

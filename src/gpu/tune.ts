@@ -29,10 +29,19 @@ export const TUNE_MODES: readonly TuneMode[] = ['off', 'cached', 'always'];
 
 /** One tuned shape class: each candidate's ms per run, and the winner. */
 export interface TuneResult {
+  /** The class's key: transposes, each of M, N, K, batch rounded up to a power of two, and
+   *  ' v4' when vec4 loads fit, e.g. 'NT M64 N16 K1024 B1 v4'. */
   shapeClass: string;
   /** The problem that was timed (a member of the class). */
   problem: MatmulProblem;
-  timings: { label: string; ms: number }[];
+  /** Each candidate variant that fits the problem, in the profile's order. */
+  timings: {
+    /** The variant, e.g. 'tiled 64x64x16 4x4/inv'. */
+    label: string;
+    /** Milliseconds per matmul: the median of several timed batches of runs. */
+    ms: number;
+  }[];
+  /** The fastest variant: the engine uses it from now on for every matmul of the class. */
   chosen: MatmulVariant;
   /** 'measured' now, or 'cache' (loaded from the store). */
   source: 'measured' | 'cache';

@@ -39,6 +39,7 @@ export interface CrossEntropyAttrs {
   labels: 'index' | 'dense';
 }
 
+/** Options of {@link Engine.softmaxCrossEntropy}. */
 export interface SoftmaxCrossEntropyOptions {
   /** α in [0, 1), as in PyTorch and TF.js: targets (1 - α)·onehot + α/K. Default 0. */
   labelSmoothing?: number;

@@ -93,11 +93,17 @@ export const matmul: OpDef<MatmulAttrs> = {
   },
 };
 
+/** Options of {@link Engine.matmul}. */
 export interface MatmulOptions {
+  /** Use A transposed: a is stored [K, M] (or [batch, K, M]). Default false. */
   transposeA?: boolean;
+  /** Use B transposed: b is stored [N, K] (or [batch, N, K]), as a PyTorch Linear weight
+   *  [out, in]. Default false. */
   transposeB?: boolean;
   /** A row [N] added to every row of the result. */
   bias?: Tensor;
+  /** Applied after the bias, fused into the matmul kernel (see {@link Engine.matmul}):
+   *  'identity' (default) or the engine's activation method of that name. */
   activation?: ActivationKind;
   /** leakyRelu slope (default 0.01). */
   alpha?: number;

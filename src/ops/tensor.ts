@@ -3,6 +3,8 @@
 // A view (reshape) is another Tensor on the same Storage: the storage counts the live
 // tensors on it and goes back to the backend only when the last of them is disposed.
 
+/** A tensor's dimensions, outermost first (row-major); [] is a scalar. Each is a non-negative
+ *  integer; Engine.tensor, zeros and reshape throw otherwise. */
 export type Shape = readonly number[];
 
 /** A backend buffer shared by a tensor and its views. `handle` is the backend's own type
@@ -29,26 +31,40 @@ export interface TensorHost {
 
 let nextTensorId = 1;
 
+/**
+ * An n-dimensional array of f32 values (row-major; f64 on a CPU engine with precision 'f64')
+ * that lives on its engine's backend. Make one with {@link Engine.tensor} or an op, read it
+ * with {@link Tensor.read}, free it with {@link Tensor.dispose} or an {@link Engine.tidy}
+ * scope. A view (reshape, expandDims, squeeze) is another Tensor sharing the same storage.
+ */
 export class Tensor {
+  /** A number unique among the tensors of this process (counting from 1), shown in errors. */
   readonly id = nextTensorId++;
+  /** The number of elements: the product of the shape's dimensions (1 for shape []). */
   readonly size: number;
   private storageRef: Storage | null;
   /** Tensors owned by this one (an op's saved auxiliaries), disposed with it. */
   readonly owned: Tensor[] = [];
 
   constructor(
+    /** The engine that made this tensor (it reads and frees it). */
     readonly host: TensorHost,
     storage: Storage,
+    /** The dimensions, outermost first. */
     readonly shape: Shape,
   ) {
     this.size = shapeSize(shape);
     this.storageRef = storage;
   }
 
+  /** The number of dimensions (0 for a scalar of shape []). */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** True once the tensor is disposed: by dispose(), by the tidy scope that created it, or by
+   *  Engine.destroy(). One disposed inside valueAndGrad's f stays alive until the gradients are
+   *  computed (the tape still needs it). */
   get isDisposed(): boolean {
     return this.storageRef === null;
   }
@@ -80,6 +96,7 @@ export class Tensor {
     for (const t of this.owned) t.dispose();
   }
 
+  /** `Tensor#id[d0, d1, ...]`, e.g. `Tensor#7[2, 3]`: the id and shape, not the values. */
   toString(): string {
     return `Tensor#${this.id}[${this.shape.join(', ')}]`;
   }
