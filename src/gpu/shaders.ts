@@ -40,7 +40,7 @@ export interface ShaderPart {
 //   workgroup_rows  Row, row_of, scratch        (needs row_threads, group_rows, dims.rows/cols)
 //   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
 //   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
-//   rows            strided_max, row_softmax_stats (needs float, a tree, binding x)
+//   rows            row_softmax_stats (needs float, a tree, binding x)
 //   activation  activate, activation_derivative (needs float)
 //   tile_grid   tile_of: a matmul workgroup's tile, unfolding a folded grid (needs dims.tiles_x/y)
 //   unary       unary_math, unary_math_derivative (needs float, activation)
