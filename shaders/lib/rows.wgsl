@@ -11,29 +11,50 @@ struct RowStats {
   poisoned: bool,
 }
 
+// "Online" softmax statistics, so a row is read once for them: an invocation keeps a running
+// max m and s = Σ e^(x - m) over the elements it has seen, and rescales s by e^(m - x) when an
+// x exceeds m. One exp per element: e^-|x - m| is the new term when x <= m, and the rescale
+// factor when x > m (the new term is then e^0 = 1). A first finite x overflows x - LOWEST to
+// +inf: factor e^-inf = 0, s = 1. A -inf entry adds e^-inf = 0 and never raises m. What NaN
+// and +inf do to m and s does not matter: they set the poison flag (on the bits, lib/float),
+// and callers then ignore m and s. online_step4 does the same per component (vec4 loads).
+fn online_step(ms: vec2f, e: f32) -> vec2f {
+  let diff = e - ms.x;
+  let factor = exp(-abs(diff));
+  return select(vec2f(ms.x, ms.y + factor), vec2f(e, ms.y * factor + 1.0), diff > 0.0);
+}
+
+fn online_step4(m: ptr<function, vec4f>, s: ptr<function, vec4f>, e: vec4f) {
+  let diff = e - *m;
+  let factor = exp(-abs(diff));
+  let grows = diff > vec4f(0.0);
+  *s = select(*s + factor, *s * factor + 1.0, grows);
+  *m = select(*m, e, grows);
+}
+
+// An invocation's running (m, s) over its components: the max, and the sum rescaled to it.
+fn online_fold4(m: vec4f, s: vec4f) -> vec2f {
+  let top = max(max(m.x, m.y), max(m.z, m.w));
+  return vec2f(top, dot(s, exp(m - top)));
+}
+
+// The row's statistics from each invocation's running (m, s) and poison flag (1.0 or 0.0):
+// the max over the invocations' m, and the sum of their s rescaled to it (e^(m - max) <= 1;
+// 1 for an invocation still at LOWEST when the row is all -inf or it saw no element).
+fn row_stats_of(r: Row, ms: vec2f, poison: f32) -> RowStats {
+  let mx = tree_max(r, vec2f(ms.x, poison));
+  let total = tree_sum(r, ms.y * exp(ms.x - mx.x));
+  return RowStats(mx.x, total, mx.y != 0.0);
+}
+
 // The log-sum-exp pass of softmax, log-softmax and softmax cross-entropy: log Σ e^x = m + log s.
-// One read of the row ("online" softmax): each invocation keeps a running max m and
-// s = Σ e^(x_j - m) over its strided part, rescaling s by e^(m - x) when x exceeds m. One exp
-// per element: e^-|x - m| is the new term when x <= m, the rescale factor when x > m (the new
-// term is then e^0 = 1). A first finite x overflows x - LOWEST to +inf: factor e^-inf = 0,
-// s = 1. A -inf entry adds e^-inf = 0 and never raises m. NaN and +inf set the poison flag
-// (on the bits, lib/float.wgsl); what they do to m and s is then ignored by the callers.
-// The row's invocations then combine: the max over their m, and the sum of their s rescaled
-// to it (e^(m - max) <= 1; 1 for a lane still at LOWEST when the row is all -inf).
 fn row_softmax_stats(r: Row) -> RowStats {
-  var m = LOWEST;
-  var s = 0.0;
+  var ms = vec2f(LOWEST, 0.0);
   var poison = 0.0;
   for (var j = r.t; j < r.n; j += row_threads) {
     let e = x[r.base + j];
-    let diff = e - m;
-    let factor = exp(-abs(diff));
-    let grows = diff > 0.0;
-    s = select(s + factor, s * factor + 1.0, grows);
-    m = select(m, e, grows);
+    ms = online_step(ms, e);
     if (poisons(e)) { poison = 1.0; }
   }
-  let mx = tree_max(r, vec2f(m, poison));
-  let total = tree_sum(r, s * exp(m - mx.x));
-  return RowStats(mx.x, total, mx.y != 0.0);
+  return row_stats_of(r, ms, poison);
 }
