@@ -64,7 +64,7 @@ override with_grad: bool = true;      // *_rows: write grad
 
 // Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_one), lib/index (flat_index),
 // lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup (tree_sum, tree_sum2),
-// lib/rows (row_softmax_stats), lib/activation (sigmoid_stable, softplus_stable).
+// lib/rows (row_softmax_stats, online_step, row_stats_of), lib/activation (sigmoid_stable, softplus_stable).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
 // 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts. Callers handle a NaN p
@@ -136,18 +136,24 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   let r = row_of(wid, groups, lid);
   var label = 0u;
   if (!dense_labels && r.live) { label = u32(d[r.index]); }   // validated on the CPU: an integer in [0, K)
-  let st = row_softmax_stats(r);
+  // the log-sum-exp pass (lib/rows.wgsl), which also sums dense targets for the gradient
+  var ms = vec2f(LOWEST, 0.0);
+  var bad = 0.0;
+  var acc_t = 0.0;
+  let sum_targets = dense_labels && with_grad;
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let e = x[r.base + j];
+    ms = online_step(ms, e);
+    if (poisons(e)) { bad = 1.0; }
+    if (sum_targets) { acc_t += ce_target(r.base, j, label); }
+  }
+  let st = row_stats_of(r, ms, bad, acc_t);
   let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
   let all_neg_inf = st.sum_exp == 0.0;
   let ls = log(st.sum_exp);
   let uniform_logp = -log(f32(dims.cols));
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
-  var sum_t = 1.0;
-  if (dense_labels && with_grad) {
-    var acc = 0.0;
-    for (var j = r.t; j < r.n; j += row_threads) { acc += ce_target(r.base, j, label); }
-    sum_t = tree_sum(r, acc);
-  }
+  let sum_t = select(1.0, st.extra, sum_targets);
   var loss = 0.0;
   for (var j = r.t; j < r.n; j += row_threads) {
     let tj = ce_target(r.base, j, label);

@@ -101,7 +101,7 @@ fn softmax_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) grou
     online_step4(&m, &s, e);
     if (poisons4(e)) { poison = 1.0; }
   }
-  let w = softmax_row(row_stats_of(r, online_fold4(m, s), poison));
+  let w = softmax_row(row_stats_of(r, online_fold4(m, s), poison, 0.0));
   for (var k = r.t; k < n; k += row_threads) {
     let z = x4[base + k] - w.shift;
     out4[base + k] = select(select(exp(z) * w.scale, z + w.scale, log_output), vec4f(w.fill), w.use_fill);

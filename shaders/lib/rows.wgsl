@@ -9,6 +9,7 @@ struct RowStats {
   row_max: f32,
   sum_exp: f32,
   poisoned: bool,
+  extra: f32,      // the row sum of a caller's per-invocation value (row_stats_of), else 0
 }
 
 // "Online" softmax statistics, so a row is read once for them: an invocation keeps a running
@@ -41,10 +42,11 @@ fn online_fold4(m: vec4f, s: vec4f) -> vec2f {
 // The row's statistics from each invocation's running (m, s) and poison flag (1.0 or 0.0):
 // the max over the invocations' m, and the sum of their s rescaled to it (e^(m - max) <= 1;
 // 1 for an invocation still at LOWEST when the row is all -inf or it saw no element).
-fn row_stats_of(r: Row, ms: vec2f, poison: f32) -> RowStats {
+// `extra` rides along in the same tree: a second row sum for free (CE's Σ targets).
+fn row_stats_of(r: Row, ms: vec2f, poison: f32, extra: f32) -> RowStats {
   let mx = tree_max(r, vec2f(ms.x, poison));
-  let total = tree_sum(r, ms.y * exp(ms.x - mx.x));
-  return RowStats(mx.x, total, mx.y != 0.0);
+  let total = tree_sum2(r, vec2f(ms.y * exp(ms.x - mx.x), extra));
+  return RowStats(mx.x, total.x, mx.y != 0.0, total.y);
 }
 
 // The log-sum-exp pass of softmax, log-softmax and softmax cross-entropy: log Σ e^x = m + log s.
@@ -56,5 +58,5 @@ fn row_softmax_stats(r: Row) -> RowStats {
     ms = online_step(ms, e);
     if (poisons(e)) { poison = 1.0; }
   }
-  return row_stats_of(r, ms, poison);
+  return row_stats_of(r, ms, poison, 0.0);
 }
