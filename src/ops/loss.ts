@@ -3,9 +3,9 @@
 // per-row divergences and the gradient w.r.t. the first input together (shaders/loss.wgsl);
 // reduce.reduce_sum then averages the rows in a fixed order, so two runs agree bit for bit.
 //
-// Outputs: [0] the loss, shape []; [1] the per-row divergences [T] (the kernel's partials,
-// kept for inspection); [2] ∂Loss/∂x, saved for backward (dx = g · aux) and so computed only
-// where a tape records the loss (backwardOnly: inference and evaluation skip its writes).
+// Outputs: [0] the loss, shape []; [1] ∂Loss/∂x, saved for backward (dx = g · aux) and so
+// made only where a tape records the loss (backwardOnly: inference and evaluation skip its
+// writes). The per-row divergences pass between the two dispatches in a scratch buffer.
 
 import {
   bceTargetGradCpu,
@@ -13,11 +13,11 @@ import {
   binaryCrossEntropyWithLogitsCpu,
   bceLogitsTargetGradCpu,
   ceTargetGradCpu,
+  lossOutputs,
   mseLossCpu,
   mseTargetGradCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
-  withRowLosses,
 } from '../cpu/loss';
 import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName, Overrides } from '../gpu/kernels';
@@ -75,14 +75,16 @@ interface LossUniforms {
   invT?: number;
 }
 
-/** Row kernel (divergences, and the gradient when `saved`), then the mean of the rows with
- *  reduce_sum. Without the gradient its binding gets a stand-in the kernel never writes. */
-function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, rowLoss, grad]: GPUBuffer[], shape: Shape, saved: boolean, u: LossUniforms = {}): void {
+/** Row kernel (divergences into a scratch buffer, and the gradient when `saved`), then the
+ *  mean of the rows with reduce_sum. Without the gradient its binding gets a stand-in the
+ *  kernel never writes. */
+function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, grad]: GPUBuffer[], shape: Shape, saved: boolean, u: LossUniforms = {}): void {
   const view = rowView(shape);
   const overrides: Overrides = { with_grad: saved, ...(u.dense === undefined ? {} : { dense_labels: u.dense }) };
-  const bindings = { x: x!, d: d!, grad: saved ? grad! : q.scratch(4), row_loss: rowLoss! };
+  const rowLoss = q.scratch(view.rows * 4);
+  const bindings = { x: x!, d: d!, grad: saved ? grad! : q.scratch(4), row_loss: rowLoss };
   dispatchRows(q, kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, bindings, overrides);
-  recordSum(q, rowLoss!, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
+  recordSum(q, rowLoss, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
 }
 
 // ---- the losses ---------------------------------------------------------------------------
@@ -92,13 +94,14 @@ export const mseLoss: OpDef<NoAttrs> = {
   name: 'mseLoss',
   outputs([y, d]) {
     sameShape('mseLoss', ['y', 'd'], y!, d!);
-    return [[], [rowsOf('mseLoss', y!).rows], y!];
+    rowsOf('mseLoss', y!);
+    return [[], y!];
   },
-  backwardOnly: 1,
-  cpu: ([y, d], [s], _, saved) => withRowLosses(mseLossCpu, y!, d!, rowView(s!).rows, rowView(s!).cols, saved),
+  backwardOnly: true,
+  cpu: ([y, d], [s], _, saved) => lossOutputs(mseLossCpu(y!, d!, rowView(s!).rows, rowView(s!).cols), saved),
   gpu: (q, ins, outs, [s], _, saved) => lossGpu(q, 'loss.mse_rows', ins, outs, s!, saved),
   // aux = (y - d)/T:  dy = g·aux,  dd = -g·aux
-  backward: ({ ops, outputs: [, , aux], dy, needsGrad }) => [
+  backward: ({ ops, outputs: [, aux], dy, needsGrad }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
     needsGrad[1] ? ops.run1('mseTargetGrad', [aux!, dy], {}) : null,
   ],
@@ -109,13 +112,14 @@ export const binaryCrossEntropy: OpDef<NoAttrs> = {
   name: 'binaryCrossEntropy',
   outputs([p, d]) {
     sameShape('binaryCrossEntropy', ['p', 'd'], p!, d!);
-    return [[], [rowsOf('binaryCrossEntropy', p!).rows], p!];
+    rowsOf('binaryCrossEntropy', p!);
+    return [[], p!];
   },
-  backwardOnly: 1,
-  cpu: ([p, d], [s], _, saved) => withRowLosses((a, b, r, c) => binaryCrossEntropyCpu(a, b, r, c, BCE_EPS), p!, d!, rowView(s!).rows, rowView(s!).cols, saved),
+  backwardOnly: true,
+  cpu: ([p, d], [s], _, saved) => lossOutputs(binaryCrossEntropyCpu(p!, d!, rowView(s!).rows, rowView(s!).cols, BCE_EPS), saved),
   gpu: (q, ins, outs, [s], _, saved) => lossGpu(q, 'loss.bce_rows', ins, outs, s!, saved),
   // aux = (p_c - d)/(p_c q_c)/T:  dp = g·aux,  dd = g (log q_c - log p_c)/T
-  backward: ({ ops, inputs: [p], outputs: [, , aux], dy, needsGrad }) => [
+  backward: ({ ops, inputs: [p], outputs: [, aux], dy, needsGrad }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
     needsGrad[1] ? ops.run1('bceTargetGrad', [p!, dy], {}) : null,
   ],
@@ -132,18 +136,18 @@ export const softmaxCrossEntropy: OpDef<CrossEntropyAttrs> = {
     else if (d!.length !== 1 || d![0] !== rows) {
       throw new Error(`${op}: class indices ${fmt(d!)} must have shape [${rows}], one per row of logits ${fmt(z!)}`);
     }
-    return [[], [rows], z!];
+    return [[], z!];
   },
-  backwardOnly: 1,
+  backwardOnly: true,
   cpu([z, d], [s], { labelSmoothing, labels }, saved) {
     const { rows, cols } = rowView(s!);
     const targets = softmaxTargetsCpu(labels === 'index' ? Int32Array.from(d!) : d!, rows, cols, labelSmoothing);
-    return withRowLosses(softmaxCrossEntropyCpu, z!, targets, rows, cols, saved);
+    return lossOutputs(softmaxCrossEntropyCpu(z!, targets, rows, cols), saved);
   },
   gpu: (q, ins, outs, [s], { labelSmoothing, labels }, saved) =>
     lossGpu(q, 'loss.ce_rows', ins, outs, s!, saved, { alpha: labelSmoothing, dense: labels === 'dense' }),
   // aux = (softmax(z)·Σt - t)/T:  dz = g·aux;  dense targets: dd = -g (1 - α) log softmax(z)/T
-  backward: ({ ops, inputs: [z], outputs: [, , aux], dy, needsGrad, attrs }) => [
+  backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad, attrs }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
     needsGrad[1] && attrs.labels === 'dense' ? ops.run1('ceTargetGrad', [z!, dy], { labelSmoothing: attrs.labelSmoothing }) : null,
   ],
@@ -156,13 +160,14 @@ export const binaryCrossEntropyWithLogits: OpDef<NoAttrs> = {
   outputs([z, d]) {
     sameShape('binaryCrossEntropyWithLogits', ['z', 'd'], z!, d!);
     if (shapeSize(z!) === 0) throw new Error(`binaryCrossEntropyWithLogits: z ${fmt(z!)} is empty; the mean over 0 elements is undefined`);
-    return [[], [rowsOf('binaryCrossEntropyWithLogits', z!).rows], z!];
+    rowsOf('binaryCrossEntropyWithLogits', z!);
+    return [[], z!];
   },
-  backwardOnly: 1,
-  cpu: ([z, d], [s], _, saved) => withRowLosses(binaryCrossEntropyWithLogitsCpu, z!, d!, rowView(s!).rows, rowView(s!).cols, saved),
+  backwardOnly: true,
+  cpu: ([z, d], [s], _, saved) => lossOutputs(binaryCrossEntropyWithLogitsCpu(z!, d!, rowView(s!).rows, rowView(s!).cols), saved),
   gpu: (q, ins, outs, [s], _, saved) => lossGpu(q, 'loss.bce_logits_rows', ins, outs, s!, saved, { invT: 1 / shapeSize(s!) }),
   // aux = (σ(z) − d)/n:  dz = g·aux,  dd = −g·z/n
-  backward: ({ ops, inputs: [z], outputs: [, , aux], dy, needsGrad }) => [
+  backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
     needsGrad[1] ? ops.run1('bceLogitsTargetGrad', [z!, dy], {}) : null,
   ],
