@@ -1,6 +1,8 @@
 // Losses over a batch viewed as [rows, cols] (T = rows, K = cols): the per-row divergences
-// and the gradient with respect to the first input, in one kernel (a workgroup per row). The
-// op then averages row_loss with reduce.reduce_sum (scale 1/T): Loss = (1/T) Σ_t Div(x_t, d_t).
+// and the gradient with respect to the first input, in one kernel (row_threads invocations
+// per row). The op then averages row_loss with reduce.reduce_sum (scale 1/T):
+// Loss = (1/T) Σ_t Div(x_t, d_t). with_grad false (no gradient will be taken: inference,
+// evaluation) skips the gradient's writes; grad is then bound to a stand-in.
 //
 //   mse_rows:  row_loss_t = ½ Σ_j (x_j - d_j)²             grad_j = (x_j - d_j) / T
 //   bce_rows:  row_loss_t = Σ_j -d log p_c - (1-d) log q_c  grad_j = (p_c - d) / (p_c q_c) / T
@@ -50,6 +52,7 @@ override row_threads: u32 = 64u;     // row kernels: a power of two (the tree ha
 override group_rows: u32 = 1u;
 override workgroup_size: u32 = 64u;  // the elementwise *_target_grad kernels
 override dense_labels: bool = false;
+override with_grad: bool = true;      // *_rows: write grad
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -61,7 +64,7 @@ override dense_labels: bool = false;
 
 // Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_one), lib/index (flat_index),
 // lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup (tree_sum, tree_sum2),
-// lib/rows (row_softmax_stats), lib/activation (sigmoid_stable, softplus_stable).
+// lib/rows (row_softmax_stats, online_step, row_stats_of), lib/activation (sigmoid_stable, softplus_stable).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
 // 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts. Callers handle a NaN p
@@ -87,7 +90,7 @@ fn mse_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
   for (var j = r.t; j < r.n; j += row_threads) {
     let e = x[r.base + j] - d[r.base + j];
     acc += e * e;
-    grad[r.base + j] = e * dims.inv_t;
+    if (with_grad) { grad[r.base + j] = e * dims.inv_t; }
   }
   acc = tree_sum(r, acc);
   if (r.t == 0u && r.live) { row_loss[r.index] = 0.5 * acc; }
@@ -113,7 +116,7 @@ fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
       acc += p;
       gj = p;
     }
-    grad[r.base + j] = gj;
+    if (with_grad) { grad[r.base + j] = gj; }
   }
   acc = tree_sum(r, acc);
   if (r.t == 0u && r.live) { row_loss[r.index] = acc; }
@@ -133,24 +136,30 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   let r = row_of(wid, groups, lid);
   var label = 0u;
   if (!dense_labels && r.live) { label = u32(d[r.index]); }   // validated on the CPU: an integer in [0, K)
-  let st = row_softmax_stats(r);
+  // the log-sum-exp pass (lib/rows.wgsl), which also sums dense targets for the gradient
+  var ms = vec2f(LOWEST, 0.0);
+  var bad = 0.0;
+  var acc_t = 0.0;
+  let sum_targets = dense_labels && with_grad;
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let e = x[r.base + j];
+    ms = online_step(ms, e);
+    if (poisons(e)) { bad = 1.0; }
+    if (sum_targets) { acc_t += ce_target(r.base, j, label); }
+  }
+  let st = row_stats_of(r, ms, bad, acc_t);
   let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
   let all_neg_inf = st.sum_exp == 0.0;
   let ls = log(st.sum_exp);
   let uniform_logp = -log(f32(dims.cols));
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
-  var sum_t = 1.0;
-  if (dense_labels) {
-    var acc = 0.0;
-    for (var j = r.t; j < r.n; j += row_threads) { acc += ce_target(r.base, j, label); }
-    sum_t = tree_sum(r, acc);
-  }
+  let sum_t = select(1.0, st.extra, sum_targets);
   var loss = 0.0;
   for (var j = r.t; j < r.n; j += row_threads) {
     let tj = ce_target(r.base, j, label);
     let logp = select((x[r.base + j] - st.row_max) - ls, uniform_logp, all_neg_inf);
     if (!is_zero(tj)) { loss -= tj * logp; }   // a NaN target is not skipped
-    grad[r.base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison);
+    if (with_grad) { grad[r.base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison); }
   }
   loss = tree_sum(r, loss);
   if (r.t == 0u && r.live) { row_loss[r.index] = select(loss, nan_f32(), poison); }
@@ -165,7 +174,7 @@ fn bce_logits_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) g
     let z = x[r.base + j];
     let dj = d[r.base + j];
     acc += softplus_stable(z) - z * dj;
-    grad[r.base + j] = (sigmoid_stable(z) - dj) * dims.inv_t;
+    if (with_grad) { grad[r.base + j] = (sigmoid_stable(z) - dj) * dims.inv_t; }
   }
   acc = tree_sum(r, acc);
   if (r.t == 0u && r.live) { row_loss[r.index] = acc / f32(r.n); }

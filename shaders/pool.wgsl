@@ -15,7 +15,8 @@
 // Bindings (group 0): dims uniform; x read [N·C·H·W]; y read_write [N·C·OH·OW];
 //   arg read_write [N·C·OH·OW] (pool, is_max: the flat in-plane index as f32, exact below
 //   2^24); dy read [N·C·OH·OW]; arg_in read [N·C·OH·OW] (pool_grad, is_max); dx read_write
-//   [N·C·H·W]. When is_max is false, arg / arg_in are not touched (bind any buffer).
+//   [N·C·H·W]. When is_max is false, arg / arg_in are not touched (bind any buffer); nor is
+//   arg when save_arg is false (no gradient will be taken: the op's backwardOnly output).
 //   pool: x, y, arg   pool_grad: dy, arg_in, dx
 // Dispatch: a 3-D grid of (wg_x, wg_y, wg_z) workgroups (overrides, default 4 × 4 × 4): x, y
 // the output column and row (pool) or the input column and row (pool_grad), z the planes,
@@ -42,6 +43,7 @@ override wg_x: u32 = 4u;
 override wg_y: u32 = 4u;
 override wg_z: u32 = 4u;
 override is_max: bool = true;
+override save_arg: bool = true;   // pool, is_max: write the arg-max (for the backward pass)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -86,7 +88,7 @@ fn pool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     let t = plane * out_size + oh * d.out_w + ow;
     if (is_max) {
       y[t] = best;
-      arg[t] = f32(best_at);
+      if (save_arg) { arg[t] = f32(best_at); }
     } else {
       y[t] = sum * inv_area;
     }

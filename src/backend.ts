@@ -31,8 +31,9 @@ export interface ComputeBackend<H = unknown> {
   alloc(op: string, shape: Shape): H;
   /** Returns storage to the backend (the GPU pool reuses it after the pending submit). */
   free(handle: H): void;
-  /** Runs a kernel op: allocates its outputs, computes (or records) them, returns them. */
-  run<A>(op: KernelOpDef<A>, inputs: H[], inShapes: readonly Shape[], outShapes: readonly Shape[], attrs: A): H[];
+  /** Runs a kernel op: allocates its outputs, computes (or records) them, returns them.
+   *  `outShapes` is the result's alone for a backwardOnly op when `saved` is false. */
+  run<A>(op: KernelOpDef<A>, inputs: H[], inShapes: readonly Shape[], outShapes: readonly Shape[], attrs: A, saved: boolean): H[];
   /** Runs an in-place update on `targets`; `shapes` lists targets' then inputs' shapes. */
   update<A>(op: UpdateDef<A>, targets: H[], inputs: H[], shapes: readonly Shape[], attrs: A): void;
   /** Overwrites the first data.length values. Commands recorded earlier still see the old

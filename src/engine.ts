@@ -172,7 +172,10 @@ export class Engine implements OpRunner {
       storages[0]!.refs++;
       outputs = [this.adopt(storages[0]!, outShapes[0]!)];
     } else {
-      const handles = this.compute.run(def, storages.map((s) => s.handle), shapes, outShapes, attrs);
+      // Auxiliaries only a backward rule reads are left out where no gradient can flow.
+      const saved = this.tape?.records(inputs) ?? false;
+      const made = saved || !def.backwardOnly ? outShapes : outShapes.slice(0, 1);
+      const handles = this.compute.run(def, storages.map((s) => s.handle), shapes, made, attrs, saved);
       outputs = handles.map((h, i) => this.adopt(this.newStorage(h, outShapes[i]!), outShapes[i]!));
       this.checkOutputs(def.name, `inputs ${shapes.map(fmt).join(', ') || 'none'}`, outputs);
     }

@@ -267,6 +267,53 @@ describe('GPU gradients w.r.t. the targets agree with the CPU reference', () => 
   });
 });
 
+describe('without a tape the gradient output is skipped (backwardOnly), the value is unchanged', () => {
+  // A loss outside valueAndGrad (inference, evaluation) neither allocates nor computes its
+  // saved gradient; the value must be the same bits as the one valueAndGrad returns, on both
+  // backends, and agree across them.
+  const shapes: [number, number][] = [[4099, 1], [5, 3], [4099, 10], [3, 1000], [5, 1001]];
+  for (const c of cases) {
+    it(c.name, async () => {
+      for (const [T, K] of shapes) {
+        const x = randomArray(T * K, 7 + K, c.lo, c.hi);
+        const [g, r] = await both(async (e) => {
+          const xt = e.tensor(x, [T, K]);
+          const outputs = e.tidy(() => {
+            const loss = c.loss(e, xt, T, K);
+            return loss.owned.filter((t) => t.shape.length === 2).length; // the [T, K] gradient, if made
+          });
+          const plain = await e.readAndDispose(e.tidy(() => c.loss(e, xt, T, K)));
+          const { value } = await e.valueAndGrad((t) => c.loss(e, t!, T, K))(xt);
+          xt.dispose();
+          return { outputs, plain: plain[0]!, value };
+        });
+        for (const b of [g, r]) {
+          expect(b.outputs).toBe(0);
+          expect(Object.is(b.plain, Math.fround(b.value))).toBe(true);
+        }
+        expect(Math.abs(g.plain - r.plain)).toBeLessThanOrEqual(sumTol(T * K) * Math.abs(r.plain) + 1e-30);
+      }
+    });
+  }
+
+  it('valueAndGrad still gets the gradient (the saved output is made while a tape records)', async () => {
+    for (const e of [await gpu(), await cpu()]) {
+      const z = e.tensor(randomArray(12, 92), [3, 4]);
+      const d = e.tensor(probabilities(3, 4, 93), [3, 4]);
+      let outputs = 0;
+      await e.valueAndGrad((t) => {
+        const loss = e.softmaxCrossEntropy(t!, d);
+        outputs = loss.owned.length;
+        return loss;
+      })(z);
+      expect(outputs).toBe(1); // the gradient
+      expect(e.tidy(() => e.softmaxCrossEntropy(z, d).owned.length)).toBe(0);
+      z.dispose();
+      d.dispose();
+    }
+  });
+});
+
 describe('determinism: two GPU runs of each loss are bit-identical', () => {
   for (const c of cases) {
     it(c.name, async () => {

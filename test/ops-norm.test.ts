@@ -22,9 +22,12 @@ describe('layerNorm: GPU vs CPU reference', () => {
       const [g, c] = await both(async (e) => {
         const rt = e.tensor(r, shape);
         const y = e.layerNorm(e.tensor(x, shape), e.tensor(gamma, [F]), e.tensor(beta, [F]));
-        const { grads } = await e.valueAndGrad((xt, gt, bt) => e.sum(e.mul(e.layerNorm(xt!, gt!, bt!), rt)))(
+        expect(y.owned.length).toBe(0); // outside a tape: no saved μ, r (backwardOnly)
+        const { value, grads } = await e.valueAndGrad((xt, gt, bt) => e.sum(e.mul(e.layerNorm(xt!, gt!, bt!), rt)))(
           e.tensor(x, shape), e.tensor(gamma, [F]), e.tensor(beta, [F]),
         );
+        // the recorded forward (which saves μ, r) computes the same bits as the plain one
+        expect(Object.is((await e.sum(e.mul(y, rt)).read())[0], Math.fround(value))).toBe(true);
         return { y: await y.read(), grads: await Promise.all(grads.map((t) => t.read())) };
       });
       // y = x̂·γ + β with |x̂| ≲ √F: sums of F terms, relative error ~ (F + 16)·U of the scale

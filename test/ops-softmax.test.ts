@@ -19,7 +19,8 @@ const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * U;
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 describe('softmax and logSoftmax: GPU vs CPU', () => {
-  const shapes = [[1, 1], [1, 10], [7, 13], [127, 1], [3, 4099], [2, 100000], [2, 3, 5]];
+  // rows of a multiple of 4 columns run the vec4 kernel ([5, 1000], [2, 100000], [4099, 4])
+  const shapes = [[1, 1], [1, 10], [7, 13], [127, 1], [3, 4099], [2, 100000], [2, 3, 5], [4099, 10], [5, 1000], [3, 1001], [4099, 4]];
   for (const shape of shapes) {
     it(`on ${JSON.stringify(shape)}`, async () => {
       const cols = shape.at(-1)!;
@@ -95,6 +96,42 @@ describe('softmax and logSoftmax: GPU vs CPU', () => {
       expect(Array.from(r[1].subarray(8)).every(Number.isNaN)).toBe(true);
     }
     expectClose(g[0].subarray(4, 8), c[0].subarray(4, 8), 1e-30, 8 * U);
+  });
+
+  it('the NaN/±inf rules hold on the scalar and vec4 kernels, wherever the entry sits in a long row', async () => {
+    // The running max/sum (one read) must give what the two-pass reference gives: a NaN or
+    // +inf anywhere poisons the row; -inf entries are 0; ascending rows rescale the sum at
+    // every element, descending rows never do.
+    for (const cols of [5, 8, 1000, 1001]) {
+      const rows: number[][] = [];
+      const base = Array.from(randomArray(cols, 61 + cols, -20, 20));
+      for (const at of [0, 1, Math.floor(cols / 2), cols - 1]) {
+        for (const bad of [NaN, Infinity, -Infinity]) rows.push(base.map((v, j) => (j === at ? bad : v)));
+      }
+      rows.push(base.map(() => -Infinity));
+      rows.push(base.map((v, j) => (j % 3 === 0 ? -Infinity : v)));
+      rows.push(base.map((_, j) => j / 10)); // ascending: a new max at every element
+      rows.push(base.map((_, j) => -j / 10)); // descending
+      rows.push(base.map((_, j) => (j === cols - 1 ? 90 : -90))); // the max last, e^-180 terms before it
+      const x = rows.flat();
+      const shape = [rows.length, cols];
+      const [g, c] = await both(async (e) => {
+        const t = e.tensor(x, shape);
+        return Promise.all([e.softmax(t).read(), e.logSoftmax(t).read()]);
+      });
+      for (const k of [0, 1]) {
+        const nanAt = (a: Float32Array) => Array.from(a, Number.isNaN);
+        expect(nanAt(g[k]!)).toEqual(nanAt(c[k]!));
+        const keep = (a: Float32Array) => a.map((v) => (Number.isNaN(v) ? 0 : v));
+        // -inf entries: softmax exactly 0 and log-softmax -inf on both
+        if (k === 0) expectClose(keep(g[0]), keep(c[0]), 1e-30, sumTol(cols), `softmax, ${cols} columns`);
+        else {
+          const [a, b] = [keep(g[1]), keep(c[1])];
+          const bad = Array.from(a).findIndex((v, i) => !(v === b[i] || Math.abs(v - b[i]!) <= sumTol(cols) * (1 + Math.abs(b[i]!))));
+          expect(bad, `logSoftmax, ${cols} columns, at ${bad}: ${a[bad]} vs ${b[bad]}`).toBe(-1);
+        }
+      }
+    }
   });
 
   it('sigmoid of a 2-class problem equals 2-way softmax: sigmoid(z1 - z0) = softmax([z0, z1])[1]', async () => {

@@ -130,6 +130,7 @@ describe('row ops and reductions: every variant, several rows per workgroup', ()
     ['subgroups', { maxThreads: 8, colsPerThread: 1, groupThreads: 64, subgroups: true }],
     ['subgroups, wide rows', { maxThreads: 64, colsPerThread: 1, groupThreads: 128, subgroups: true }],
     ['subgroups, 8 columns per lane', { maxThreads: 4, colsPerThread: 8, groupThreads: 64, subgroups: true }],
+    ['workgroup tree, 256 columns per lane', { maxThreads: 4, colsPerThread: 256, groupThreads: 64, subgroups: false }],
   ];
   // f32 sums in another order than the f64 reference, with an exp: see ops-softmax.test.ts.
   const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
@@ -156,6 +157,8 @@ describe('row ops and reductions: every variant, several rows per workgroup', ()
           const out = [await en.softmax(t).read(), Float32Array.of(value), ...(await Promise.all(grads.map((g) => g.read())))];
           const { grads: ce } = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, labels))(t);
           out.push(await ce[0]!.read());
+          // outside a tape: the losses skip their gradient (backwardOnly); [7, 300] takes softmax_vec4
+          out.push(await en.softmaxCrossEntropy(t, d).read(), await en.softmaxCrossEntropy(t, labels).read(), await en.mseLoss(t, d).read());
           for (const axis of [0, -1, undefined]) out.push(await en.sum(t, axis).read());
           out.push(await en.max(t, -1).read(), await en.argMax(t, 0).read());
           [...grads, ...ce, t, d, u].forEach((g) => g.dispose());

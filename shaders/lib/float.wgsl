@@ -28,6 +28,11 @@ fn poisons(val: f32) -> bool {
   return !is_finite(val) && bitcast<u32>(val) != 0xff800000u;
 }
 
+// Whether any component poisons (NaN or +inf)
+fn poisons4(vals: vec4f) -> bool {
+  return any(!is_finite4(vals) & (bitcast<vec4u>(vals) != vec4u(0xff800000u)));
+}
+
 // Exactly ±0, exactly 1: on the bits, because `val != 0.0` is false for a NaN once compiled
 // with finite-math assumptions, and a term skipped for a zero weight would drop a NaN weight.
 fn is_zero(val: f32) -> bool {

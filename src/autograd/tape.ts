@@ -25,8 +25,13 @@ export class Tape {
     for (const t of watched) this.tracked.add(t.id);
   }
 
+  /** Whether record() will keep an op with these inputs (one depends on a watched tensor). */
+  records(inputs: readonly Tensor[]): boolean {
+    return inputs.some((t) => this.tracked.has(t.id));
+  }
+
   record<A>(op: OpDef<A>, inputs: Tensor[], outputs: Tensor[], attrs: A): void {
-    if (!inputs.some((t) => this.tracked.has(t.id))) return;
+    if (!this.records(inputs)) return;
     this.nodes.push({ op: op as OpDef<unknown>, inputs, outputs, attrs });
     for (const t of outputs) this.tracked.add(t.id);
     for (const t of [...inputs, ...outputs]) this.held.add(t);

@@ -22,9 +22,10 @@ export class CpuBackend implements ComputeBackend<Float64Array> {
 
   free(): void {}
 
-  run<A>(op: KernelOpDef<A>, inputs: Float64Array[], inShapes: readonly Shape[], outShapes: readonly Shape[], attrs: A): Float64Array[] {
-    const outputs = op.cpu(inputs, inShapes, attrs);
+  run<A>(op: KernelOpDef<A>, inputs: Float64Array[], inShapes: readonly Shape[], outShapes: readonly Shape[], attrs: A, saved: boolean): Float64Array[] {
+    const outputs = op.cpu(inputs, inShapes, attrs, saved);
     this.counters.dispatches++;
+    if (outputs.length !== outShapes.length) throw new Error(`${op.name}: the CPU reference returned ${outputs.length} outputs, expected ${outShapes.length}`);
     outputs.forEach((data, i) => {
       const want = shapeSize(outShapes[i]!);
       if (data.length !== want) throw new Error(`${op.name}: the CPU reference returned ${data.length} values for output ${i} of shape ${fmt(outShapes[i]!)}`);

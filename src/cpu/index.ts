@@ -27,7 +27,7 @@ export {
   mseTargetGradCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
-  withRowLosses,
+  lossOutputs,
   type LossResult,
 } from './loss';
 export { lossCheckCpu, optimizerUpdateCpu, type OptimizerMethod } from './optimizer';

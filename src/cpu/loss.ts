@@ -182,15 +182,10 @@ export function softmaxCrossEntropyCpu(
   return { loss: total * invT, grad };
 }
 
-/** A loss's [value], gradient and per-row divergences (the loss of each row on its own). */
-export function withRowLosses(fn: (x: Vec, d: Vec, rows: number, cols: number) => LossResult, x: Vec, d: Vec, rows: number, cols: number): Vec[] {
-  const { loss, grad } = fn(x, d, rows, cols);
-  const perRow = new Float64Array(rows);
-  for (let t = 0; t < rows; t++) {
-    const [o, e] = [t * cols, (t + 1) * cols];
-    perRow[t] = fn(x.subarray(o, e), d.subarray(o, e), 1, cols).loss;
-  }
-  return [Float64Array.of(loss), grad, perRow];
+/** A loss's outputs as the ops give them (src/ops/loss.ts): [value], then its gradient when
+ *  `saved` (a tape records the loss). */
+export function lossOutputs({ loss, grad }: LossResult, saved: boolean): Vec[] {
+  return saved ? [Float64Array.of(loss), grad] : [Float64Array.of(loss)];
 }
 
 // Gradients with respect to the targets, times the upstream scalar g.

@@ -92,11 +92,11 @@ export class GpuBackend implements ComputeBackend<GPUBuffer> {
     this.pool.release(buffer);
   }
 
-  run<A>(op: KernelOpDef<A>, inputs: GPUBuffer[], inShapes: readonly Shape[], outShapes: readonly Shape[], attrs: A): GPUBuffer[] {
+  run<A>(op: KernelOpDef<A>, inputs: GPUBuffer[], inShapes: readonly Shape[], outShapes: readonly Shape[], attrs: A, saved: boolean): GPUBuffer[] {
     outShapes.forEach((s) => this.checkBindable(op.name, s));
     const outputs = outShapes.map((s) => this.alloc(op.name, s));
     try {
-      op.gpu(this.queue, inputs, outputs, inShapes, attrs);
+      op.gpu(this.queue, inputs, outputs, inShapes, attrs, saved);
     } catch (err) {
       outputs.forEach((b) => this.pool.release(b));
       throw err;

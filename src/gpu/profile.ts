@@ -134,7 +134,13 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     // shuffles and no barrier. softmax [4096, 10] (median ms): 21.5 with one 4-wide tree per
     // workgroup, 7.3 one invocation per row 64 rows a group, 6.2 4 lanes per row by shuffles
     // 64 a group, 4.5 with 2 lanes per row; [128, 1000] and [4096, 1000] tie (bandwidth).
-    rows: { maxThreads: 4, colsPerThread: 8, groupThreads: 64, subgroups: true },
+    // Since the softmax statistics take one read (online max/sum), the per-row combine costs
+    // more than the lanes save on short rows: one invocation per row below 256 columns
+    // (colsPerThread 256; same process, medians of 7): softmax [4096, 10] 1.7 ms vs 2.2 with
+    // 2 lanes, CE [4096, 10] 1.7 vs 2.4; [4096, 1000] and [128, 1000] (4 lanes) tie with
+    // 1 lane per row, and 4 lanes keep a few long rows on all SIMD lanes. Groups of 16 or
+    // 256 invocations tied with 64.
+    rows: { maxThreads: 4, colsPerThread: 256, groupThreads: 64, subgroups: true },
     // Serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one lane per
     // output, 20 ms with 8), once there are 1024 outputs (16 workgroups of 64 on SwiftShader's
     // threads); fewer stay in trees: the first pass of a 1M sum has 64 outputs and wants 64

@@ -3,8 +3,9 @@
 // per-row divergences and the gradient w.r.t. the first input together (shaders/loss.wgsl);
 // reduce.reduce_sum then averages the rows in a fixed order, so two runs agree bit for bit.
 //
-// Outputs: [0] the loss, shape []; [1] ∂Loss/∂x (saved for backward: dx = g · aux);
-// [2] the per-row divergences [T] (the kernel's partials, kept for inspection).
+// Outputs: [0] the loss, shape []; [1] ∂Loss/∂x, saved for backward (dx = g · aux) and so
+// made only where a tape records the loss (backwardOnly: inference and evaluation skip its
+// writes). The per-row divergences pass between the two dispatches in a scratch buffer.
 
 import {
   bceTargetGradCpu,
@@ -12,11 +13,11 @@ import {
   binaryCrossEntropyWithLogitsCpu,
   bceLogitsTargetGradCpu,
   ceTargetGradCpu,
+  lossOutputs,
   mseLossCpu,
   mseTargetGradCpu,
   softmaxCrossEntropyCpu,
   softmaxTargetsCpu,
-  withRowLosses,
 } from '../cpu/loss';
 import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName, Overrides } from '../gpu/kernels';
@@ -75,12 +76,16 @@ interface LossUniforms {
   invT?: number;
 }
 
-/** Row kernel (divergences + gradient), then the mean of the rows with reduce_sum. */
-function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, grad, rowLoss]: GPUBuffer[], shape: Shape, u: LossUniforms = {}): void {
+/** Row kernel (divergences into a scratch buffer, and the gradient when `saved`), then the
+ *  mean of the rows with reduce_sum. Without the gradient its binding gets a stand-in the
+ *  kernel never writes. */
+function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, grad]: GPUBuffer[], shape: Shape, saved: boolean, u: LossUniforms = {}): void {
   const view = rowView(shape);
-  const overrides: Overrides = u.dense === undefined ? {} : { dense_labels: u.dense };
-  dispatchRows(q, kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, { x: x!, d: d!, grad: grad!, row_loss: rowLoss! }, overrides);
-  recordSum(q, rowLoss!, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
+  const overrides: Overrides = { with_grad: saved, ...(u.dense === undefined ? {} : { dense_labels: u.dense }) };
+  const rowLoss = q.scratch(view.rows * 4);
+  const bindings = { x: x!, d: d!, grad: saved ? grad! : q.scratch(4), row_loss: rowLoss };
+  dispatchRows(q, kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, bindings, overrides);
+  recordSum(q, rowLoss, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
 }
 
 // ---- the losses ---------------------------------------------------------------------------
@@ -90,10 +95,12 @@ export const mseLoss: OpDef<NoAttrs> = {
   name: 'mseLoss',
   outputs([y, d]) {
     sameShape('mseLoss', ['y', 'd'], y!, d!);
-    return [[], y!, [rowsOf('mseLoss', y!).rows]];
+    rowsOf('mseLoss', y!);
+    return [[], y!];
   },
-  cpu: ([y, d], [s]) => withRowLosses(mseLossCpu, y!, d!, rowView(s!).rows, rowView(s!).cols),
-  gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.mse_rows', ins, outs, s!),
+  backwardOnly: true,
+  cpu: ([y, d], [s], _, saved) => lossOutputs(mseLossCpu(y!, d!, rowView(s!).rows, rowView(s!).cols), saved),
+  gpu: (q, ins, outs, [s], _, saved) => lossGpu(q, 'loss.mse_rows', ins, outs, s!, saved),
   // aux = (y - d)/T:  dy = g·aux,  dd = -g·aux
   backward: ({ ops, outputs: [, aux], dy, needsGrad }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
@@ -106,10 +113,12 @@ export const binaryCrossEntropy: OpDef<NoAttrs> = {
   name: 'binaryCrossEntropy',
   outputs([p, d]) {
     sameShape('binaryCrossEntropy', ['p', 'd'], p!, d!);
-    return [[], p!, [rowsOf('binaryCrossEntropy', p!).rows]];
+    rowsOf('binaryCrossEntropy', p!);
+    return [[], p!];
   },
-  cpu: ([p, d], [s]) => withRowLosses((a, b, r, c) => binaryCrossEntropyCpu(a, b, r, c, BCE_EPS), p!, d!, rowView(s!).rows, rowView(s!).cols),
-  gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.bce_rows', ins, outs, s!),
+  backwardOnly: true,
+  cpu: ([p, d], [s], _, saved) => lossOutputs(binaryCrossEntropyCpu(p!, d!, rowView(s!).rows, rowView(s!).cols, BCE_EPS), saved),
+  gpu: (q, ins, outs, [s], _, saved) => lossGpu(q, 'loss.bce_rows', ins, outs, s!, saved),
   // aux = (p_c - d)/(p_c q_c)/T:  dp = g·aux,  dd = g (log q_c - log p_c)/T
   backward: ({ ops, inputs: [p], outputs: [, aux], dy, needsGrad }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
@@ -128,15 +137,16 @@ export const softmaxCrossEntropy: OpDef<CrossEntropyAttrs> = {
     else if (d!.length !== 1 || d![0] !== rows) {
       throw new Error(`${op}: class indices ${fmt(d!)} must have shape [${rows}], one per row of logits ${fmt(z!)}`);
     }
-    return [[], z!, [rows]];
+    return [[], z!];
   },
-  cpu([z, d], [s], { labelSmoothing, labels }) {
+  backwardOnly: true,
+  cpu([z, d], [s], { labelSmoothing, labels }, saved) {
     const { rows, cols } = rowView(s!);
     const targets = softmaxTargetsCpu(labels === 'index' ? Int32Array.from(d!) : d!, rows, cols, labelSmoothing);
-    return withRowLosses(softmaxCrossEntropyCpu, z!, targets, rows, cols);
+    return lossOutputs(softmaxCrossEntropyCpu(z!, targets, rows, cols), saved);
   },
-  gpu: (q, ins, outs, [s], { labelSmoothing, labels }) =>
-    lossGpu(q, 'loss.ce_rows', ins, outs, s!, { alpha: labelSmoothing, dense: labels === 'dense' }),
+  gpu: (q, ins, outs, [s], { labelSmoothing, labels }, saved) =>
+    lossGpu(q, 'loss.ce_rows', ins, outs, s!, saved, { alpha: labelSmoothing, dense: labels === 'dense' }),
   // aux = (softmax(z)·Σt - t)/T:  dz = g·aux;  dense targets: dd = -g (1 - α) log softmax(z)/T
   backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad, attrs }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
@@ -151,10 +161,12 @@ export const binaryCrossEntropyWithLogits: OpDef<NoAttrs> = {
   outputs([z, d]) {
     sameShape('binaryCrossEntropyWithLogits', ['z', 'd'], z!, d!);
     if (shapeSize(z!) === 0) throw new Error(`binaryCrossEntropyWithLogits: z ${fmt(z!)} is empty; the mean over 0 elements is undefined`);
-    return [[], z!, [rowsOf('binaryCrossEntropyWithLogits', z!).rows]];
+    rowsOf('binaryCrossEntropyWithLogits', z!);
+    return [[], z!];
   },
-  cpu: ([z, d], [s]) => withRowLosses(binaryCrossEntropyWithLogitsCpu, z!, d!, rowView(s!).rows, rowView(s!).cols),
-  gpu: (q, ins, outs, [s]) => lossGpu(q, 'loss.bce_logits_rows', ins, outs, s!, { invT: 1 / shapeSize(s!) }),
+  backwardOnly: true,
+  cpu: ([z, d], [s], _, saved) => lossOutputs(binaryCrossEntropyWithLogitsCpu(z!, d!, rowView(s!).rows, rowView(s!).cols), saved),
+  gpu: (q, ins, outs, [s], _, saved) => lossGpu(q, 'loss.bce_logits_rows', ins, outs, s!, saved, { invT: 1 / shapeSize(s!) }),
   // aux = (σ(z) − d)/n:  dz = g·aux,  dd = −g·z/n
   backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,

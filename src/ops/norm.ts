@@ -1,6 +1,7 @@
 // Layer normalization over the last axis (PyTorch's nn.LayerNorm(F) on [..., F]):
 // y = (x − μ)/√(σ² + eps)·γ + β per row. Kernels: shaders/norm.wgsl; reference: src/cpu/norm.ts.
-// The forward saves μ and r = 1/√(σ² + eps) per row (auxiliary outputs) for the backward rule.
+// The forward saves μ and r = 1/√(σ² + eps) per row (auxiliary outputs) for the backward rule,
+// only where a tape records it (backwardOnly; otherwise the kernel writes them to scratch).
 
 import { layerNormCpu, layerNormGradCpu, layerNormParamGradCpu } from '../cpu/norm';
 import { grid1d } from '../gpu/queue';
@@ -33,13 +34,17 @@ export const layerNorm: OpDef<LayerNormAttrs> = {
     const { rows } = features('layerNorm', x!, gamma!, beta!);
     return [x!, [rows], [rows]];
   },
-  cpu([x, gamma, beta], [s], { eps }) {
+  backwardOnly: true,
+  cpu([x, gamma, beta], [s], { eps }, saved) {
     const { rows, cols } = rowView(s!);
     const r = layerNormCpu(x!, gamma!, beta!, rows, cols, eps);
-    return [r.y, r.mean, r.rstd];
+    return saved ? [r.y, r.mean, r.rstd] : [r.y];
   },
-  gpu(q, [x, gamma, beta], [y, mean, rstd], [s], { eps }) {
-    dispatchRows(q, 'norm.layer_norm', rowView(s!), { eps }, { x: x!, gamma: gamma!, beta: beta!, y: y!, mean: mean!, rstd: rstd! });
+  gpu(q, [x, gamma, beta], [y, mean, rstd], [s], { eps }, saved) {
+    const view = rowView(s!);
+    const perRow = () => q.scratch(Math.max(4, view.rows * 4)); // one value per row, then dropped
+    const stats = saved ? { mean: mean!, rstd: rstd! } : { mean: perRow(), rstd: perRow() };
+    dispatchRows(q, 'norm.layer_norm', view, { eps }, { x: x!, gamma: gamma!, beta: beta!, y: y!, ...stats });
   },
   // dx = r·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ;  dγ = Σ_rows dy·x̂;  dβ = Σ_rows dy
   backward({ ops, inputs: [x, gamma], outputs: [, mean, rstd], dy, needsGrad }) {

@@ -26,6 +26,12 @@
 //     Backward rules call other ops by name (ops.run1 / ops.run), never the backend.
 //     An op whose result only re-labels its input's storage (reshape, expandDims, squeeze)
 //     says `view: true` instead of cpu/gpu: its output shares input 0's storage, no dispatch.
+//     An op whose auxiliary outputs (all but [0]) only its backward rule reads (a loss's
+//     saved ∂Loss/∂x, max pooling's arg-max, layer norm's μ and r) says `backwardOnly: true`:
+//     where no gradient can flow through a call (no tape records it: inference, evaluation)
+//     the engine makes only the result. cpu and gpu are then called with `saved` false, get
+//     (gpu) and return (cpu) the result alone, and skip the work of the auxiliaries (a GPU
+//     kernel still statically using their bindings gets q.scratch stand-ins).
 //  4. Register it: one line `gelu,` in the table of src/ops/table.ts (the name and the
 //     attribute type of ops.run('gelu', ...) come from there).
 //  5. Public method on Engine (src/engine.ts), one line: `return this.run1('gelu', [x], attrs)`.
@@ -47,12 +53,17 @@ interface OpCommon<A> {
   outputs(inputs: readonly Shape[], attrs: A): Shape[];
   /** Vector-Jacobian product, or why there is none. */
   backward: BackwardRule<A> | NonDifferentiable;
+  /** The auxiliary outputs are read only by the backward rule: where no tape records the
+   *  call they are not allocated, computed or returned (cpu/gpu get `saved` false). */
+  readonly backwardOnly?: boolean;
 }
 
 /** An op computed by a kernel: a GPU dispatch and its CPU reference. */
 export interface KernelOpDef<A> extends OpCommon<A> {
-  cpu(inputs: Float64Array[], shapes: readonly Shape[], attrs: A): Float64Array[];
-  gpu(queue: CommandQueue, inputs: GPUBuffer[], outputs: GPUBuffer[], shapes: readonly Shape[], attrs: A): void;
+  /** The outputs (the result alone for a backwardOnly op when `saved` is false). */
+  cpu(inputs: Float64Array[], shapes: readonly Shape[], attrs: A, saved: boolean): Float64Array[];
+  /** Records the dispatches that fill `outputs` (the result alone for a backwardOnly op when `saved` is false). */
+  gpu(queue: CommandQueue, inputs: GPUBuffer[], outputs: GPUBuffer[], shapes: readonly Shape[], attrs: A, saved: boolean): void;
 }
 
 /** An op whose one output is its first input's storage under a new shape (no copy, no dispatch). */

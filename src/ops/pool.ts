@@ -62,12 +62,14 @@ function poolUniforms(g: Conv2dGeometry): Record<string, number> {
 }
 
 /** pool: a grid over the output planes; pool_grad: over the input planes. */
-function dispatchPool(q: CommandQueue, kernel: 'pool.pool' | 'pool.pool_grad', g: Conv2dGeometry, kind: PoolKind, bindings: Record<string, GPUBuffer>): void {
+function dispatchPool(q: CommandQueue, kernel: 'pool.pool' | 'pool.pool_grad', g: Conv2dGeometry, kind: PoolKind, bindings: Record<string, GPUBuffer>, saveArg = true): void {
   const [nx, ny] = kernel === 'pool.pool' ? [g.outW, g.outH] : [g.width, g.height];
-  dispatch3d(q, kernel, [nx, ny, g.batch * g.channels], poolUniforms(g), bindings, { is_max: kind === 'max' });
+  const overrides = kernel === 'pool.pool' ? { is_max: kind === 'max', save_arg: saveArg } : { is_max: kind === 'max' };
+  dispatch3d(q, kernel, [nx, ny, g.batch * g.channels], poolUniforms(g), bindings, overrides);
 }
 
-/** y [N, C, OH, OW]; for max also the arg-max indices (an auxiliary output). */
+/** y [N, C, OH, OW]; for max also the arg-max indices (an auxiliary output, made only where a
+ *  tape records the op: backwardOnly). */
 export const pool2d: OpDef<PoolAttrs> = {
   name: 'pool2d',
   outputs([x], attrs) {
@@ -75,15 +77,16 @@ export const pool2d: OpDef<PoolAttrs> = {
     const y = [g.batch, g.channels, g.outH, g.outW];
     return attrs.kind === 'max' ? [y, y] : [y];
   },
-  cpu([x], [s], attrs) {
+  backwardOnly: true,
+  cpu([x], [s], attrs, saved) {
     const r = pool2dCpu(attrs.kind, x!, geometry(attrs.kind, s!, attrs));
-    return r.argmax ? [r.values, r.argmax] : [r.values];
+    return r.argmax && saved ? [r.values, r.argmax] : [r.values];
   },
-  gpu(q, [x], [y, arg], [s], attrs) {
+  gpu(q, [x], [y, arg], [s], attrs, saved) {
     const g = geometry(attrs.kind, s!, attrs);
-    // avg writes no arg-max, but the binding needs a buffer (not y: two writable bindings of
-    // one buffer are rejected)
-    dispatchPool(q, 'pool.pool', g, attrs.kind, { x: x!, y: y!, arg: arg ?? q.scratch(4) });
+    // avg, or max outside a tape, writes no arg-max, but the binding needs a buffer (not y:
+    // two writable bindings of one buffer are rejected)
+    dispatchPool(q, 'pool.pool', g, attrs.kind, { x: x!, y: y!, arg: arg ?? q.scratch(4) }, saved);
   },
   // max: dy to the (first) arg-max of each window;  avg: dy/(kh·kw) to every element of it
   backward: ({ ops, inputs: [x], outputs: [, arg], dy, attrs }) => [

@@ -1,6 +1,7 @@
 // Row-wise softmax and log-softmax over the last axis (a tensor viewed as [rows, cols]), the
 // softmax Jacobian-vector product, and the kernels of their backward rules. The invocations
-// of a row reduce it (max, then Σ e^(x - max)) in a fixed order: see shaders/softmax.wgsl.
+// of a row reduce it (a running max and Σ e^(x - max), in one read) in a fixed order, then
+// write it; rows of a multiple of 4 columns go as vec4s: see shaders/softmax.wgsl.
 
 import { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from '../cpu/softmax';
 import { dispatchRows } from '../gpu/rows';
@@ -40,7 +41,10 @@ function softmaxOp(log: boolean): OpDef<NoAttrs> {
       return [softmaxCpu(x!, rows, cols, log)];
     },
     gpu(q, [x], [out], [s]) {
-      dispatchRows(q, 'softmax.softmax', rowView(s!), {}, { x: x!, out: out! }, { log_output: log });
+      const view = rowView(s!);
+      // rows of whole vec4s (16-byte aligned, as every row starts at a multiple of cols)
+      if (view.cols > 0 && view.cols % 4 === 0) dispatchRows(q, 'softmax.softmax_vec4', view, {}, { x4: x!, out4: out! }, { log_output: log });
+      else dispatchRows(q, 'softmax.softmax', view, {}, { x: x!, out: out! }, { log_output: log });
     },
     // softmax:      dx = Jᵀ dy = J dy = y ⊙ (dy - ⟨dy, y⟩)
     // log-softmax:  dx = dy - softmax(x) Σ_row dy, softmax(x) = e^y
