@@ -11,6 +11,8 @@
 // each kernel costs alone; their sum next to the measured step time shows the rest (launch
 // gaps, copies, the submit).
 
+import { gpuWait } from '../src/gpu/wait';
+
 export interface CapturedDispatch {
   /** The pipeline's label: `family.entry [[override, value], ...]` for webgrad's kernels. */
   label: string;
@@ -172,7 +174,7 @@ async function cpuTimes(device: GPUDevice, list: CapturedDispatch[], repeats: nu
     const commands = encoder.finish();
     const t0 = performance.now();
     device.queue.submit([commands]);
-    await device.queue.onSubmittedWorkDone();
+    await gpuWait(() => device.queue.onSubmittedWorkDone()); // no spinning poll in Node (src/gpu/wait.ts)
     return performance.now() - t0;
   };
   let empty = Infinity;

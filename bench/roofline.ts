@@ -9,7 +9,7 @@
 // (DRAM/HBM) bandwidth, for the record.
 //
 // Timing: each measurement is one submit of `repeats` dispatches, timed on the CPU from submit
-// to onSubmittedWorkDone. The work per submit is grown (iterations, then repeats) until it
+// to onSubmittedWorkDone (waited for as the engine waits: src/gpu/wait.ts). The work per submit is grown (iterations, then repeats) until it
 // takes at least `targetMs`, so the submit latency is a small part of it; the best of
 // `trials` submits is the roof (interference only ever slows a run down). Bind group layouts
 // come from wgsl_reflect, as the engine's kernels do (src/gpu/kernels.ts).
@@ -17,6 +17,7 @@
 import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
 import source from '../shaders/roofline.wgsl';
 import type { BenchCase } from './cases/index';
+import { gpuWait } from '../src/gpu/wait';
 
 export interface Roofs {
   /** Peak f32 multiply-add rate, GFLOP/s (an FMA counts as 2 FLOP). */
@@ -116,7 +117,9 @@ async function timeSubmit(device: GPUDevice, k: Microkernel, group: GPUBindGroup
   const commands = encoder.finish();
   const t0 = performance.now();
   device.queue.submit([commands]);
-  await device.queue.onSubmittedWorkDone();
+  // gpuWait: in Node, Dawn's polling would otherwise spin on the JS thread and take a core
+  // from a CPU adapter (SwiftShader), halving the roofs it measures
+  await gpuWait(() => device.queue.onSubmittedWorkDone());
   return performance.now() - t0;
 }
 
