@@ -215,7 +215,9 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
   // The products' shared sizes padded with zeros to multiples of 4, which the vec4 matmul
   // needs along each operand's contiguous axis: cols' rows (K = C·kh·kw: LeNet's conv1 has 25)
   // and the output channels (dW2 = dzᵀ·cols and dcols = dz·W2 read dz along O: LeNet's conv2
-  // has 50). Unpadded, these products ran on the scalar kernel: 40% of the CNN's step.
+  // has 50). Unpadded, these products take the clamped scalar kernel; on SwiftShader the two
+  // measured the same for LeNet (step 555-596 ms padded, 557-604 unpadded), and the vec4 and
+  // workgroup-memory kernels are the ones the profiles tune.
   const Kp = Math.ceil(ckk / 4) * 4;
   const Op = Math.ceil(O / 4) * 4;
   const chunks = weightGradChunks(g.batch, Kp, Op);
