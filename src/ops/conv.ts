@@ -108,11 +108,10 @@ export interface Im2colAttrs extends Window2d {
   colsWidth: number;
 }
 
-/** The row length C·kh·kw of cols, checking the requested width against it. */
-function colsWidthOf(op: string, g: Conv2dGeometry, colsWidth: number): number {
+/** Throws unless cols' row length can hold the C·kh·kw taps of a window. */
+function checkColsWidth(op: string, g: Conv2dGeometry, colsWidth: number): void {
   const ckk = g.channels * g.kernelH * g.kernelW;
   if (!Number.isInteger(colsWidth) || colsWidth < ckk) throw new Error(`${op}: colsWidth ${colsWidth} must be an integer >= C·kh·kw = ${ckk}`);
-  return ckk;
 }
 
 /** cols [N·OH·OW, colsWidth]: the receptive field of every output position as a row. */
@@ -120,7 +119,7 @@ export const im2col: OpDef<Im2colAttrs> = {
   name: 'im2col',
   outputs([x], attrs) {
     const g = windowGeometry('im2col', x!, attrs);
-    colsWidthOf('im2col', g, attrs.colsWidth);
+    checkColsWidth('im2col', g, attrs.colsWidth);
     return [[g.batch * g.outH * g.outW, attrs.colsWidth]];
   },
   cpu: ([x], [s], attrs) => [im2colCpu(x!, windowGeometry('im2col', s!, attrs), attrs.colsWidth)],
@@ -137,7 +136,7 @@ export const col2im: OpDef<Im2colAttrs & { inputShape: Shape }> = {
   name: 'col2im',
   outputs([dcols], attrs) {
     const g = windowGeometry('col2im', attrs.inputShape, attrs);
-    colsWidthOf('col2im', g, attrs.colsWidth);
+    checkColsWidth('col2im', g, attrs.colsWidth);
     const want = [g.batch * g.outH * g.outW, attrs.colsWidth];
     if (dcols!.length !== 2 || dcols![0] !== want[0] || dcols![1] !== want[1]) {
       throw new Error(`col2im: dcols has shape ${fmt(dcols!)}, expected ${fmt(want)} for input ${fmt(attrs.inputShape)}`);
