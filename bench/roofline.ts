@@ -1,7 +1,9 @@
-// The roofline of the adapter at hand, from two microkernels (shaders/roofline.wgsl): the peak
-// f32 FMA rate and the streaming copy bandwidth. A case that performs F FLOP and must move B
-// bytes cannot run faster than max(F / peak, B / bandwidth): that bound over the measured time
-// is the case's fraction of its roof (bench/harness.ts `rowsFor`).
+// The roofline of the adapter at hand, from microkernels (shaders/roofline.wgsl): the peak f32
+// FMA rate (the faster of independent chains and register-tile products) and the streaming
+// copy and read bandwidths. A case that performs F FLOP and must move B bytes cannot run
+// faster than max(F / peak, B / bandwidth), the bandwidth being the read one for a case that
+// only reads (`readOnly`): that bound over the measured time is the case's fraction of its roof
+// (bench/harness.ts `rowsFor`).
 //
 // The copy runs twice: with 4 MiB buffers, the working set of the cases (a 1M-float operand),
 // which a repeated case finds in the GPU's L2 (or, on SwiftShader, the CPU's caches): that is
@@ -24,6 +26,8 @@ export interface Roofs {
   gflops: number;
   /** Streaming copy bandwidth, GB/s (bytes read + written), 4 MiB buffers (the cases' size). */
   gbps: number;
+  /** Streaming read bandwidth, GB/s, 4 MiB: the bound of a case that only reads (a reduction). */
+  readGbps: number;
   /** The same with 64 MiB buffers: memory bandwidth beyond the caches. */
   memoryGbps: number;
   /** What was run, for the report: invocations, iterations, repeats, bytes. */
@@ -41,9 +45,12 @@ const WORKGROUP = 256;
 /** 1,024 workgroups of 256: enough invocations to fill the largest GPUs (an H100 runs ~270K
  *  threads at once) while staying one dispatch. */
 const FMA_INVOCATIONS = 1024 * WORKGROUP;
-const CHAINS = 8; // independent vec4 chains per invocation, as in the shader
+const CHAINS = 8; // independent vec4 chains per invocation (peak_fma_chains)
+const PRODUCTS = 3; // mat4x4 accumulators per invocation (peak_fma_products)
 /** vec4s each stream_copy invocation copies (the shader's `copies` override). */
 const COPIES = 4;
+/** vec4s each stream_read invocation sums (`reads`): its one write is 1/16 of the traffic. */
+const READS = 16;
 /** Copy buffer sizes: the cases' 1M-float operands, and source + destination (128 MiB) beyond
  *  the largest GPU caches (an H100/H200 has 50 MB of L2). */
 const CASE_COPY_BYTES = 4 * 1024 * 1024;
@@ -54,7 +61,7 @@ const MAX_REPEATS = 4096;
 /** The best-case time (ms) of a case under the roofline. */
 export function roofMs(c: BenchCase, r: Roofs): number {
   const compute = c.flops !== undefined ? c.flops / (r.gflops * 1e6) : 0;
-  return Math.max(compute, c.bytes / (r.gbps * 1e6));
+  return Math.max(compute, c.bytes / ((c.readOnly ? r.readGbps : r.gbps) * 1e6));
 }
 
 interface Microkernel {
@@ -65,7 +72,7 @@ interface Microkernel {
   uniformSize: number;
 }
 
-function compile(device: GPUDevice, entry: 'peak_fma' | 'stream_copy', constants: Record<string, number>): Microkernel {
+function compile(device: GPUDevice, entry: 'peak_fma_chains' | 'peak_fma_products' | 'stream_copy' | 'stream_read', constants: Record<string, number>): Microkernel {
   const reflect = new WgslReflect(source);
   const fn = reflect.entry.compute.find((f) => f.name === entry);
   if (!fn) throw new Error(`roofline: shaders/roofline.wgsl has no entry point '${entry}'`);
@@ -147,7 +154,7 @@ async function measure(
   return { msPerUnit: best / (iterations * repeats), iterations, repeats };
 }
 
-/** Measures both roofs on `device` (a few hundred ms of GPU time each). */
+/** Measures the roofs on `device` (a few hundred ms of GPU time each). */
 export async function measureRoofs(device: GPUDevice, opts: RoofOptions = {}): Promise<Roofs> {
   const buffers: GPUBuffer[] = [];
   device.pushErrorScope('validation');
@@ -172,53 +179,61 @@ async function measureBoth(device: GPUDevice, targetMs: number, trials: number, 
     return b;
   };
 
-  // ---- peak FMA rate ----
-  const fma = compile(device, 'peak_fma', { workgroup_size: WORKGROUP });
+  // ---- peak FMA rate: the faster of the two microkernels ----
   const out = storage(FMA_INVOCATIONS * 16);
-  const fmaRun = async (iterations: number, repeats: number) => {
-    const u = uniform(device, fma, { iterations, count: FMA_INVOCATIONS, a: 0.999, b: 0.001 });
-    buffers.push(u);
-    const group = device.createBindGroup({
-      layout: fma.layout,
-      entries: [
-        { binding: fma.slots.get('dims')!, resource: { buffer: u } },
-        { binding: fma.slots.get('out')!, resource: { buffer: out } },
-      ],
-    });
-    return timeSubmit(device, fma, group, FMA_INVOCATIONS / WORKGROUP, repeats);
+  const fmaRate = async (entry: 'peak_fma_chains' | 'peak_fma_products', flopPerIteration: number) => {
+    const fma = compile(device, entry, { workgroup_size: WORKGROUP });
+    const fmaRun = async (iterations: number, repeats: number) => {
+      const u = uniform(device, fma, { iterations, count: FMA_INVOCATIONS, a: 0.999, b: 0.001 });
+      buffers.push(u);
+      const group = device.createBindGroup({
+        layout: fma.layout,
+        entries: [
+          { binding: fma.slots.get('dims')!, resource: { buffer: u } },
+          { binding: fma.slots.get('out')!, resource: { buffer: out } },
+        ],
+      });
+      return timeSubmit(device, fma, group, FMA_INVOCATIONS / WORKGROUP, repeats);
+    };
+    const f = await measure(targetMs, trials, 'iterations', fmaRun);
+    return { gflops: (FMA_INVOCATIONS * flopPerIteration) / (f.msPerUnit * 1e6), iterations: f.iterations };
   };
-  const f = await measure(targetMs, trials, 'iterations', fmaRun);
-  const gflops = (FMA_INVOCATIONS * CHAINS * 4 * 2) / (f.msPerUnit * 1e6);
+  const chains = await fmaRate('peak_fma_chains', CHAINS * 4 * 2);
+  const products = await fmaRate('peak_fma_products', PRODUCTS * 64 * 2);
 
-  // ---- copy bandwidth ----
-  const copy = compile(device, 'stream_copy', { workgroup_size: WORKGROUP, copies: COPIES });
-  const copyRoof = async (bytes: number) => {
-    const vec4s = Math.min(Math.floor(Math.min(bytes, device.limits.maxStorageBufferBindingSize) / 16), 65535 * WORKGROUP * COPIES);
-    const count = vec4s - (vec4s % COPIES);
+  // ---- streaming bandwidth: copy (read + write), read (a reduction's traffic) ----
+  const stream = async (entry: 'stream_copy' | 'stream_read', perInvocation: number, bytes: number) => {
+    const k = compile(device, entry, entry === 'stream_copy' ? { workgroup_size: WORKGROUP, copies: perInvocation } : { workgroup_size: WORKGROUP, reads: perInvocation });
+    const vec4s = Math.min(Math.floor(Math.min(bytes, device.limits.maxStorageBufferBindingSize) / 16), 65535 * WORKGROUP * perInvocation);
+    const count = vec4s - (vec4s % perInvocation);
     const src = storage(count * 16);
     const dst = storage(count * 16);
-    const u = uniform(device, copy, { iterations: 0, count, a: 0, b: 0 });
+    const u = uniform(device, k, { iterations: 0, count, a: 0, b: 0 });
     buffers.push(u);
     const group = device.createBindGroup({
-      layout: copy.layout,
+      layout: k.layout,
       entries: [
-        { binding: copy.slots.get('dims')!, resource: { buffer: u } },
-        { binding: copy.slots.get('src')!, resource: { buffer: src } },
-        { binding: copy.slots.get('dst')!, resource: { buffer: dst } },
+        { binding: k.slots.get('dims')!, resource: { buffer: u } },
+        { binding: k.slots.get('src')!, resource: { buffer: src } },
+        { binding: k.slots.get('dst')!, resource: { buffer: dst } },
       ],
     });
-    const groups = Math.ceil(count / COPIES / WORKGROUP);
-    const c = await measure(targetMs, trials, 'repeats', (_i, repeats) => timeSubmit(device, copy, group, groups, repeats));
-    return { gbps: (2 * 16 * count) / (c.msPerUnit * 1e6), repeats: c.repeats };
+    const groups = Math.ceil(count / perInvocation / WORKGROUP);
+    const c = await measure(targetMs, trials, 'repeats', (_i, repeats) => timeSubmit(device, k, group, groups, repeats));
+    const moved = entry === 'stream_copy' ? 2 * 16 * count : 16 * (count + count / perInvocation);
+    return { gbps: moved / (c.msPerUnit * 1e6), repeats: c.repeats };
   };
-  const cached = await copyRoof(CASE_COPY_BYTES);
-  const memory = await copyRoof(MEMORY_COPY_BYTES);
+  const cached = await stream('stream_copy', COPIES, CASE_COPY_BYTES);
+  const memory = await stream('stream_copy', COPIES, MEMORY_COPY_BYTES);
+  const read = await stream('stream_read', READS, CASE_COPY_BYTES);
   return {
-    gflops,
+    gflops: Math.max(chains.gflops, products.gflops),
     gbps: cached.gbps,
+    readGbps: read.gbps,
     memoryGbps: memory.gbps,
     detail:
-      `FMA: ${FMA_INVOCATIONS} invocations × ${CHAINS} vec4 chains × ${f.iterations} iterations × ${f.repeats} dispatches; ` +
-      `copy: 4 MiB × ${cached.repeats} and 64 MiB × ${memory.repeats} dispatches; best of ${trials} CPU-timed submits`,
+      `FMA: ${FMA_INVOCATIONS} invocations, ${CHAINS} vec4 chains × ${chains.iterations} iterations ${chains.gflops.toFixed(2)} GFLOP/s, ` +
+      `${PRODUCTS} mat4x4 products × ${products.iterations} iterations ${products.gflops.toFixed(2)} GFLOP/s; ` +
+      `copy: 4 MiB × ${cached.repeats} and 64 MiB × ${memory.repeats} dispatches; read: 4 MiB × ${read.repeats}; best of ${trials} CPU-timed submits`,
   };
 }

@@ -194,7 +194,7 @@ async function main(): Promise<number> {
     console.log(`${lib.name} (${lib.version}) adapter: ${a.length > 0 ? a.map(formatAdapterRecord).join(', ') : 'unknown'}${note}`);
   }
   for (const f of failedPeers) console.log(`${f.name}: NOT AVAILABLE: ${f.reason}`);
-  if (roofs) console.log(`roofs: ${roofs.gflops.toFixed(2)} GFLOP/s peak f32 FMA, ${roofs.gbps.toFixed(2)} GB/s copy (${roofs.memoryGbps.toFixed(2)} GB/s beyond the caches; ${roofs.detail}); roof % = roofline bound / median`);
+  if (roofs) console.log(`roofs: ${roofs.gflops.toFixed(2)} GFLOP/s peak f32 FMA, ${roofs.gbps.toFixed(2)} GB/s copy, ${roofs.readGbps.toFixed(2)} GB/s read (copy ${roofs.memoryGbps.toFixed(2)} GB/s beyond the caches; ${roofs.detail}); roof % = roofline bound / median`);
   else if (roofNote) console.log(roofNote);
   if (reference) console.log(`check: every output against webgrad's CPU reference backend (max |x - cpu| / max |cpu| <= 1e-3, else a note)`);
   console.log(`runs: ${o.runs} timed batches per case and library (median reported), batches of >= ${o.minBatchMs} ms; ratio = peer ms / ours ms (> 1: webgrad faster)`);

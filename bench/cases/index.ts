@@ -52,6 +52,9 @@ export interface BenchCase {
   /** Bytes an execution must at least move to or from memory (inputs read once, outputs
    *  written once): with `flops`, what places the case under the roofline (bench/roofline.ts). */
   bytes: number;
+  /** The case only reads (a reduction: its writes are a few values), so its roof is the
+   *  read bandwidth, not the copy bandwidth. */
+  readOnly?: boolean;
   /** The input arrays, deterministic (same for every library). */
   inputs(): Float32Array[];
   /** Shapes of inputs(), in order. */
@@ -96,6 +99,7 @@ function unaryCase(name: string, op: 'relu' | 'sum', n: number): BenchCase {
     size: `${n / 2 ** 20}M (${n})`,
     spec: { op, n },
     bytes: op === 'relu' ? 8 * n : 4 * (n + 1), // relu reads and writes n; sum reads n, writes 1
+    readOnly: op === 'sum',
     shapes: [[n]],
     inputs: () => [uniform(n, 7)],
   };
@@ -123,6 +127,7 @@ function matrixCase(name: string, op: 'transpose' | 'sumAxis0', rows: number, co
     spec: { op, rows, cols },
     // transpose reads and writes every element; a column sum reads them and writes one row
     bytes: op === 'transpose' ? 8 * rows * cols : 4 * (rows * cols + cols),
+    readOnly: op === 'sumAxis0',
     shapes: [[rows, cols]],
     inputs: () => [uniform(rows * cols, 41)],
   };
@@ -172,6 +177,7 @@ export const CASES: BenchCase[] = [
     size: '4096x10, one-hot targets',
     spec: { op: 'softmaxCrossEntropy', rows: 4096, cols: 10 },
     bytes: 8 * 4096 * 10 + 4, // reads the logits and the targets, writes the mean
+    readOnly: true,
     shapes: [[4096, 10], [4096, 10]],
     inputs: () => {
       const r = rng(41);

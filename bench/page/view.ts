@@ -154,8 +154,9 @@ export function readConfig(base: PageConfig): PageConfig {
 export function showRoofs(r: Roofs | null, note: string): void {
   byId('roofs').textContent = r
     ? `Roofs on this adapter: ${r.gflops.toFixed(r.gflops < 100 ? 2 : 0)} GFLOP/s peak f32 multiply-add, ` +
-      `${r.gbps.toFixed(r.gbps < 100 ? 2 : 0)} GB/s copy bandwidth at the cases' size (${r.memoryGbps.toFixed(r.memoryGbps < 100 ? 2 : 0)} GB/s ` +
-      `beyond the caches). A case's roof % = max(FLOP / peak, bytes / bandwidth) over its median time. (${r.detail})`
+      `${r.gbps.toFixed(r.gbps < 100 ? 2 : 0)} GB/s copy and ${r.readGbps.toFixed(r.readGbps < 100 ? 2 : 0)} GB/s read bandwidth at the cases' size ` +
+      `(copy ${r.memoryGbps.toFixed(r.memoryGbps < 100 ? 2 : 0)} GB/s beyond the caches). A case's roof % = max(FLOP / peak, bytes / bandwidth) ` +
+      `over its median time, the read bandwidth for cases that only read. (${r.detail})`
     : note;
 }
 
