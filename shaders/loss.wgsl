@@ -30,10 +30,14 @@
 // combination over the row's invocations (lib/tree.wgsl or lib/tree_subgroup.wgsl); the mean
 // over rows is reduce.reduce_sum. No atomics.
 //
-// Bindings (group 0): dims uniform; x, d, g read-only storage; grad, row_loss, out read_write.
-//   *_rows:           x [T*K], d [T*K] (ce_rows with class indices: d [T], as f32), grad [T*K],
-//                     row_loss [T]
-//   *_target_grad:    x [T*K], g [1], out [T*K]
+// Bindings (group 0): dims uniform; x, d, g, x4, d4 read-only storage; grad, row_loss, out
+// read_write.
+//   *_rows:           x [T*K], d [T*K], grad [T*K], row_loss [T]
+//   ce_rows:          x4 (the logits as vec4s), d (class indices [T], as f32; any buffer when
+//                     dense), d4 (dense targets as vec4s; any buffer with class indices),
+//                     grad [T*K], row_loss [T]
+//   *_target_grad:    x [T*K], g [1], out [T*K]     (ce_target_grad: x4 instead of x)
+// x4 and d4 are bound to buffers that hold whole vec4s (every engine buffer does).
 // Dispatch: *_rows and ce_target_grad: row_threads invocations per row, group_rows rows per
 // workgroup, ceil(T / group_rows) workgroups folded into (x, y) past 65535
 // (lib/workgroup_rows.wgsl).
@@ -53,6 +57,7 @@ override group_rows: u32 = 1u;
 override workgroup_size: u32 = 64u;  // the elementwise *_target_grad kernels
 override dense_labels: bool = false;
 override with_grad: bool = true;      // *_rows: write grad
+override whole_quads: bool = false;   // cols % 4 == 0 (lib/rows.wgsl)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -61,10 +66,13 @@ override with_grad: bool = true;      // *_rows: write grad
 @group(0) @binding(4) var<storage, read_write> grad: array<f32>;
 @group(0) @binding(5) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(7) var<storage, read> x4: array<vec4f>;   // x as vec4s (softmax CE)
+@group(0) @binding(8) var<storage, read> d4: array<vec4f>;   // dense targets as vec4s (ce_rows)
 
-// Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_one), lib/index (flat_index),
+// Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_zero4, is_one, poisons4), lib/index (flat_index),
 // lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup (tree_sum, tree_sum2),
-// lib/rows (row_softmax_stats, online_step, row_stats_of), lib/activation (sigmoid_stable, softplus_stable).
+// lib/rows (row_softmax_stats, row_quads, in_row4, online_step4, online_fold4, row_stats_of),
+// lib/activation (sigmoid_stable, softplus_stable).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
 // 1 - p is exact for p ≥ 0.5 (Sterbenz), as in src/cpu/loss.ts. Callers handle a NaN p
@@ -122,47 +130,62 @@ fn bce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
   if (r.t == 0u && r.live) { row_loss[r.index] = acc; }
 }
 
-// target j of a row: (1-α)·d_j + α/K (dense) or α/K + (1-α)[j = label] (class index)
-fn ce_target(base: u32, j: u32, label: u32) -> f32 {
+// The targets of quad k's lanes (in-row indices j4): (1-α)·d_j + α/K (dense) or
+// α/K + (1-α)[j = label] (class index).
+fn ce_target4(k: u32, j4: vec4u, label: u32) -> vec4f {
   let keep = 1.0 - dims.alpha;
   let spread = dims.alpha / f32(dims.cols);
-  if (dense_labels) { return keep * d[base + j] + spread; }
-  return select(spread, spread + keep, j == label);
+  if (dense_labels) { return keep * d4[k] + spread; }
+  return select(vec4f(spread), vec4f(spread + keep), j4 == vec4u(label));
 }
 
+// Softmax CE reads the logits and dense targets as quads (lib/rows.wgsl: the aligned vec4s
+// of the flat buffer that hold the row, the neighbour rows' lanes masked out).
 @compute @workgroup_size(row_threads, group_rows)
 fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
            @builtin(local_invocation_id) lid: vec3u) {
   let r = row_of(wid, groups, lid);
   var label = 0u;
   if (!dense_labels && r.live) { label = u32(d[r.index]); }   // validated on the CPU: an integer in [0, K)
-  // the log-sum-exp pass (lib/rows.wgsl), which also sums dense targets for the gradient
-  var ms = vec2f(LOWEST, 0.0);
+  let q = row_quads(r);
+  let lane_j = vec4u(0u, 1u, 2u, 3u) - vec4u(r.base);          // + 4k: the lanes' places in the row
+  // the log-sum-exp pass (row_softmax_stats of lib/rows.wgsl), which also sums dense targets
+  // for the gradient
+  var m = vec4f(LOWEST);
+  var s = vec4f(0.0);
   var bad = 0.0;
-  var acc_t = 0.0;
+  var acc_t = vec4f(0.0);
   let sum_targets = dense_labels && with_grad;
-  for (var j = r.t; j < r.n; j += row_threads) {
-    let e = x[r.base + j];
-    ms = online_step(ms, e);
-    if (poisons(e)) { bad = 1.0; }
-    if (sum_targets) { acc_t += ce_target(r.base, j, label); }
+  for (var k = q.x + r.t; k < q.y; k += row_threads) {
+    let e = x4[k];
+    let inside = in_row4(r, k);
+    online_step4(&m, &s, e, inside);
+    if (poisons4(select(vec4f(0.0), e, inside))) { bad = 1.0; }
+    if (sum_targets) { acc_t += select(vec4f(0.0), ce_target4(k, vec4u(4u * k) + lane_j, label), inside); }
   }
-  let st = row_stats_of(r, ms, bad, acc_t);
+  let st = row_stats_of(r, online_fold4(m, s), bad, (acc_t.x + acc_t.y) + (acc_t.z + acc_t.w));
   let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
   let all_neg_inf = st.sum_exp == 0.0;
   let ls = log(st.sum_exp);
   let uniform_logp = -log(f32(dims.cols));
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
   let sum_t = select(1.0, st.extra, sum_targets);
-  var loss = 0.0;
-  for (var j = r.t; j < r.n; j += row_threads) {
-    let tj = ce_target(r.base, j, label);
-    let logp = select((x[r.base + j] - st.row_max) - ls, uniform_logp, all_neg_inf);
-    if (!is_zero(tj)) { loss -= tj * logp; }   // a NaN target is not skipped
-    if (with_grad) { grad[r.base + j] = select((exp(logp) * sum_t - tj) * dims.inv_t, nan_f32(), poison); }
+  var loss = vec4f(0.0);
+  for (var k = q.x + r.t; k < q.y; k += row_threads) {
+    let inside = in_row4(r, k);
+    let tj = ce_target4(k, vec4u(4u * k) + lane_j, label);
+    let logp = select((x4[k] - st.row_max) - ls, vec4f(uniform_logp), all_neg_inf);
+    loss -= select(vec4f(0.0), tj * logp, inside & !is_zero4(tj));   // a NaN target is not skipped
+    if (with_grad) {
+      let gj = select((exp(logp) * sum_t - tj) * dims.inv_t, vec4f(nan_f32()), poison);
+      if (inside.x) { grad[4u * k] = gj.x; }
+      if (inside.y) { grad[4u * k + 1u] = gj.y; }
+      if (inside.z) { grad[4u * k + 2u] = gj.z; }
+      if (inside.w) { grad[4u * k + 3u] = gj.w; }
+    }
   }
-  loss = tree_sum(r, loss);
-  if (r.t == 0u && r.live) { row_loss[r.index] = select(loss, nan_f32(), poison); }
+  let total = tree_sum(r, (loss.x + loss.y) + (loss.z + loss.w));
+  if (r.t == 0u && r.live) { row_loss[r.index] = select(total, nan_f32(), poison); }
 }
 
 @compute @workgroup_size(row_threads, group_rows)
@@ -210,8 +233,14 @@ fn ce_target_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) gr
   let st = row_softmax_stats(r);
   let ls = log(st.sum_exp);
   let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
-  for (var j = r.t; j < r.n; j += row_threads) {
-    let logp = select((x[r.base + j] - st.row_max) - ls, -log(f32(dims.cols)), st.sum_exp == 0.0);
-    out[r.base + j] = select(scale * logp, nan_f32(), st.poisoned);
+  let q = row_quads(r);
+  for (var k = q.x + r.t; k < q.y; k += row_threads) {
+    let logp = select((x4[k] - st.row_max) - ls, vec4f(-log(f32(dims.cols))), st.sum_exp == 0.0);
+    let o = select(scale * logp, vec4f(nan_f32()), st.poisoned);
+    let inside = in_row4(r, k);
+    if (inside.x) { out[4u * k] = o.x; }
+    if (inside.y) { out[4u * k + 1u] = o.y; }
+    if (inside.z) { out[4u * k + 2u] = o.z; }
+    if (inside.w) { out[4u * k + 3u] = o.w; }
   }
 }

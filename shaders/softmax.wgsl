@@ -20,12 +20,13 @@
 // compilers assume floats are finite, and SwiftShader's exp(NaN) is not always NaN).
 //
 // Deterministic: each invocation t folds the fixed strided subsequence j = t, t + row_threads,
-// ... of its row (vec4s k = t, t + row_threads, ... in softmax_vec4), then the row's invocations combine the partials in a fixed order (a tree in
+// ... of its row (quads k = first + t, first + t + row_threads, ... in softmax_vec4), then the row's invocations combine the partials in a fixed order (a tree in
 // workgroup memory, or subgroup operations: lib/tree.wgsl, lib/tree_subgroup.wgsl).
 // No atomics: same input, bit-identical output.
 //
 // Bindings (group 0): dims uniform; x, y, v, dy read-only storage [rows * cols];
-// out read_write [rows * cols]; x4 read-only, out4 read_write [rows * cols / 4] (vec4s).
+// out read_write [rows * cols]; x4 read-only [ceil(rows * cols / 4)] (vec4s; the buffer holds
+// whole vec4s), out4 read_write [rows * cols / 4].
 //   softmax: x, out   softmax_vec4: x4, out4   log_softmax_grad: y, dy, out   jvp: y, v, out
 //   jvp_grad_y: y, v, dy, out
 // Dispatch: ceil(rows / group_rows) workgroups, folded into (x, y) past 65535 (row =
@@ -41,6 +42,7 @@ struct Dims {
 override row_threads: u32 = 64u;    // a power of two (the tree halves it)
 override group_rows: u32 = 1u;
 override log_output: bool = false;
+override whole_quads: bool = false;  // cols % 4 == 0 (lib/rows.wgsl)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -51,9 +53,9 @@ override log_output: bool = false;
 @group(0) @binding(6) var<storage, read> x4: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> out4: array<vec4f>;
 
-// Linked: lib/float (nan_f32, is_nan, poisons4), lib/workgroup_rows (Row, row_of), lib/tree or
-// lib/tree_subgroup (tree_sum, tree_sum2), lib/rows (row_softmax_stats, online_step4,
-// online_fold4, row_stats_of).
+// Linked: lib/float (nan_f32, is_nan, poisons, poisons4), lib/workgroup_rows (Row, row_of), lib/tree or
+// lib/tree_subgroup (tree_sum, tree_sum2), lib/rows (online_step, row_stats_of,
+// row_softmax_stats, row_quads).
 
 
 // What a row's softmax writes: out = (x - shift) · scale (log: (x - shift) + scale) for a
@@ -65,6 +67,12 @@ struct SoftmaxRow {
   use_fill: bool,
 }
 
+// The outputs of 4 inputs of a row.
+fn softmax_out4(e: vec4f, w: SoftmaxRow) -> vec4f {
+  let z = e - w.shift;
+  return select(select(exp(z) * w.scale, z + w.scale, log_output), vec4f(w.fill), w.use_fill);
+}
+
 fn softmax_row(st: RowStats) -> SoftmaxRow {
   // a NaN or +inf entry: a NaN row; all -inf (sum 0): the equal-logits limit
   let n = f32(dims.cols);
@@ -73,38 +81,36 @@ fn softmax_row(st: RowStats) -> SoftmaxRow {
                     st.poisoned || st.sum_exp == 0.0);
 }
 
+// Any row length, element by element (masked vec4 "quads", lib/rows.wgsl, measured 10-20%
+// slower here for short rows on SwiftShader: a quad's other lanes belong to other rows).
 @compute @workgroup_size(row_threads, group_rows)
 fn softmax(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
            @builtin(local_invocation_id) lid: vec3u) {
   let r = row_of(wid, groups, lid);
-  let w = softmax_row(row_softmax_stats(r));
+  var ms = vec2f(LOWEST, 0.0);
+  var poison = 0.0;
+  for (var j = r.t; j < r.n; j += row_threads) {
+    let e = x[r.base + j];
+    ms = online_step(ms, e);
+    if (poisons(e)) { poison = 1.0; }
+  }
+  let w = softmax_row(row_stats_of(r, ms, poison, 0.0));
   for (var j = r.t; j < r.n; j += row_threads) {
     let z = x[r.base + j] - w.shift;
     out[r.base + j] = select(select(exp(z) * w.scale, z + w.scale, log_output), w.fill, w.use_fill);
   }
 }
 
-// softmax on rows of a multiple of 4 columns, read and written as vec4s: on a CPU
-// implementation a load costs about as much per vec4 as per scalar (softmax [1024, 1000] on
-// SwiftShader: 1.6-2x faster). Same formulas; invocation t takes vec4s t, t + row_threads, ...
+// Rows of a multiple of 4 columns: every quad is the row's, stored whole (softmax [1024, 1000]
+// on SwiftShader: 1.6-2x faster than element stores).
 @compute @workgroup_size(row_threads, group_rows)
 fn softmax_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
                 @builtin(local_invocation_id) lid: vec3u) {
   let r = row_of(wid, groups, lid);
-  let base = r.base / 4u;
-  let n = r.n / 4u;
-  var m = vec4f(LOWEST);
-  var s = vec4f(0.0);
-  var poison = 0.0;
-  for (var k = r.t; k < n; k += row_threads) {
-    let e = x4[base + k];
-    online_step4(&m, &s, e);
-    if (poisons4(e)) { poison = 1.0; }
-  }
-  let w = softmax_row(row_stats_of(r, online_fold4(m, s), poison, 0.0));
-  for (var k = r.t; k < n; k += row_threads) {
-    let z = x4[base + k] - w.shift;
-    out4[base + k] = select(select(exp(z) * w.scale, z + w.scale, log_output), vec4f(w.fill), w.use_fill);
+  let w = softmax_row(row_softmax_stats(r));
+  let q = row_quads(r);
+  for (var k = q.x + r.t; k < q.y; k += row_threads) {
+    out4[k] = softmax_out4(x4[k], w);
   }
 }
 

@@ -178,6 +178,34 @@ describe('softmaxCrossEntropy: the lecture identities and extremes', () => {
     }
   });
 
+  it('a NaN or +inf logit poisons only its own row, also where rows share a vec4 (unaligned rows)', async () => {
+    // The GPU reads rows as the aligned vec4s of the flat buffer: with K = 5, 7 or 10, a
+    // vec4 holds the end of one row and the start of the next, whose lanes must be masked.
+    for (const K of [5, 7, 10]) {
+      const rows: number[][] = [];
+      const base = Array.from(randomArray(K, 80 + K, -4, 4));
+      for (const bad of [NaN, Infinity]) {
+        rows.push(base, base.map((v, j) => (j === 0 ? bad : v)), base, base.map((v, j) => (j === K - 1 ? bad : v)));
+      }
+      rows.push(base.map(() => -Infinity), base.map((v, j) => (j % 2 === 0 ? -Infinity : v)), base);
+      const T = rows.length;
+      const x = rows.flat();
+      for (const dense of [false, true]) {
+        const [g, c] = await both(async (e) => {
+          const labels = dense ? e.tensor(probabilities(T, K, 90 + K), [T, K]) : classes(T, K);
+          const { value, grads } = await e.valueAndGrad((z) => e.softmaxCrossEntropy(z!, labels, { labelSmoothing: 0.1 }))(e.tensor(x, [T, K]));
+          return { value, grad: await grads[0]!.read() };
+        });
+        expect(Number.isNaN(g.value)).toBe(true);
+        expect(Number.isNaN(c.value)).toBe(true);
+        const nanAt = (a: Float32Array) => Array.from(a, Number.isNaN);
+        expect(nanAt(g.grad), `K = ${K}, ${dense ? 'dense targets' : 'class indices'}`).toEqual(nanAt(c.grad));
+        const keep = (a: Float32Array) => a.map((v) => (Number.isNaN(v) ? 0 : v));
+        expectClose(keep(g.grad), keep(c.grad), sumTol(K) * maxAbs(keep(c.grad)), 0, `K = ${K} gradient`);
+      }
+    }
+  });
+
   it('sigmoid + binaryCrossEntropy equals 2-class softmaxCrossEntropy on logits [0, z]', async () => {
     const T = 20;
     const z = randomArray(T, 9, -3, 3);

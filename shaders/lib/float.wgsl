@@ -39,6 +39,11 @@ fn is_zero(val: f32) -> bool {
   return (bitcast<u32>(val) & 0x7fffffffu) == 0u;
 }
 
+// Per lane: exactly ±0.
+fn is_zero4(vals: vec4f) -> vec4<bool> {
+  return (bitcast<vec4u>(vals) & vec4u(0x7fffffffu)) == vec4u(0u);
+}
+
 fn is_one(val: f32) -> bool {
   return bitcast<u32>(val) == 0x3f800000u;
 }

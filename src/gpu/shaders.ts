@@ -42,7 +42,7 @@ export interface ShaderPart {
 //   workgroup_rows  Row, row_of, scratch        (needs row_threads, group_rows, dims.rows/cols)
 //   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
 //   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
-//   rows            row_softmax_stats (needs float, a tree, binding x)
+//   rows            row_softmax_stats, row_quads, in_row4 (needs float, a tree, binding x4)
 //   lanes           lane_sum, lane_best over one output's lanes in reduce.wgsl (workgroup
 //   lanes_subgroup  memory, or subgroup shuffles: first in its family, for `enable`)
 //   activation  activate, activation_derivative (needs float)

@@ -72,6 +72,8 @@ function checkLabelSmoothing(op: string, alpha: unknown): number {
 interface LossUniforms {
   alpha?: number;
   dense?: boolean;
+  /** The kernel reads x and d as vec4s too (x4, d4: ce_rows). */
+  quads?: boolean;
   /** The gradient's scale (default 1/T, the mean over rows). */
   invT?: number;
 }
@@ -81,9 +83,14 @@ interface LossUniforms {
  *  kernel never writes. */
 function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, grad]: GPUBuffer[], shape: Shape, saved: boolean, u: LossUniforms = {}): void {
   const view = rowView(shape);
-  const overrides: Overrides = { with_grad: saved, ...(u.dense === undefined ? {} : { dense_labels: u.dense }) };
+  const overrides: Overrides = {
+    with_grad: saved,
+    ...(u.dense === undefined ? {} : { dense_labels: u.dense }),
+    ...(u.quads ? { whole_quads: view.cols % 4 === 0 } : {}),
+  };
   const rowLoss = q.scratch(view.rows * 4);
-  const bindings = { x: x!, d: d!, grad: saved ? grad! : q.scratch(4), row_loss: rowLoss };
+  const inputs: Record<string, GPUBuffer> = u.quads ? { x4: x!, d: d!, d4: d! } : { x: x!, d: d! };
+  const bindings = { ...inputs, grad: saved ? grad! : q.scratch(4), row_loss: rowLoss };
   dispatchRows(q, kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, bindings, overrides);
   recordSum(q, rowLoss, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
 }
@@ -146,7 +153,7 @@ export const softmaxCrossEntropy: OpDef<CrossEntropyAttrs> = {
     return lossOutputs(softmaxCrossEntropyCpu(z!, targets, rows, cols), saved);
   },
   gpu: (q, ins, outs, [s], { labelSmoothing, labels }, saved) =>
-    lossGpu(q, 'loss.ce_rows', ins, outs, s!, saved, { alpha: labelSmoothing, dense: labels === 'dense' }),
+    lossGpu(q, 'loss.ce_rows', ins, outs, s!, saved, { alpha: labelSmoothing, dense: labels === 'dense', quads: true }),
   // aux = (softmax(z)·Σt - t)/T:  dz = g·aux;  dense targets: dd = -g (1 - α) log softmax(z)/T
   backward: ({ ops, inputs: [z], outputs: [, aux], dy, needsGrad, attrs }) => [
     needsGrad[0] ? ops.run1('mul', [aux!, dy], {}) : null,
@@ -233,7 +240,7 @@ export const ceTargetGrad: OpDef<{ labelSmoothing: number }> = {
   },
   gpu(q, [z, g], [out], [s], { labelSmoothing }) {
     const view = rowView(s!);
-    dispatchRows(q, 'loss.ce_target_grad', view, { inv_t: 1 / view.rows, alpha: labelSmoothing, eps: BCE_EPS }, { x: z!, g: g!, out: out! });
+    dispatchRows(q, 'loss.ce_target_grad', view, { inv_t: 1 / view.rows, alpha: labelSmoothing, eps: BCE_EPS }, { x4: z!, g: g!, out: out! }, { whole_quads: view.cols % 4 === 0 });
   },
   backward: TARGET_GRAD,
 };

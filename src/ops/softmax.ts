@@ -43,7 +43,7 @@ function softmaxOp(log: boolean): OpDef<NoAttrs> {
     gpu(q, [x], [out], [s]) {
       const view = rowView(s!);
       // rows of whole vec4s (16-byte aligned, as every row starts at a multiple of cols)
-      if (view.cols > 0 && view.cols % 4 === 0) dispatchRows(q, 'softmax.softmax_vec4', view, {}, { x4: x!, out4: out! }, { log_output: log });
+      if (view.cols > 0 && view.cols % 4 === 0) dispatchRows(q, 'softmax.softmax_vec4', view, {}, { x4: x!, out4: out! }, { log_output: log, whole_quads: true });
       else dispatchRows(q, 'softmax.softmax', view, {}, { x: x!, out: out! }, { log_output: log });
     },
     // softmax:      dx = Jᵀ dy = J dy = y ⊙ (dy - ⟨dy, y⟩)
