@@ -17,15 +17,20 @@
 //   2 b     storage, read        [batchB, K, N], or [batchB, N, K] when transpose_b
 //   3 bias  storage, read        [N]; read only when has_bias (bind any buffer otherwise)
 //   4 c     storage, read_write  [batch, splits, M, N]
+//   5 a4    storage, read        a's buffer bound again as vec4s; read only when a_vec4
+//   6 b4    storage, read        b's buffer again; read only when b_vec4 (read-only aliases
+//                                are legal; every pool buffer is a multiple of 16 bytes)
 //
 // Layout and epilogue are uniforms here (dims.transpose_a / transpose_b / has_bias /
-// activation, codes of lib/activation.wgsl, leaky_relu slope dims.alpha), not overrides as in
-// the register-tile kernels: they change only the staging loop's index arithmetic and the
-// epilogue, where a uniform branch costs nothing measurable, while each override value is a
-// pipeline to compile (~2 s each on SwiftShader for this kernel; a first-use stall on GPUs).
-// Overrides: tile_m, tile_n, tile_k (the workgroup's block; tile_n a
-// multiple of 4); rows_per_thread (1..8, divides tile_m). Each invocation owns rows
-// ty·rows_per_thread + i and columns 4·tx .. 4·tx+3 of the block.
+// activation, codes of lib/activation.wgsl, leaky_relu slope dims.alpha; a_vec4 / b_vec4),
+// not overrides as in the register-tile kernels: they change only the staging loop's index
+// arithmetic and the epilogue, where a uniform branch costs nothing measurable, while each
+// override value is a pipeline to compile (~2 s each on SwiftShader for this kernel; a
+// first-use stall on GPUs).
+//
+// Overrides: tile_m, tile_n, tile_k (the workgroup's block; tile_n a multiple of 4);
+// rows_per_thread (1..8, divides tile_m). Each invocation owns rows ty·rows_per_thread + i
+// and columns 4·tx .. 4·tx+3 of the block.
 // Workgroup size (tile_n / 4) x (tile_m / rows_per_thread), at most 256 invocations.
 // Workgroup memory: 4·tile_k·(tile_m + 1 + tile_n + 4) bytes (at most 16 KiB, WebGPU's
 // default limit; the +1 / +4 pad each k row so the staging writes, which walk k when an
@@ -33,9 +38,23 @@
 // Dispatch: workgroups (ceil(N / tile_n), ceil(M / tile_m), batch · splits), or that grid
 // folded (lib/tile_grid.wgsl: tiles_x, tiles_y are its first two sizes).
 //
-// Coalescing: the staging loop hands consecutive invocations consecutive elements of the
-// operand's storage order, whichever axis that is (K for A, N for B, and the other way round
-// when transposed), so every transpose reads memory in unit stride; the blocks are stored
+// Staging loads: dims.a_vec4 = 1 stages op(A) in vec4s along A's storage axis (4 elements of
+// one row of [M, K] along k, or of one k row of [K, M] along m), else one f32 per load; the
+// same for B (along n for [K, N], along k for [N, K]). src/gpu/profile.ts (tiledVec4Loads)
+// sets it when that axis is a multiple of 4 long (K, or M when A is transposed; N, or K when
+// B is) and so are the tile's steps along it (tile_k, tile_m; tile_n always is) and k_chunk.
+// Then every vec4 starts at a multiple of 4 (batch offsets M·K and K·N are multiples of 4 as
+// well) and every edge along that axis (M, N, K, k1) is a multiple of 4: a vec4 lies wholly
+// inside the matrix or wholly past an edge, so one bounds test per vec4 zeroes exactly the
+// elements a scalar load would, and no load leaves the logical matrix. Effect: one global
+// load instruction per 4 staged elements instead of 4 (64x64x16: each of the 256
+// invocations issues 1 instead of 4 per operand per staged block), 16 bytes each, still unit
+// stride across invocations; workgroup-memory writes stay one per element, except B as
+// [K, N], whose 4 columns are one vec4 of b_tile.
+//
+// Coalescing: the staging loop hands consecutive invocations consecutive elements (or vec4s)
+// of the operand's storage order, whichever axis that is (K for A, N for B, and the other way
+// round when transposed), so every transpose reads memory in unit stride; the blocks are stored
 // k-major, so the inner loop reads op(B) as one vec4 per k and op(A) as a broadcast.
 // Deterministic: f32 accumulation in k order, no atomics.
 
@@ -55,6 +74,8 @@ struct Dims {
   activation: u32,
   tiles_x: u32,
   tiles_y: u32,
+  a_vec4: u32,        // 0 or 1: stage A from a4 (rule in the header)
+  b_vec4: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -62,6 +83,8 @@ struct Dims {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(5) var<storage, read> a4: array<vec4f>;   // a's buffer again, as vec4s
+@group(0) @binding(6) var<storage, read> b4: array<vec4f>;   // b's buffer again
 
 override tile_m: u32 = 64u;
 override tile_n: u32 = 64u;
@@ -80,6 +103,53 @@ override wg_y: u32 = tile_m / rows_per_thread;
 var<workgroup> a_tile: array<f32, tile_k * a_row>;
 var<workgroup> b_tile: array<vec4f, tile_k * b_row>;
 
+// Stages op(A)[row0 .., k ..] (tile_m x tile_k) into a_tile, zero past M and k1: w = 1 or 4
+// elements per load, consecutive along A's storage axis (k, or rows when transposed), from a
+// (w = 1) or a4 (w = 4). With w = 4 a load never straddles an edge (rule in the header).
+fn stage_a(w: u32, t: u32, row0: u32, k: u32, k1: u32, a_off: u32) {
+  let transposed = dims.transpose_a != 0u;
+  for (var e = t; e < tile_m * tile_k / w; e += wg_x * wg_y) {
+    var r: u32;
+    var kk: u32;
+    if (transposed) { kk = e / (tile_m / w); r = w * (e % (tile_m / w)); } else { r = e / (tile_k / w); kk = w * (e % (tile_k / w)); }
+    let row = row0 + r;
+    let kg = k + kk;
+    var v = vec4f();
+    if (row < dims.M && kg < k1) {
+      let i = a_off + select(row * dims.K + kg, kg * dims.M + row, transposed);
+      if (w == 4u) { v = a4[i / 4u]; } else { v.x = a[i]; }
+    }
+    for (var l = 0u; l < w; l++) {
+      a_tile[select((kk + l) * a_row + r, kk * a_row + r + l, transposed)] = v[l];
+    }
+  }
+}
+
+// Stages op(B)[k .., col0 ..] (tile_k x tile_n) into b_tile, zero past k1 and N, as stage_a:
+// w elements consecutive along B's storage axis (columns, or k when transposed), from b or b4.
+fn stage_b(w: u32, t: u32, col0: u32, k: u32, k1: u32, b_off: u32) {
+  let transposed = dims.transpose_b != 0u;
+  for (var e = t; e < tile_n * tile_k / w; e += wg_x * wg_y) {
+    var j: u32;
+    var kk: u32;
+    if (transposed) { j = e / (tile_k / w); kk = w * (e % (tile_k / w)); } else { kk = e / (tile_n / w); j = w * (e % (tile_n / w)); }
+    let col = col0 + j;
+    let kg = k + kk;
+    var v = vec4f();
+    if (col < dims.N && kg < k1) {
+      let i = b_off + select(kg * dims.N + col, col * dims.K + kg, transposed);
+      if (w == 4u) { v = b4[i / 4u]; } else { v.x = b[i]; }
+    }
+    if (w == 4u && !transposed) {
+      b_tile[kk * b_row + j / 4u] = v;   // 4 columns: one vec4 of the block
+    } else {
+      for (var l = 0u; l < w; l++) {   // one column: w = 1, or 4 k rows when transposed
+        b_tile[(kk + l) * b_row + j / 4u][j % 4u] = v[l];
+      }
+    }
+  }
+}
+
 @compute @workgroup_size(wg_x, wg_y, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) groups: vec3u) {
@@ -96,37 +166,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   if (row0 >= M || col0 >= N || z >= dims.batch) { return; }
   let a_off = z * dims.a_batch_stride;
   let b_off = z * dims.b_batch_stride;
-  let threads = wg_x * wg_y;
-  let transpose_a = dims.transpose_a != 0u;
-  let transpose_b = dims.transpose_b != 0u;
 
   var acc: array<vec4f, MAX_ROWS>;
   for (var k = k0; k < k1; k += tile_k) {
-    // Stage op(A)[row0 .., k ..] and op(B)[k .., col0 ..], zero past the edges.
-    for (var e = t; e < tile_m * tile_k; e += threads) {
-      var r: u32;
-      var kk: u32;
-      if (transpose_a) { kk = e / tile_m; r = e % tile_m; } else { r = e / tile_k; kk = e % tile_k; }
-      let row = row0 + r;
-      let kg = k + kk;
-      var v = 0.0;
-      if (row < M && kg < k1) {
-        v = a[a_off + select(row * K + kg, kg * M + row, transpose_a)];
-      }
-      a_tile[kk * a_row + r] = v;
-    }
-    for (var e = t; e < tile_n * tile_k; e += threads) {
-      var j: u32;
-      var kk: u32;
-      if (transpose_b) { j = e / tile_k; kk = e % tile_k; } else { kk = e / tile_n; j = e % tile_n; }
-      let col = col0 + j;
-      let kg = k + kk;
-      var v = 0.0;
-      if (col < N && kg < k1) {
-        v = b[b_off + select(kg * N + col, col * K + kg, transpose_b)];
-      }
-      b_tile[kk * b_row + j / 4u][j % 4u] = v;
-    }
+    // uniform branches; each call has a constant width, so its index divisions stay by
+    // constants once the driver inlines it
+    if (dims.a_vec4 != 0u) { stage_a(4u, t, row0, k, k1, a_off); } else { stage_a(1u, t, row0, k, k1, a_off); }
+    if (dims.b_vec4 != 0u) { stage_b(4u, t, col0, k, k1, b_off); } else { stage_b(1u, t, col0, k, k1, b_off); }
     workgroupBarrier();
     for (var kk = 0u; kk < tile_k; kk++) {
       let bv = b_tile[kk * b_row + lid.x];

@@ -64,7 +64,8 @@ export interface EngineStats {
   queue: QueueCounters;
   /** Tensors created and not yet disposed; each view counts as one. */
   liveTensors: number;
-  /** Kernel family -> the variants used so far, with their tile / workgroup parameters. */
+  /** Kernel family -> the variants used so far, with their tile / workgroup parameters (the
+   *  tiled matmul also with loadsA / loadsB: 'vec4' or 'scalar', how it staged each operand). */
   kernels: Record<string, KernelUse[]>;
   /** Bytes of tensor data alive now (4 per element; a view shares its tensor's bytes). */
   liveBytes: number;

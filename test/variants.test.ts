@@ -15,6 +15,7 @@ import {
   type MatmulVariant,
   type ReducePolicy,
   type RowPolicy,
+  type TiledMatmul,
 } from '../src/gpu/profile';
 import type { AdapterReport } from '../src/gpu/device';
 
@@ -89,9 +90,55 @@ describe('every matmul variant agrees with the CPU reference', () => {
           }
         }
         const used = e.stats().kernels;
-        expect(used.matmul?.map((u) => u.label)).toEqual([describeVariant(variant)]);
+        // one entry per staging combination for the tiled kernel (loadsA, loadsB)
+        expect([...new Set(used.matmul?.map((u) => u.label))]).toEqual([describeVariant(variant)]);
         if (split) expect(used.matmul_splitk?.length).toBeGreaterThan(0);
         else expect(used.matmul_splitk).toBeUndefined();
+      });
+    }
+  }
+
+  // matmul_tiled.wgsl stages an operand by vec4 loads where its storage axis (K for A, M for
+  // Aᵀ, N for B, K for Bᵀ) and the tile's step along it are multiples of 4 (tiledVec4Loads),
+  // else by scalar loads. Shapes where only one operand qualifies, per layout:
+  //   [8, 7, 12], [12, 9, 36]: A vec4 (K and M aligned), B only when transposed (N odd);
+  //   [7, 8, 9]: A scalar (M, K odd), B only along N; [12, 5, 6]: only Aᵀ (along M);
+  //   [13, 12, 4]: K = 4, M prime; [4, 16, 8]: all aligned; [5, 3, 7]: nothing aligned.
+  // (A·Bᵀ reads both along K: there they qualify together.) Batches: broadcast either way.
+  // K = 4, 8 are partial chunks of tile_k 8 and 16; K = 36 splits into [0, 32) + [32, 36).
+  const MIXED: number[][] = [[8, 7, 12, 0, 0], [12, 9, 36, 0, 0], [7, 8, 9, 0, 0], [12, 5, 6, 2, 1], [13, 12, 4, 1, 3], [4, 16, 8, 0, 0], [5, 3, 7, 3, 3]];
+  const staged: TiledMatmul[] = [
+    { kind: 'tiled', tileM: 16, tileN: 32, tileK: 8, rowsPerThread: 1 },
+    { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 },
+    { kind: 'tiled', tileM: 6, tileN: 16, tileK: 6, rowsPerThread: 2 }, // steps of 6: A always scalar
+  ];
+  for (const variant of staged) {
+    for (const [split, splitK] of [['', NEVER_SPLIT], [' + split-K', ALWAYS_SPLIT]] as const) {
+      it(`${describeVariant(variant)}${split}: vec4 staging loads where the layout allows, scalar elsewhere, every transpose`, async () => {
+        const ref = await cpu();
+        const { tileM, tileN, tileK } = variant;
+        const fits = (length: number, step: number) => (length % 4 === 0 && step % 4 === 0 ? 'vec4' : 'scalar');
+        for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          // an engine per layout, so its stats() say which loads that layout used (the
+          // pipeline is the device's: compiled once)
+          const e = await forced(`staging${split}`, { matmul: [{ variant }], splitK });
+          const want = new Set<string>();
+          for (const [M, N, K, bA, bB] of MIXED) {
+            const [a, b] = operands(M!, N!, K!, bA!, bB!, tA, tB);
+            const bias = M === 8 && N === 7; // the epilogue after mixed staging
+            const [g, c] = [await matmulOn(e, a, b, tA, tB, bias), await matmulOn(ref, a, b, tA, tB, bias)];
+            expectClose(g, c, tol(K!) * 4, tol(K!), `${describeVariant(variant)}${split} ${JSON.stringify({ M, N, K, bA, bB, tA, tB })}`);
+            want.add(`${tA ? fits(M!, tileM) : fits(K!, tileK)} ${tB ? fits(K!, tileK) : fits(N!, tileN)}`);
+          }
+          const used = e.stats().kernels.matmul ?? [];
+          expect(new Set(used.map((u) => `${u.loadsA} ${u.loadsB}`))).toEqual(want);
+          // both paths of each operand ran, unless the tile's step along its axis is not a
+          // multiple of 4 (tile 6x16x6: A always, Bᵀ)
+          const paths = (vec4: boolean) => (vec4 ? ['scalar', 'vec4'] : ['scalar']);
+          expect([...new Set(used.map((u) => u.loadsA))].sort()).toEqual(paths((tA ? tileM : tileK) % 4 === 0));
+          expect([...new Set(used.map((u) => u.loadsB))].sort()).toEqual(paths(!tB || tileK % 4 === 0));
+          if (split) expect(e.stats().kernels.matmul_splitk?.some((u) => (u.splits as number) > 1)).toBe(true);
+        }
       });
     }
   }
@@ -253,7 +300,7 @@ describe('profiles', () => {
     const a = e.tensor(randomArray(64 * 32, 1), [64, 32]);
     await e.softmax(e.matmul(a, a, { transposeB: true })).read();
     const k = e.stats().kernels;
-    expect(k.matmul).toEqual([{ variant: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4, label: 'tiled 64x64x16 4x4/inv' }]);
+    expect(k.matmul).toEqual([{ variant: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4, loadsA: 'vec4', loadsB: 'vec4', label: 'tiled 64x64x16 4x4/inv' }]);
     expect(k.softmax?.[0]).toMatchObject({ rowThreads: 64, groupRows: 2 });
     e.destroy();
   });

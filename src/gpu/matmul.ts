@@ -5,7 +5,7 @@
 
 import type { CommandQueue } from './queue';
 import { grid1d, MAX_WORKGROUPS_PER_DIM } from './queue';
-import { describeVariant, splitCount, variantTile, type MatmulProblem, type MatmulVariant } from './profile';
+import { describeVariant, splitCount, tiledVec4Loads, variantTile, type MatmulProblem, type MatmulVariant } from './profile';
 import type { Overrides } from './kernels';
 
 export interface MatmulBuffers {
@@ -58,19 +58,21 @@ export function dispatchMatmul(
   // Layout and epilogue: overrides for the register-tile kernels (their loads are specialized
   // per layout), uniforms for matmul_tiled.wgsl (one pipeline per tile: compile time).
   const layout = { transpose_a: p.transposeA, transpose_b: p.transposeB, has_bias: !split && bias !== undefined, activation: split ? 0 : activation };
-  const tiled = variant.kind === 'tiled';
-  const overrides: Overrides = { ...(tiled ? {} : layout), ...variantOverrides(variant) };
-  if (tiled) for (const [k, v] of Object.entries(layout)) uniforms[k] = Number(v);
+  const overrides: Overrides = { ...(variant.kind === 'tiled' ? {} : layout), ...variantOverrides(variant) };
+  // The tiled kernel's staging loads (vec4 where the layout allows), noted in stats().kernels.
+  const loads = variant.kind === 'tiled' ? tiledVec4Loads(variant, p, kChunk) : null;
+  if (loads) for (const [k, v] of Object.entries({ ...layout, a_vec4: loads.a, b_vec4: loads.b })) uniforms[k] = Number(v);
   q.dispatch({
     kernel: variant.kind === 'scalar' ? 'matmul.main' : variant.kind === 'vec4' ? 'matmul_vec4.main' : 'matmul_tiled.main',
     overrides,
     uniforms,
-    // An unused bias binding still needs a buffer: A serves (it is never read).
-    bindings: { a, b, bias: bias ?? a, c: target },
+    // An unused bias binding still needs a buffer: A serves (it is never read). The tiled
+    // kernel binds A and B twice, as f32s and as vec4s.
+    bindings: { a, b, bias: bias ?? a, c: target, ...(loads ? { a4: a, b4: b } : {}) },
     // The natural grid where it fits; else the same workgroups folded (lib/tile_grid.wgsl).
     workgroups: Math.max(tilesX, tilesY, zs) <= MAX_WORKGROUPS_PER_DIM ? [tilesX, tilesY, zs] : grid1d(tilesX * tilesY * zs, 1),
   });
-  if (note) q.choices.note('matmul', { variant: variant.kind, ...variantParams(variant), label: describeVariant(variant) });
+  if (note) q.choices.note('matmul', { variant: variant.kind, ...variantParams(variant), ...(loads ? { loadsA: width(loads.a), loadsB: width(loads.b) } : {}), label: describeVariant(variant) });
   if (!split) return;
   const count = p.batch * p.M * p.N;
   q.dispatch({
@@ -93,6 +95,9 @@ function variantOverrides(v: MatmulVariant): Overrides {
       return { tile_m: v.tileM, tile_n: v.tileN, tile_k: v.tileK, rows_per_thread: v.rowsPerThread };
   }
 }
+
+/** How the tiled kernel staged an operand: 'vec4' or 'scalar' loads. */
+const width = (vec4: boolean) => (vec4 ? 'vec4' : 'scalar');
 
 function variantParams(v: MatmulVariant): Record<string, number | boolean> {
   const { kind: _kind, ...params } = v;

@@ -226,6 +226,17 @@ export function vec4Fits(p: MatmulProblem): boolean {
   return p.K % 4 === 0 && (!p.transposeA || p.M % 4 === 0) && (p.transposeB || p.N % 4 === 0);
 }
 
+/** Which operands matmul_tiled.wgsl stages by vec4 loads (its header: dims.a_vec4, b_vec4):
+ *  those whose storage axis (K for A, M for Aᵀ; N for B, K for Bᵀ) is a multiple of 4 long,
+ *  as are the tile's steps along it and the split chunk, so no vec4 straddles an edge. */
+export function tiledVec4Loads(v: TiledMatmul, p: MatmulProblem, kChunk: number): { a: boolean; b: boolean } {
+  const alongK = p.K % 4 === 0 && v.tileK % 4 === 0 && kChunk % 4 === 0;
+  return {
+    a: p.transposeA ? p.M % 4 === 0 && v.tileM % 4 === 0 : alongK,
+    b: p.transposeB ? alongK : p.N % 4 === 0 && v.tileN % 4 === 0,
+  };
+}
+
 export function variantFits(v: MatmulVariant, p: MatmulProblem): boolean {
   return v.kind !== 'vec4' || vec4Fits(p);
 }
