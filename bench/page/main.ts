@@ -85,9 +85,10 @@ function kernelProfileOf(lib: Webgrad): { profile: string; kernels: unknown } {
 }
 
 async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
-  // timestamp-query lets the kernel table use GPU timestamps; the buffer limits are the
-  // adapter's, as webgrad asks for them when it acquires a device itself.
-  const requiredFeatures = (['timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  // timestamp-query lets the kernel table use GPU timestamps; subgroups, webgrad's subgroup
+  // variants (without it the row kernels fall back to workgroup trees and their barriers);
+  // the buffer limits are the adapter's. All as webgrad asks when it acquires a device itself.
+  const requiredFeatures = (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   return adapter.requestDevice({
     requiredFeatures,
     requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize },
