@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { both, cpu, expectClose, f64, gpu, randomArray } from './backends';
 import { checkGradients } from './gradcheck';
-import type { Engine, Tensor } from '../src/index';
+import { createEngine, type Engine, type Tensor } from '../src/index';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -58,6 +58,26 @@ describe('transpose', () => {
       }
     });
   }
+
+  it('transposes of 4-aligned blocks run as 4 x 4 block transposes, exactly; others as strided copies', async () => {
+    // block_transpose (vec4 loads and stores) takes the two innermost axes when they swap and
+    // every size and stride is a multiple of 4; outer axes are walked as in strided_copy.
+    const device = (await gpu()).device!;
+    const blocks: [number[], number[]][] = [[[4, 4], [1, 0]], [[8, 12], [1, 0]], [[3, 8, 16], [0, 2, 1]], [[2, 3, 4, 8], [1, 0, 3, 2]], [[20, 36], [1, 0]]];
+    const strided: [number[], number[]][] = [[[8, 6], [1, 0]], [[3, 8, 16], [1, 0, 2]], [[6, 8], [1, 0]]];
+    for (const [cases, variant] of [[blocks, 'block transpose 4x4'], [strided, 'strided']] as const) {
+      for (const [shape, perm] of cases) {
+        const e = await createEngine({ backend: 'webgpu', device });
+        const x = input(shape, 7);
+        const [g, c] = await compare([x], (k, t) => k.transpose(t!, perm));
+        expect(g, `${JSON.stringify(shape)} by ${JSON.stringify(perm)}`).toEqual(c);
+        const y = e.transpose(e.tensor(x.data, shape), perm);
+        expect(await y.read()).toEqual(c);
+        expect(e.stats().kernels.copy, `${JSON.stringify(shape)} by ${JSON.stringify(perm)}`).toEqual([{ variant }]);
+        e.destroy();
+      }
+    }
+  });
 
   it('gradient: the inverse permutation', async () => {
     const e = await cpu('f64');

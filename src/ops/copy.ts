@@ -73,6 +73,18 @@ export function stridedCopy(q: CommandQueue, op: string, x: GPUBuffer, out: GPUB
     uniforms[`lo${d}`] = a.lo;
     uniforms[`hi${d}`] = a.hi;
   });
+  if (blockTransposes(all, plan)) {
+    uniforms.rows = len / 16;
+    q.dispatch({
+      kernel: 'copy.block_transpose',
+      overrides: { workgroup_size: WORKGROUP, axes: axes.length },
+      uniforms,
+      bindings: { x4: x, out4: out },
+      workgroups: grid1d(len / 16, WORKGROUP),
+    });
+    q.choices.note('copy', { variant: 'block transpose 4x4' });
+    return;
+  }
   q.dispatch({
     kernel: 'copy.strided_copy',
     overrides: { workgroup_size: WORKGROUP, axes: Math.max(1, axes.length), run: RUN },
@@ -80,4 +92,17 @@ export function stridedCopy(q: CommandQueue, op: string, x: GPUBuffer, out: GPUB
     bindings: { x, out },
     workgroups: grid1d(rows * Math.ceil(innermost / RUN), WORKGROUP),
   });
+  q.choices.note('copy', { variant: 'strided' });
+}
+
+/** Whether the two innermost axes of a merged copy (`all`, padded to COPY_MAX_AXES) are a
+ *  transpose that shaders/copy.wgsl block_transpose takes: input contiguous along the outer
+ *  of the two, output along the inner, every size, stride and offset that addresses a vec4 a
+ *  multiple of 4, nothing padded. */
+function blockTransposes(all: readonly CopyAxis[], plan: CopyPlan): boolean {
+  const [a, b] = [all[COPY_MAX_AXES - 2]!, all[COPY_MAX_AXES - 1]!];
+  const by4 = (n: number) => n % 4 === 0;
+  return a.inStride === 1 && b.outStride === 1 && by4(a.size) && by4(b.size) && by4(b.inStride) && by4(a.outStride)
+    && by4(plan.inOffset) && by4(plan.outOffset)
+    && all.every((d) => unpadded(d) && (d === a || d === b || (by4(d.inStride) && by4(d.outStride))));
 }
