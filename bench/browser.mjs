@@ -101,7 +101,7 @@ function print(r) {
   console.log(`webgrad ${r.webgrad}; kernel profile: ${r.kernelProfile}`);
   console.log(`adapter: ${a ? [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') : 'none'}; features: ${a?.features.join(', ') || 'none'}`);
   for (const p of r.peers) console.log(`${p.name}: ${p.version}${p.note ? ` (${p.note})` : ''}`);
-  if (r.roofs) console.log(`roofs: ${r.roofs.gflops.toFixed(2)} GFLOP/s f32 multiply-add, ${r.roofs.gbps.toFixed(2)} GB/s copy (${r.roofs.memoryGbps.toFixed(2)} GB/s beyond the caches)`);
+  if (r.roofs) console.log(`roofs: ${r.roofs.gflops.toFixed(2)} GFLOP/s f32 multiply-add, ${r.roofs.gbps.toFixed(2)} GB/s copy, ${r.roofs.readGbps.toFixed(2)} GB/s read (copy ${r.roofs.memoryGbps.toFixed(2)} GB/s beyond the caches; ${r.roofs.detail})`);
   console.log('');
   const cols = [['case', 14], ['size', 28], ['ours ms', 9], ['peer', 14], ['peer ms', 9], ['ratio', 7], ['roof ours/peer', 15], ['vs CPU ours/peer', 18], ['note', 0]];
   const line = (cells) => cells.map((c, i) => (cols[i][1] === 0 ? c : i < 2 || i === 3 ? c.padEnd(cols[i][1]) : c.padStart(cols[i][1]))).join('  ').trimEnd();
