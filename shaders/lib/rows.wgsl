@@ -4,7 +4,7 @@
 // lib/tree_subgroup.wgsl) into those families, which must declare x4: array<vec4f> (the rows
 // as the vec4s of the flat buffer; the op binds the buffer that holds them) and
 // `override whole_quads: bool` (true when cols % 4 == 0: every quad is all one row's, and
-// the lane masks, which cost ~10-20% on SwiftShader, compile away).
+// the lane masks compile away).
 //
 // Rows are read as "quads": the aligned vec4s of the flat buffer that hold the row, whatever
 // cols is. Quad k covers elements 4k .. 4k+3; those in [base, base + n) are the row's (a row
