@@ -101,6 +101,12 @@ function compile(device: GPUDevice, entry: 'peak_fma_chains' | 'peak_fma_product
   return { pipeline, layout, slots, uniformOffsets, uniformSize };
 }
 
+/** A bind group of `k` from buffers named as the shader's bindings. */
+function bindByName(device: GPUDevice, k: Microkernel, buffers: Record<string, GPUBuffer>): GPUBindGroup {
+  const entries = Object.entries(buffers).map(([name, buffer]) => ({ binding: k.slots.get(name)!, resource: { buffer } }));
+  return device.createBindGroup({ layout: k.layout, entries });
+}
+
 function uniform(device: GPUDevice, k: Microkernel, values: { iterations: number; count: number; a: number; b: number }): GPUBuffer {
   const bytes = new ArrayBuffer(Math.ceil(k.uniformSize / 16) * 16);
   const view = new DataView(bytes);
@@ -186,14 +192,7 @@ async function measureBoth(device: GPUDevice, targetMs: number, trials: number, 
     const fmaRun = async (iterations: number, repeats: number) => {
       const u = uniform(device, fma, { iterations, count: FMA_INVOCATIONS, a: 0.999, b: 0.001 });
       buffers.push(u);
-      const group = device.createBindGroup({
-        layout: fma.layout,
-        entries: [
-          { binding: fma.slots.get('dims')!, resource: { buffer: u } },
-          { binding: fma.slots.get('out')!, resource: { buffer: out } },
-        ],
-      });
-      return timeSubmit(device, fma, group, FMA_INVOCATIONS / WORKGROUP, repeats);
+      return timeSubmit(device, fma, bindByName(device, fma, { dims: u, out }), FMA_INVOCATIONS / WORKGROUP, repeats);
     };
     const f = await measure(targetMs, trials, 'iterations', fmaRun);
     return { gflops: (FMA_INVOCATIONS * flopPerIteration) / (f.msPerUnit * 1e6), iterations: f.iterations };
@@ -203,21 +202,14 @@ async function measureBoth(device: GPUDevice, targetMs: number, trials: number, 
 
   // ---- streaming bandwidth: copy (read + write), read (a reduction's traffic) ----
   const stream = async (entry: 'stream_copy' | 'stream_read', perInvocation: number, bytes: number) => {
-    const k = compile(device, entry, entry === 'stream_copy' ? { workgroup_size: WORKGROUP, copies: perInvocation } : { workgroup_size: WORKGROUP, reads: perInvocation });
+    const k = compile(device, entry, { workgroup_size: WORKGROUP, [entry === 'stream_copy' ? 'copies' : 'reads']: perInvocation });
     const vec4s = Math.min(Math.floor(Math.min(bytes, device.limits.maxStorageBufferBindingSize) / 16), 65535 * WORKGROUP * perInvocation);
     const count = vec4s - (vec4s % perInvocation);
     const src = storage(count * 16);
     const dst = storage(count * 16);
     const u = uniform(device, k, { iterations: 0, count, a: 0, b: 0 });
     buffers.push(u);
-    const group = device.createBindGroup({
-      layout: k.layout,
-      entries: [
-        { binding: k.slots.get('dims')!, resource: { buffer: u } },
-        { binding: k.slots.get('src')!, resource: { buffer: src } },
-        { binding: k.slots.get('dst')!, resource: { buffer: dst } },
-      ],
-    });
+    const group = bindByName(device, k, { dims: u, src, dst });
     const groups = Math.ceil(count / perInvocation / WORKGROUP);
     const c = await measure(targetMs, trials, 'repeats', (_i, repeats) => timeSubmit(device, k, group, groups, repeats));
     const moved = entry === 'stream_copy' ? 2 * 16 * count : 16 * (count + count / perInvocation);

@@ -103,15 +103,22 @@ override wg_y: u32 = tile_m / rows_per_thread;
 var<workgroup> a_tile: array<f32, tile_k * a_row>;
 var<workgroup> b_tile: array<vec4f, tile_k * b_row>;
 
+// Staging element (or vec4) e of a block whose storage axis is `along` long: (its offset along
+// that axis, a multiple of w; its index on the other axis). Consecutive e walk the storage axis,
+// so consecutive invocations read consecutive addresses.
+fn staged_place(e: u32, w: u32, along: u32) -> vec2u {
+  return vec2u(w * (e % (along / w)), e / (along / w));
+}
+
 // Stages op(A)[row0 .., k ..] (tile_m x tile_k) into a_tile, zero past M and k1: w = 1 or 4
 // elements per load, consecutive along A's storage axis (k, or rows when transposed), from a
 // (w = 1) or a4 (w = 4). With w = 4 a load never straddles an edge (rule in the header).
 fn stage_a(w: u32, t: u32, row0: u32, k: u32, k1: u32, a_off: u32) {
   let transposed = dims.transpose_a != 0u;
   for (var e = t; e < tile_m * tile_k / w; e += wg_x * wg_y) {
-    var r: u32;
-    var kk: u32;
-    if (transposed) { kk = e / (tile_m / w); r = w * (e % (tile_m / w)); } else { r = e / (tile_k / w); kk = w * (e % (tile_k / w)); }
+    let p = staged_place(e, w, select(tile_k, tile_m, transposed));   // [M, K] walks k; [K, M] rows
+    let r = select(p.y, p.x, transposed);
+    let kk = select(p.x, p.y, transposed);
     let row = row0 + r;
     let kg = k + kk;
     var v = vec4f();
@@ -130,9 +137,9 @@ fn stage_a(w: u32, t: u32, row0: u32, k: u32, k1: u32, a_off: u32) {
 fn stage_b(w: u32, t: u32, col0: u32, k: u32, k1: u32, b_off: u32) {
   let transposed = dims.transpose_b != 0u;
   for (var e = t; e < tile_n * tile_k / w; e += wg_x * wg_y) {
-    var j: u32;
-    var kk: u32;
-    if (transposed) { j = e / (tile_k / w); kk = w * (e % (tile_k / w)); } else { kk = e / (tile_n / w); j = w * (e % (tile_n / w)); }
+    let p = staged_place(e, w, select(tile_n, tile_k, transposed));   // [K, N] walks columns; [N, K] k
+    let j = select(p.x, p.y, transposed);
+    let kk = select(p.y, p.x, transposed);
     let col = col0 + j;
     let kg = k + kk;
     var v = vec4f();

@@ -64,7 +64,9 @@ export function stridedCopy(q: CommandQueue, op: string, x: GPUBuffer, out: GPUB
   }
   const all = [...new Array<CopyAxis>(COPY_MAX_AXES - axes.length).fill(plainAxis(1, 0, 0)), ...axes];
   const innermost = all[COPY_MAX_AXES - 1]!.size;
-  const rows = len / innermost;
+  const blocks = blockTransposes(all, plan);
+  // rows: the strided copy's outer iteration points, or block_transpose's 4 x 4 blocks
+  const rows = blocks ? len / 16 : len / innermost;
   const uniforms: Record<string, number> = { rows, in_offset: plan.inOffset, out_offset: plan.outOffset };
   all.forEach((a, d) => {
     uniforms[`size${d}`] = a.size;
@@ -73,14 +75,13 @@ export function stridedCopy(q: CommandQueue, op: string, x: GPUBuffer, out: GPUB
     uniforms[`lo${d}`] = a.lo;
     uniforms[`hi${d}`] = a.hi;
   });
-  if (blockTransposes(all, plan)) {
-    uniforms.rows = len / 16;
+  if (blocks) {
     q.dispatch({
       kernel: 'copy.block_transpose',
       overrides: { workgroup_size: WORKGROUP, axes: axes.length },
       uniforms,
       bindings: { x4: x, out4: out },
-      workgroups: grid1d(len / 16, WORKGROUP),
+      workgroups: grid1d(rows, WORKGROUP),
     });
     q.choices.note('copy', { variant: 'block transpose 4x4' });
     return;
