@@ -139,8 +139,30 @@ fn ce_target4(k: u32, j4: vec4u, label: u32) -> vec4f {
   return select(vec4f(spread), vec4f(spread + keep), j4 == vec4u(label));
 }
 
+// Softmax CE's running sums beside online_step4's (m, s), per component of a quad, called
+// with the component maxima m from before that step: tt = Σ t and u = Σ t (x − m), kept
+// relative to the running max, so the loss T·log s − U (T, U the row's sums at its max) needs
+// one read of the row. When x raises the max, u is re-based: u += tt·(m − x) (x's own term is
+// t·0). A zero target adds nothing (no 0·(−inf)); a component at LOWEST has seen only −inf or
+// nothing, so its u (±inf or 0) needs no re-base.
+fn ce_step4(m: vec4f, u: ptr<function, vec4f>, tt: ptr<function, vec4f>, e: vec4f, t: vec4f,
+            inside: vec4<bool>) {
+  let diff = e - m;
+  let rebase = select(-*tt * diff, vec4f(0.0), is_zero4(*tt) | (m == vec4f(LOWEST)));
+  let term = select(t * diff, vec4f(0.0), is_zero4(t));
+  *u = select(*u, *u + select(term, rebase, diff > vec4f(0.0)), inside);
+  *tt = select(*tt, *tt + t, inside);
+}
+
+// An invocation's Σ t (x − row_max) from its components' running sums (ce_step4).
+fn ce_fold4(m: vec4f, u: vec4f, tt: vec4f, row_max: f32) -> f32 {
+  let w = u + select(tt * (m - row_max), vec4f(0.0), is_zero4(tt) | (m == vec4f(LOWEST)));
+  return (w.x + w.y) + (w.z + w.w);
+}
+
 // Softmax CE reads the logits and dense targets as quads (lib/rows.wgsl: the aligned vec4s
-// of the flat buffer that hold the row, the neighbour rows' lanes masked out).
+// of the flat buffer that hold the row, the neighbour rows' lanes masked out). One pass gives
+// the loss (ce_step4); a second, only with_grad, writes the gradient.
 @compute @workgroup_size(row_threads, group_rows)
 fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
            @builtin(local_invocation_id) lid: vec3u) {
@@ -149,43 +171,40 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   if (!dense_labels && r.live) { label = u32(d[r.index]); }   // validated on the CPU: an integer in [0, K)
   let q = row_quads(r);
   let lane_j = vec4u(0u, 1u, 2u, 3u) - vec4u(r.base);          // + 4k: the lanes' places in the row
-  // the log-sum-exp pass (row_softmax_stats of lib/rows.wgsl), which also sums dense targets
-  // for the gradient
   var m = vec4f(LOWEST);
   var s = vec4f(0.0);
+  var u = vec4f(0.0);
+  var tt = vec4f(0.0);
   var bad = 0.0;
-  var acc_t = vec4f(0.0);
-  let sum_targets = dense_labels && with_grad;
   for (var k = q.x + r.t; k < q.y; k += row_threads) {
     let e = x4[k];
     let inside = in_row4(r, k);
+    ce_step4(m, &u, &tt, e, ce_target4(k, vec4u(4u * k) + lane_j, label), inside);
     online_step4(&m, &s, e, inside);
     if (poisons4(select(vec4f(0.0), e, inside))) { bad = 1.0; }
-    if (sum_targets) { acc_t += select(vec4f(0.0), ce_target4(k, vec4u(4u * k) + lane_j, label), inside); }
   }
-  let st = row_stats_of(r, online_fold4(m, s), bad, (acc_t.x + acc_t.y) + (acc_t.z + acc_t.w));
+  let st = row_stats_of(r, online_fold4(m, s), bad, (tt.x + tt.y) + (tt.z + tt.w));
+  let total_u = tree_sum(r, ce_fold4(m, u, tt, st.row_max));
   let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
   let all_neg_inf = st.sum_exp == 0.0;
   let ls = log(st.sum_exp);
-  let uniform_logp = -log(f32(dims.cols));
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
-  let sum_t = select(1.0, st.extra, sum_targets);
-  var loss = vec4f(0.0);
+  let sum_t = select(1.0, st.extra, dense_labels);
+  // −Σ t_j log p_j = T·log s − Σ t_j (x_j − max); an all −inf row takes log p_j = −log K
+  let loss = select(sum_t * ls - total_u, sum_t * log(f32(dims.cols)), all_neg_inf);
+  if (r.t == 0u && r.live) { row_loss[r.index] = select(loss, nan_f32(), poison); }
+  if (!with_grad) { return; }
+  let uniform_logp = -log(f32(dims.cols));
   for (var k = q.x + r.t; k < q.y; k += row_threads) {
     let inside = in_row4(r, k);
     let tj = ce_target4(k, vec4u(4u * k) + lane_j, label);
     let logp = select((x4[k] - st.row_max) - ls, vec4f(uniform_logp), all_neg_inf);
-    loss -= select(vec4f(0.0), tj * logp, inside & !is_zero4(tj));   // a NaN target is not skipped
-    if (with_grad) {
-      let gj = select((exp(logp) * sum_t - tj) * dims.inv_t, vec4f(nan_f32()), poison);
-      if (inside.x) { grad[4u * k] = gj.x; }
-      if (inside.y) { grad[4u * k + 1u] = gj.y; }
-      if (inside.z) { grad[4u * k + 2u] = gj.z; }
-      if (inside.w) { grad[4u * k + 3u] = gj.w; }
-    }
+    let gj = select((exp(logp) * sum_t - tj) * dims.inv_t, vec4f(nan_f32()), poison);
+    if (inside.x) { grad[4u * k] = gj.x; }
+    if (inside.y) { grad[4u * k + 1u] = gj.y; }
+    if (inside.z) { grad[4u * k + 2u] = gj.z; }
+    if (inside.w) { grad[4u * k + 3u] = gj.w; }
   }
-  let total = tree_sum(r, (loss.x + loss.y) + (loss.z + loss.w));
-  if (r.t == 0u && r.live) { row_loss[r.index] = select(total, nan_f32(), poison); }
 }
 
 @compute @workgroup_size(row_threads, group_rows)

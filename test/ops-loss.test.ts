@@ -89,6 +89,42 @@ describe('losses: GPU vs CPU, value and gradient w.r.t. the first input', () => 
 });
 
 describe('softmaxCrossEntropy: the lecture identities and extremes', () => {
+  it('one read of each row: a max that rises at every logit keeps the digits, with or without the gradient', async () => {
+    // The GPU keeps Σ t (x − m) relative to a running max m and re-bases it whenever m
+    // rises; ascending rows re-base at every element. Offsets up to 1e4 make x − m lose
+    // digits if it were formed as (x − 0) − m. Labels first (re-based K−1 times) and last.
+    const K = 13;
+    const offsets = [0, -37.5, 1000, -1000, 1e4];
+    const rows: number[][] = [];
+    offsets.forEach((off, i) => {
+      const steps = Array.from(randomArray(K, 120 + i, 0.05, 1.5));
+      let v = off;
+      rows.push(steps.map((s) => (v += s)));
+    });
+    const T = rows.length;
+    const x = new Float32Array(rows.flat());
+    const labels = Int32Array.from({ length: T }, (_, t) => (t % 2 === 0 ? 0 : K - 1));
+    const dense = probabilities(T, K, 131);
+    const e = await gpu();
+    const c = await cpu('f64');
+    for (const [name, target, opts] of [
+      ['class indices', labels, {}],
+      ['class indices, labelSmoothing 0.2', labels, { labelSmoothing: 0.2 }],
+      ['target rows', dense, {}],
+    ] as const) {
+      const loss = async (eng: Engine, withGrad: boolean) => {
+        const d = target instanceof Int32Array ? target : eng.tensor(target, [T, K]);
+        if (withGrad) return (await eng.valueAndGrad((z) => eng.softmaxCrossEntropy(z!, d, opts))(eng.tensor(x, [T, K]))).value;
+        return (await eng.softmaxCrossEntropy(eng.tensor(x, [T, K]), d, opts).read())[0]!;
+      };
+      const want = await loss(c, false);
+      const forward = await loss(e, false);
+      expect(Math.abs(forward - want), name).toBeLessThanOrEqual(sumTol(T * K) * want);
+      // the loss comes from the same pass either way: bit-identical
+      expect(await loss(e, true), name).toBe(forward);
+    }
+  });
+
   it('∇_z CE = (softmax(z) - d)/T with one-hot d (valueAndGrad)', async () => {
     const [T, K] = [16, 10];
     const z = randomArray(T * K, 7, -4, 4);
