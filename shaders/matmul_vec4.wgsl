@@ -22,6 +22,10 @@
 //   3 bias  storage, read        [N]; read only when has_bias (bind any buffer otherwise)
 //   4 c     storage, read_write  [batch, splits, M, N]
 //
+// Linked after lib/matmul_a_own.wgsl (each invocation loads its own rows of op(A)) or, as
+// matmul_vec4_subgroups, after lib/matmul_a_subgroup.wgsl (the 4 lanes of a subgroup share
+// them; devices whose subgroups are exactly 4 lanes, wg_x = 4): a_rows, a_tile, ARows.
+//
 // Overrides: transpose_a, transpose_b, has_bias, activation (codes of lib/activation.wgsl,
 // leaky_relu slope dims.alpha), wg_x, wg_y (workgroup size, default 4 x 4).
 // Dispatch: workgroups (ceil(N / (16 wg_x)), ceil(M / (16 wg_y)), batch · splits), or that
@@ -68,22 +72,23 @@ override wg_y: u32 = 4u;
 
 const TILE: u32 = 16u;
 
-// Rows 4Q..4Q+3 of op(A) at k..k+3, as the columns of a mat4x4. i0..i3: each row's vec4
-// index at the walk's start (transposed, i0 alone: one vec4 holds the four rows); kq: the
-// walk's offset for this k step; ks: the vec4 distance from k to k+1 (transposed only).
-fn load_a(i0: u32, i1: u32, i2: u32, i3: u32, kq: u32, ks: u32) -> mat4x4f {
+// Rows 4Q..4Q+3 of op(A) at k..k+3, as the columns of a mat4x4. w: the four rows' vec4 index
+// at the walk's start (quad_walk; transposed, w.x alone: one vec4 holds the four rows); kq:
+// the walk's offset for this k step; ks: the vec4 distance from k to k+1 (transposed only).
+fn load_a(w: vec4u, kq: u32, ks: u32) -> mat4x4f {
   if (transpose_a) {
-    return transpose(mat4x4f(a[i0 + kq], a[i0 + kq + ks], a[i0 + kq + 2u * ks], a[i0 + kq + 3u * ks]));
+    return transpose(mat4x4f(a[w.x + kq], a[w.x + kq + ks], a[w.x + kq + 2u * ks], a[w.x + kq + 3u * ks]));
   }
-  return mat4x4f(a[i0 + kq], a[i1 + kq], a[i2 + kq], a[i3 + kq]);
+  return mat4x4f(a[w.x + kq], a[w.y + kq], a[w.z + kq], a[w.w + kq]);
 }
 
-// Columns 4G..4G+3 of op(B) at k..k+3: column j of the result is op(B)[k+j, 4G..4G+3].
-fn load_b(j0: u32, j1: u32, j2: u32, j3: u32, kq: u32, ks: u32) -> mat4x4f {
+// Columns 4G..4G+3 of op(B) at k..k+3: column j of the result is op(B)[k+j, 4G..4G+3]
+// (w as in load_a: w.x alone unless transposed).
+fn load_b(w: vec4u, kq: u32, ks: u32) -> mat4x4f {
   if (transpose_b) {
-    return transpose(mat4x4f(b[j0 + kq], b[j1 + kq], b[j2 + kq], b[j3 + kq]));
+    return transpose(mat4x4f(b[w.x + kq], b[w.y + kq], b[w.z + kq], b[w.w + kq]));
   }
-  return mat4x4f(b[j0 + kq], b[j0 + kq + ks], b[j0 + kq + 2u * ks], b[j0 + kq + 3u * ks]);
+  return mat4x4f(b[w.x + kq], b[w.x + kq + ks], b[w.x + kq + 2u * ks], b[w.x + kq + 3u * ks]);
 }
 
 // Where tile row (column) `row` of op(A) (op(B)) starts at k0, as a vec4 index, and how far
@@ -108,6 +113,22 @@ fn walk_b(off: u32, col: u32, k0: u32) -> Walk {
   return Walk(off / 4u + k0 * n4 + min(col, dims.N - 4u) / 4u, 4u * n4);
 }
 
+// The walk starts of rows row..row+3 of op(A), for load_a (the row clamp keeps a quad past
+// the edge in bounds; transposed, the rows share one walk).
+fn quad_walk(off: u32, row: u32, k0: u32) -> vec4u {
+  return vec4u(walk_a(off, row, k0).start, walk_a(off, row + 1u, k0).start,
+               walk_a(off, row + 2u, k0).start, walk_a(off, row + 3u, k0).start);
+}
+
+fn quad_walk_b(off: u32, col: u32, k0: u32) -> vec4u {
+  return vec4u(walk_b(off, col, k0).start, walk_b(off, col + 1u, k0).start,
+               walk_b(off, col + 2u, k0).start, walk_b(off, col + 3u, k0).start);
+}
+
+// The tile's 16 rows of op(A) at one k step: quads Q = 0..3 (lib/matmul_a_own.wgsl or
+// lib/matmul_a_subgroup.wgsl get them: a_rows, a_tile).
+struct ATile { q0: mat4x4f, q1: mat4x4f, q2: mat4x4f, q3: mat4x4f }
+
 fn store(row: u32, col: u32, c_off: u32, v: vec4f) {
   if (row >= dims.M) { return; }
   for (var j = 0u; j < 4u; j++) {
@@ -128,49 +149,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let col0 = (place.x * wg_x + lid.x) * TILE;
   let z = place.z / dims.splits;
   let split = place.z % dims.splits;
-  if (row0 >= dims.M || col0 >= dims.N || z >= dims.batch) { return; }
+  // Only exits that keep the lanes of one lid.y together (lib/matmul_a_subgroup.wgsl shares
+  // loads across them); a tile past the last column computes clamped columns, stores none.
+  if (row0 >= dims.M || z >= dims.batch) { return; }
   let k0 = split * dims.k_chunk;
   let k1 = min(dims.K, k0 + dims.k_chunk);
   let a_off = z * dims.a_batch_stride;
   let b_off = z * dims.b_batch_stride;
 
-  // Not transposed, A's tile rows are 16 separate walks; transposed, one walk covers four
-  // rows, so quads Q = 0..3 start 1 vec4 apart (the row clamp keeps them in bounds).
-  let wa0 = walk_a(a_off, row0, k0);
-  let wa4 = walk_a(a_off, row0 + 4u, k0);
-  let wa8 = walk_a(a_off, row0 + 8u, k0);
-  let wa12 = walk_a(a_off, row0 + 12u, k0);
-  let a1 = walk_a(a_off, row0 + 1u, k0).start;
-  let a2 = walk_a(a_off, row0 + 2u, k0).start;
-  let a3 = walk_a(a_off, row0 + 3u, k0).start;
-  let a5 = walk_a(a_off, row0 + 5u, k0).start;
-  let a6 = walk_a(a_off, row0 + 6u, k0).start;
-  let a7 = walk_a(a_off, row0 + 7u, k0).start;
-  let a9 = walk_a(a_off, row0 + 9u, k0).start;
-  let a10 = walk_a(a_off, row0 + 10u, k0).start;
-  let a11 = walk_a(a_off, row0 + 11u, k0).start;
-  let a13 = walk_a(a_off, row0 + 13u, k0).start;
-  let a14 = walk_a(a_off, row0 + 14u, k0).start;
-  let a15 = walk_a(a_off, row0 + 15u, k0).start;
-  let wb0 = walk_b(b_off, col0, k0);
-  let wb4 = walk_b(b_off, col0 + 4u, k0);
-  let wb8 = walk_b(b_off, col0 + 8u, k0);
-  let wb12 = walk_b(b_off, col0 + 12u, k0);
-  let b1 = walk_b(b_off, col0 + 1u, k0).start;
-  let b2 = walk_b(b_off, col0 + 2u, k0).start;
-  let b3 = walk_b(b_off, col0 + 3u, k0).start;
-  let b5 = walk_b(b_off, col0 + 5u, k0).start;
-  let b6 = walk_b(b_off, col0 + 6u, k0).start;
-  let b7 = walk_b(b_off, col0 + 7u, k0).start;
-  let b9 = walk_b(b_off, col0 + 9u, k0).start;
-  let b10 = walk_b(b_off, col0 + 10u, k0).start;
-  let b11 = walk_b(b_off, col0 + 11u, k0).start;
-  let b13 = walk_b(b_off, col0 + 13u, k0).start;
-  let b14 = walk_b(b_off, col0 + 14u, k0).start;
-  let b15 = walk_b(b_off, col0 + 15u, k0).start;
-  let sa = wa0.step;          // advance per k step of 4
-  let sb = wb0.step;
-  let ia = sa / 4u;           // transposed operands: vec4 distance from k to k+1
+  let wa = a_rows(a_off, row0, k0, lid.x);
+  let wb0 = quad_walk_b(b_off, col0, k0);
+  let wb1 = quad_walk_b(b_off, col0 + 4u, k0);
+  let wb2 = quad_walk_b(b_off, col0 + 8u, k0);
+  let wb3 = quad_walk_b(b_off, col0 + 12u, k0);
+  let sa = walk_a(a_off, row0, k0).step;   // advance per k step of 4
+  let sb = walk_b(b_off, col0, k0).step;
+  let ia = sa / 4u;                         // transposed operands: vec4 distance from k to k+1
   let ib = sb / 4u;
 
   var acc00 = mat4x4f(); var acc01 = mat4x4f(); var acc02 = mat4x4f(); var acc03 = mat4x4f();
@@ -181,18 +175,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var ka = 0u;  // vec4 offset of the current k step of 4 along each walk
   var kb = 0u;
   for (var k = k0; k < k1; k += 4u) {
-    let a_0 = load_a(wa0.start, a1, a2, a3, ka, ia);
-    let a_1 = load_a(wa4.start, a5, a6, a7, ka, ia);
-    let a_2 = load_a(wa8.start, a9, a10, a11, ka, ia);
-    let a_3 = load_a(wa12.start, a13, a14, a15, ka, ia);
-    let b_0 = load_b(wb0.start, b1, b2, b3, kb, ib);
-    let b_1 = load_b(wb4.start, b5, b6, b7, kb, ib);
-    let b_2 = load_b(wb8.start, b9, b10, b11, kb, ib);
-    let b_3 = load_b(wb12.start, b13, b14, b15, kb, ib);
-    acc00 += b_0 * a_0; acc01 += b_1 * a_0; acc02 += b_2 * a_0; acc03 += b_3 * a_0;
-    acc10 += b_0 * a_1; acc11 += b_1 * a_1; acc12 += b_2 * a_1; acc13 += b_3 * a_1;
-    acc20 += b_0 * a_2; acc21 += b_1 * a_2; acc22 += b_2 * a_2; acc23 += b_3 * a_2;
-    acc30 += b_0 * a_3; acc31 += b_1 * a_3; acc32 += b_2 * a_3; acc33 += b_3 * a_3;
+    let at = a_tile(wa, ka, ia);
+    let b_0 = load_b(wb0, kb, ib);
+    let b_1 = load_b(wb1, kb, ib);
+    let b_2 = load_b(wb2, kb, ib);
+    let b_3 = load_b(wb3, kb, ib);
+    acc00 += b_0 * at.q0; acc01 += b_1 * at.q0; acc02 += b_2 * at.q0; acc03 += b_3 * at.q0;
+    acc10 += b_0 * at.q1; acc11 += b_1 * at.q1; acc12 += b_2 * at.q1; acc13 += b_3 * at.q1;
+    acc20 += b_0 * at.q2; acc21 += b_1 * at.q2; acc22 += b_2 * at.q2; acc23 += b_3 * at.q2;
+    acc30 += b_0 * at.q3; acc31 += b_1 * at.q3; acc32 += b_2 * at.q3; acc33 += b_3 * at.q3;
     ka += sa;
     kb += sb;
   }

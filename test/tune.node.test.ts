@@ -20,7 +20,7 @@ const cacheFile = () => join(dir, 'webgrad', 'tune.json');
 const profile: KernelProfile = {
   ...PROFILES.software,
   name: 'tune-test',
-  tune: [{ kind: 'vec4', wgX: 4, wgY: 4 }, { kind: 'scalar', wgX: 8, wgY: 4, strided: false }],
+  tune: [{ kind: 'vec4', wgX: 4, wgY: 4, shareA: true }, { kind: 'scalar', wgX: 8, wgY: 4, strided: false }],
 };
 const problem: MatmulProblem = { M: 48, N: 40, K: 64, batch: 1, transposeA: false, transposeB: true };
 

@@ -59,7 +59,8 @@ function operands(M: number, N: number, K: number, bA: number, bB: number, tA: b
 const VARIANTS: MatmulVariant[] = [
   { kind: 'scalar', wgX: 8, wgY: 4, strided: false },
   { kind: 'scalar', wgX: 4, wgY: 2, strided: true },
-  { kind: 'vec4', wgX: 4, wgY: 4 },
+  { kind: 'vec4', wgX: 4, wgY: 4, shareA: false },
+  { kind: 'vec4', wgX: 4, wgY: 4, shareA: true },
   { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 },
   { kind: 'tiled', tileM: 128, tileN: 64, tileK: 16, rowsPerThread: 8 },
   { kind: 'tiled', tileM: 16, tileN: 32, tileK: 8, rowsPerThread: 1 },
@@ -68,7 +69,8 @@ const VARIANTS: MatmulVariant[] = [
 // Shapes for every variant ([M, N, K, batchA, batchB]): 1, primes, tile edges, K = 4099,
 // tiny M·N with large K, batch broadcast on either side. vec4 takes only the aligned ones.
 const ANY_SHAPE: number[][] = [[1, 1, 1, 0, 0], [3, 5, 4099, 0, 0], [17, 9, 33, 0, 0], [65, 130, 7, 0, 0], [9, 11, 5, 3, 1], [5, 7, 6, 1, 2]];
-const ALIGNED: number[][] = [[4, 4, 4, 0, 0], [12, 20, 36, 0, 0], [4, 8, 4100, 0, 0], [132, 36, 8, 0, 0], [8, 12, 16, 3, 1], [4, 8, 20, 1, 2]];
+// [132, 36, 8] and [36, 136, 12]: several tiles down and across, lanes past the last column.
+const ALIGNED: number[][] = [[4, 4, 4, 0, 0], [12, 20, 36, 0, 0], [4, 8, 4100, 0, 0], [132, 36, 8, 0, 0], [36, 136, 12, 0, 0], [8, 12, 16, 3, 1], [4, 8, 20, 1, 2]];
 
 describe('every matmul variant agrees with the CPU reference', () => {
   for (const variant of VARIANTS) {
@@ -94,6 +96,14 @@ describe('every matmul variant agrees with the CPU reference', () => {
         expect([...new Set(used.matmul?.map((u) => u.label))]).toEqual([describeVariant(variant)]);
         if (split) expect(used.matmul_splitk?.length).toBeGreaterThan(0);
         else expect(used.matmul_splitk).toBeUndefined();
+        if (variant.kind === 'vec4') {
+          // rows of op(A) shared by subgroup broadcasts only where subgroups are 4 lanes wide
+          // (SwiftShader's, so CI runs both paths)
+          const info = e.device!.adapterInfo as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+          const quads = e.device!.features.has('subgroups') && info.subgroupMinSize === 4 && info.subgroupMaxSize === 4;
+          if (/swiftshader/i.test(e.adapter)) expect(quads).toBe(true);
+          expect([...new Set(used.matmul?.map((u) => u.rowsA))]).toEqual([variant.shareA && quads ? 'subgroup' : 'own']);
+        }
       });
     }
   }

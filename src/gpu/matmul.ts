@@ -62,8 +62,10 @@ export function dispatchMatmul(
   // The tiled kernel's staging loads (vec4 where the layout allows), noted in stats().kernels.
   const loads = variant.kind === 'tiled' ? tiledVec4Loads(variant, p, kChunk) : null;
   if (loads) for (const [k, v] of Object.entries({ ...layout, a_vec4: loads.a, b_vec4: loads.b })) uniforms[k] = Number(v);
+  // matmul_vec4 shares op(A)'s rows across a subgroup only where its subgroups fit the tile.
+  const sharedA = variant.kind === 'vec4' && variant.shareA && q.choices.subgroupQuads(variant.wgX);
   q.dispatch({
-    kernel: variant.kind === 'scalar' ? 'matmul.main' : variant.kind === 'vec4' ? 'matmul_vec4.main' : 'matmul_tiled.main',
+    kernel: variant.kind === 'scalar' ? 'matmul.main' : variant.kind === 'tiled' ? 'matmul_tiled.main' : sharedA ? 'matmul_vec4_subgroups.main' : 'matmul_vec4.main',
     overrides,
     uniforms,
     // An unused bias binding still needs a buffer: A serves (it is never read). The tiled
@@ -72,7 +74,8 @@ export function dispatchMatmul(
     // The natural grid where it fits; else the same workgroups folded (lib/tile_grid.wgsl).
     workgroups: Math.max(tilesX, tilesY, zs) <= MAX_WORKGROUPS_PER_DIM ? [tilesX, tilesY, zs] : grid1d(tilesX * tilesY * zs, 1),
   });
-  if (note) q.choices.note('matmul', { variant: variant.kind, ...variantParams(variant), ...(loads ? { loadsA: width(loads.a), loadsB: width(loads.b) } : {}), label: describeVariant(variant) });
+  const rowsA: Record<string, string> = variant.kind === 'vec4' ? { rowsA: sharedA ? 'subgroup' : 'own' } : {};
+  if (note) q.choices.note('matmul', { variant: variant.kind, ...variantParams(variant), ...(loads ? { loadsA: width(loads.a), loadsB: width(loads.b) } : {}), ...rowsA, label: describeVariant(variant) });
   if (!split) return;
   const count = p.batch * p.M * p.N;
   q.dispatch({

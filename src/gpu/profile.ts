@@ -31,6 +31,10 @@ export interface Vec4Matmul {
   wgX: number;
   /** Workgroup height in invocations (y). */
   wgY: number;
+  /** The 4 lanes of a subgroup, which share their rows of op(A), load a quarter each and
+   *  broadcast (lib/matmul_a_subgroup.wgsl). Taken only where the device's subgroups are
+   *  exactly 4 wide and wgX is 4 (KernelChoices.subgroupQuads); else each lane loads all. */
+  shareA: boolean;
 }
 /** matmul_tiled.wgsl: workgroup-memory tiles; any shape. */
 export interface TiledMatmul {
@@ -109,6 +113,9 @@ export interface KernelProfile {
 }
 
 const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided: false };
+// SwiftShader's subgroups are its 4 SIMD lanes: sharing op(A)'s rows cuts a k step's loads
+// from 32 to 20 vec4s (matmul_vec4.wgsl).
+const VEC4_SHARED: Vec4Matmul = { kind: 'vec4', wgX: 4, wgY: 4, shareA: true };
 const SCALAR_STRIDED: ScalarMatmul = { kind: 'scalar', wgX: 16, wgY: 8, strided: true };
 // Workgroup memory: 4·tile_k·(tile_m + 1 + tile_n + 4) bytes, within WebGPU's default 16 KiB.
 const TILED_64: TiledMatmul = { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 }; // 8.3 KiB, 256 inv.
@@ -121,11 +128,12 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
   // cost per invocation, so big register tiles, no workgroup memory, rows of few lanes.
   software: {
     name: 'software',
-    matmul: [{ variant: { kind: 'vec4', wgX: 4, wgY: 4 } }, { variant: SCALAR_SOFTWARE }],
+    matmul: [{ variant: VEC4_SHARED }, { variant: SCALAR_SOFTWARE }],
     tune: [
-      { kind: 'vec4', wgX: 4, wgY: 4 },
-      { kind: 'vec4', wgX: 2, wgY: 2 },
-      { kind: 'vec4', wgX: 8, wgY: 4 },
+      VEC4_SHARED,
+      { kind: 'vec4', wgX: 4, wgY: 4, shareA: false },
+      { kind: 'vec4', wgX: 2, wgY: 2, shareA: false },
+      { kind: 'vec4', wgX: 8, wgY: 4, shareA: false },
       SCALAR_SOFTWARE,
       { kind: 'scalar', wgX: 4, wgY: 4, strided: false },
     ],
@@ -266,7 +274,7 @@ export function profileMatmul(profile: KernelProfile, p: MatmulProblem): MatmulV
 /** A short label with the parameters, for stats().kernels and the tuner's table. */
 export function describeVariant(v: MatmulVariant): string {
   if (v.kind === 'scalar') return `scalar 16x8 wg ${v.wgX}x${v.wgY}${v.strided ? ' strided' : ''}`;
-  if (v.kind === 'vec4') return `vec4 16x16 wg ${v.wgX}x${v.wgY}`;
+  if (v.kind === 'vec4') return `vec4 16x16 wg ${v.wgX}x${v.wgY}${v.shareA ? ' shared A' : ''}`;
   return `tiled ${v.tileM}x${v.tileN}x${v.tileK} ${v.rowsPerThread}x4/inv`;
 }
 
@@ -309,6 +317,13 @@ export class KernelChoices {
     if (rowThreads <= this.subgroupSizes[0]) return 'butterfly';
     if (rowThreads >= this.subgroupSizes[1]) return 'fold';
     return null;
+  }
+
+  /** Whether matmul_vec4's lanes can share op(A)'s rows by subgroup broadcasts
+   *  (lib/matmul_a_subgroup.wgsl): the device has subgroups of exactly 4 lanes, so with a
+   *  workgroup 4 wide a subgroup is one row of the workgroup. */
+  subgroupQuads(wgX: number): boolean {
+    return this.features.has('subgroups') && this.subgroupSizes[0] === 4 && this.subgroupSizes[1] === 4 && wgX === 4;
   }
 
   note(family: string, use: KernelUse): void {

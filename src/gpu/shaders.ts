@@ -11,6 +11,8 @@ import lanesLib from '../../shaders/lib/lanes.wgsl';
 import lanesSubgroupLib from '../../shaders/lib/lanes_subgroup.wgsl';
 import activationLib from '../../shaders/lib/activation.wgsl';
 import tileGridLib from '../../shaders/lib/tile_grid.wgsl';
+import matmulAOwnLib from '../../shaders/lib/matmul_a_own.wgsl';
+import matmulASubgroupLib from '../../shaders/lib/matmul_a_subgroup.wgsl';
 import unaryLib from '../../shaders/lib/unary.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import broadcast from '../../shaders/broadcast.wgsl';
@@ -48,6 +50,9 @@ export interface ShaderPart {
 //   activation  activate, activation_derivative (needs float)
 //   tile_grid   tile_of: a matmul workgroup's tile, unfolding a folded grid (needs dims.tiles_x/y)
 //   unary       unary_math, unary_math_derivative (needs float, activation)
+//   matmul_a_own       a_rows, a_tile: how matmul_vec4.wgsl gets op(A)'s rows (each
+//   matmul_a_subgroup  invocation loads them, or a subgroup of 4 shares them: first in its
+//                      family, for `enable`)
 const float: ShaderPart = { file: 'lib/float.wgsl', code: floatLib };
 const tileGrid: ShaderPart = { file: 'lib/tile_grid.wgsl', code: tileGridLib };
 const index: ShaderPart = { file: 'lib/index.wgsl', code: indexLib };
@@ -60,6 +65,8 @@ const lanes: ShaderPart = { file: 'lib/lanes.wgsl', code: lanesLib };
 // First in their families: they start with `enable subgroups;`, which must precede everything.
 const treeSubgroup: ShaderPart = { file: 'lib/tree_subgroup.wgsl', code: treeSubgroupLib };
 const lanesSubgroup: ShaderPart = { file: 'lib/lanes_subgroup.wgsl', code: lanesSubgroupLib };
+const matmulAOwn: ShaderPart = { file: 'lib/matmul_a_own.wgsl', code: matmulAOwnLib };
+const matmulASubgroup: ShaderPart = { file: 'lib/matmul_a_subgroup.wgsl', code: matmulASubgroupLib };
 
 // Row families come in two variants: workgroup-memory trees, and `<family>_subgroups` with
 // the same kernels over lib/tree_subgroup.wgsl (run only on devices with 'subgroups').
@@ -72,7 +79,9 @@ export const shaderFamilies = {
   reduce_subgroups: [lanesSubgroup, float, index, { file: 'reduce.wgsl', code: reduce }],
   optimizer: [float, index, { file: 'optimizer.wgsl', code: optimizer }],
   matmul: [float, activation, tileGrid, { file: 'matmul.wgsl', code: matmul }],
-  matmul_vec4: [float, activation, tileGrid, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
+  matmul_vec4: [float, activation, tileGrid, matmulAOwn, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
+  // The subgroup of 4 lanes shares op(A)'s rows (only on devices whose subgroups are 4 wide).
+  matmul_vec4_subgroups: [matmulASubgroup, float, activation, tileGrid, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
   matmul_tiled: [float, activation, tileGrid, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
   matmul_splitk: [float, activation, { file: 'matmul_splitk.wgsl', code: matmulSplitk }],
   softmax: [float, workgroupRows, tree, rows, { file: 'softmax.wgsl', code: softmax }],

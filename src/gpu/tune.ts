@@ -102,7 +102,7 @@ export async function defaultStore(): Promise<TuneStore | null> {
 
 /** The cache key of an adapter with this engine's kernels. */
 export function adapterKey(r: AdapterReport): string {
-  const sources = [shaderFamilies.matmul, shaderFamilies.matmul_vec4, shaderFamilies.matmul_tiled, shaderFamilies.matmul_splitk]
+  const sources = [shaderFamilies.matmul, shaderFamilies.matmul_vec4, shaderFamilies.matmul_vec4_subgroups, shaderFamilies.matmul_tiled, shaderFamilies.matmul_splitk]
     .flat()
     .map((p) => p.code)
     .join('\n');
@@ -134,7 +134,7 @@ function validVariant(v: unknown): v is MatmulVariant {
   const ints = (...ks: string[]) => ks.every((k) => Number.isInteger(o![k]) && (o![k] as number) > 0);
   if (!o || typeof o !== 'object') return false;
   if (o.kind === 'scalar') return ints('wgX', 'wgY') && typeof o.strided === 'boolean';
-  if (o.kind === 'vec4') return ints('wgX', 'wgY');
+  if (o.kind === 'vec4') return ints('wgX', 'wgY') && typeof o.shareA === 'boolean';
   if (o.kind === 'tiled') return ints('tileM', 'tileN', 'tileK', 'rowsPerThread');
   return false;
 }
