@@ -1,4 +1,4 @@
-// matmul_vec4: batched matrix product, a 16 x 16 register tile per invocation fed by vec4
+// matmul_vec4: batched matrix product, a 32 x 16 register tile per invocation fed by vec4
 // loads along each operand's contiguous axis. The variant for CPU implementations of WebGPU
 // (SwiftShader), where a storage load costs far more than a multiply-add; shapes it cannot
 // take go to matmul.wgsl (clamped scalar loads).
@@ -11,8 +11,9 @@
 //
 // Requires (checked by the op): K % 4 == 0 and k_chunk % 4 == 0; M % 4 == 0 when transpose_a
 // (A is read as vec4 along M); N % 4 == 0 unless transpose_b (B is read as vec4 along N).
-// Without transposes A is read along K and B along N, so the 16 x 4 block of op(A) and the
-// 4 x 16 block of op(B) that one k step of 4 needs take 16 + 16 vec4 loads, for 1024 FMAs.
+// Without transposes A is read along K and B along N, so the 32 x 4 block of op(A) and the
+// 4 x 16 block of op(B) that one k step of 4 needs take 32 + 16 vec4 loads, for 2048 FMAs
+// (8 + 16 where a subgroup of 4 shares op(A)'s rows).
 //
 // Bindings (group 0):
 //   0 dims  uniform              Dims below; batch strides in elements, 0 broadcasts a batch-1
@@ -28,10 +29,10 @@
 //
 // Overrides: transpose_a, transpose_b, has_bias, activation (codes of lib/activation.wgsl,
 // leaky_relu slope dims.alpha), wg_x, wg_y (workgroup size, default 4 x 4).
-// Dispatch: workgroups (ceil(N / (16 wg_x)), ceil(M / (16 wg_y)), batch · splits), or that
+// Dispatch: workgroups (ceil(N / (16 wg_x)), ceil(M / (32 wg_y)), batch · splits), or that
 // grid folded (lib/tile_grid.wgsl: tiles_x, tiles_y are its first two sizes).
 //
-// Design: the accumulators are 16 mat4x4 named values, acc_QG = rows 4Q..4Q+3 by columns
+// Design: the accumulators are 32 mat4x4 named values, acc_QG = rows 4Q..4Q+3 by columns
 // 4G..4G+3 (column r of acc_QG is row 4Q+r), updated as acc_QG += B_G · A_Q, where A_Q's
 // column r holds op(A)[4Q+r, k..k+3] and B_G's column j holds op(B)[k+j, 4G..4G+3]: each
 // mat4x4 product is 16 FMAs on values already in registers. A transposed operand arrives with
@@ -40,8 +41,10 @@
 // Rows / columns past the edge are clamped to the last whole vec4 (or row) and not stored.
 // Accumulation is f32 in k order, so results are bit-identical run to run.
 //
-// Speed on SwiftShader: see docs/performance.md (1024² plain: ~5.9 GFLOP/s on an EPYC host
-// with the JS thread asleep, against ~2.8 for matmul.wgsl's 16 x 8 scalar tile).
+// Why 32 rows: a lane's 16 vec4 loads of op(B) per k step then feed 2048 FMAs, not 1024;
+// with op(A)'s rows shared by the subgroup, loads per k step fall from 20 per 1024 FMAs to
+// 24 per 2048. Each lane loading its own rows gains nothing from the taller tile (measured
+// even). Speed on SwiftShader: docs/performance.md.
 
 struct Dims {
   M: u32,
@@ -70,7 +73,8 @@ override activation: u32 = 0u;
 override wg_x: u32 = 4u;
 override wg_y: u32 = 4u;
 
-const TILE: u32 = 16u;
+const TILE_M: u32 = 32u;   // rows of the register tile (8 quads)
+const TILE_N: u32 = 16u;   // columns (4 vec4s)
 
 // Rows 4Q..4Q+3 of op(A) at k..k+3, as the columns of a mat4x4. w: the four rows' vec4 index
 // at the walk's start (quad_walk; transposed, w.x alone: one vec4 holds the four rows); kq:
@@ -125,9 +129,9 @@ fn quad_walk_b(off: u32, col: u32, k0: u32) -> vec4u {
                walk_b(off, col + 2u, k0).start, walk_b(off, col + 3u, k0).start);
 }
 
-// The tile's 16 rows of op(A) at one k step: quads Q = 0..3 (lib/matmul_a_own.wgsl or
+// The tile's 32 rows of op(A) at one k step: quads Q = 0..7 (lib/matmul_a_own.wgsl or
 // lib/matmul_a_subgroup.wgsl get them: a_rows, a_tile).
-struct ATile { q0: mat4x4f, q1: mat4x4f, q2: mat4x4f, q3: mat4x4f }
+struct ATile { q0: mat4x4f, q1: mat4x4f, q2: mat4x4f, q3: mat4x4f, q4: mat4x4f, q5: mat4x4f, q6: mat4x4f, q7: mat4x4f }
 
 fn store(row: u32, col: u32, c_off: u32, v: vec4f) {
   if (row >= dims.M) { return; }
@@ -145,8 +149,8 @@ fn store(row: u32, col: u32, c_off: u32, v: vec4f) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
   let place = tile_of(wid, groups);   // (tile x, tile y, z · splits + split)
-  let row0 = (place.y * wg_y + lid.y) * TILE;
-  let col0 = (place.x * wg_x + lid.x) * TILE;
+  let row0 = (place.y * wg_y + lid.y) * TILE_M;
+  let col0 = (place.x * wg_x + lid.x) * TILE_N;
   let z = place.z / dims.splits;
   let split = place.z % dims.splits;
   // Only exits that keep the lanes of one lid.y together (lib/matmul_a_subgroup.wgsl shares
@@ -171,6 +175,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc10 = mat4x4f(); var acc11 = mat4x4f(); var acc12 = mat4x4f(); var acc13 = mat4x4f();
   var acc20 = mat4x4f(); var acc21 = mat4x4f(); var acc22 = mat4x4f(); var acc23 = mat4x4f();
   var acc30 = mat4x4f(); var acc31 = mat4x4f(); var acc32 = mat4x4f(); var acc33 = mat4x4f();
+  var acc40 = mat4x4f(); var acc41 = mat4x4f(); var acc42 = mat4x4f(); var acc43 = mat4x4f();
+  var acc50 = mat4x4f(); var acc51 = mat4x4f(); var acc52 = mat4x4f(); var acc53 = mat4x4f();
+  var acc60 = mat4x4f(); var acc61 = mat4x4f(); var acc62 = mat4x4f(); var acc63 = mat4x4f();
+  var acc70 = mat4x4f(); var acc71 = mat4x4f(); var acc72 = mat4x4f(); var acc73 = mat4x4f();
 
   var ka = 0u;  // vec4 offset of the current k step of 4 along each walk
   var kb = 0u;
@@ -184,15 +192,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     acc10 += b_0 * at.q1; acc11 += b_1 * at.q1; acc12 += b_2 * at.q1; acc13 += b_3 * at.q1;
     acc20 += b_0 * at.q2; acc21 += b_1 * at.q2; acc22 += b_2 * at.q2; acc23 += b_3 * at.q2;
     acc30 += b_0 * at.q3; acc31 += b_1 * at.q3; acc32 += b_2 * at.q3; acc33 += b_3 * at.q3;
+    acc40 += b_0 * at.q4; acc41 += b_1 * at.q4; acc42 += b_2 * at.q4; acc43 += b_3 * at.q4;
+    acc50 += b_0 * at.q5; acc51 += b_1 * at.q5; acc52 += b_2 * at.q5; acc53 += b_3 * at.q5;
+    acc60 += b_0 * at.q6; acc61 += b_1 * at.q6; acc62 += b_2 * at.q6; acc63 += b_3 * at.q6;
+    acc70 += b_0 * at.q7; acc71 += b_1 * at.q7; acc72 += b_2 * at.q7; acc73 += b_3 * at.q7;
     ka += sa;
     kb += sb;
   }
 
-  // One loop over the 16 blocks, not 16 inlined epilogues: the activation is compiled once.
-  let tile = array<mat4x4f, 16>(acc00, acc01, acc02, acc03, acc10, acc11, acc12, acc13,
-                                acc20, acc21, acc22, acc23, acc30, acc31, acc32, acc33);
+  // One loop over the 32 blocks, not 32 inlined epilogues: the activation is compiled once.
+  let tile = array<mat4x4f, 32>(acc00, acc01, acc02, acc03, acc10, acc11, acc12, acc13,
+                                acc20, acc21, acc22, acc23, acc30, acc31, acc32, acc33,
+                                acc40, acc41, acc42, acc43, acc50, acc51, acc52, acc53,
+                                acc60, acc61, acc62, acc63, acc70, acc71, acc72, acc73);
   let c_off = place.z * dims.M * dims.N;
-  for (var q = 0u; q < 4u; q++) {
+  for (var q = 0u; q < 8u; q++) {
     for (var g = 0u; g < 4u; g++) {
       let blk = tile[q * 4u + g];
       for (var r = 0u; r < 4u; r++) {

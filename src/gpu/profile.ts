@@ -23,7 +23,7 @@ export interface ScalarMatmul {
   /** Neighbouring invocations take neighbouring columns (coalesced) instead of neighbouring tiles. */
   strided: boolean;
 }
-/** matmul_vec4.wgsl: a 16 x 16 register tile, vec4 loads; needs 4-aligned axes (vec4Fits). */
+/** matmul_vec4.wgsl: a 32 x 16 register tile, vec4 loads; needs 4-aligned axes (vec4Fits). */
 export interface Vec4Matmul {
   /** Which kernel. */
   kind: 'vec4';
@@ -114,8 +114,11 @@ export interface KernelProfile {
 
 const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided: false };
 // SwiftShader's subgroups are its 4 SIMD lanes: sharing op(A)'s rows cuts a k step's loads
-// from 32 to 20 vec4s (matmul_vec4.wgsl).
-const VEC4_SHARED: Vec4Matmul = { kind: 'vec4', wgX: 4, wgY: 4, shareA: true };
+// from 48 to 24 vec4s (matmul_vec4.wgsl).
+// One subgroup per workgroup: 1024² and 512² tie with 4 x 4 (and 4 x 2) workgroups in one
+// process; a small product such as [128, 784]·[784, 128] then has 4x more workgroups to
+// spread over the CPU's threads.
+const VEC4_SHARED: Vec4Matmul = { kind: 'vec4', wgX: 4, wgY: 1, shareA: true };
 const SCALAR_STRIDED: ScalarMatmul = { kind: 'scalar', wgX: 16, wgY: 8, strided: true };
 // Workgroup memory: 4·tile_k·(tile_m + 1 + tile_n + 4) bytes, within WebGPU's default 16 KiB.
 const TILED_64: TiledMatmul = { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 }; // 8.3 KiB, 256 inv.
@@ -131,6 +134,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     matmul: [{ variant: VEC4_SHARED }, { variant: SCALAR_SOFTWARE }],
     tune: [
       VEC4_SHARED,
+      { kind: 'vec4', wgX: 4, wgY: 4, shareA: true },
       { kind: 'vec4', wgX: 4, wgY: 4, shareA: false },
       { kind: 'vec4', wgX: 2, wgY: 2, shareA: false },
       { kind: 'vec4', wgX: 8, wgY: 4, shareA: false },
@@ -225,7 +229,7 @@ export interface MatmulProblem {
 /** Output rows x columns one workgroup of a variant covers. */
 export function variantTile(v: MatmulVariant): [number, number] {
   if (v.kind === 'scalar') return [16 * v.wgY, 8 * v.wgX];
-  if (v.kind === 'vec4') return [16 * v.wgY, 16 * v.wgX];
+  if (v.kind === 'vec4') return [32 * v.wgY, 16 * v.wgX];
   return [v.tileM, v.tileN];
 }
 
@@ -274,7 +278,7 @@ export function profileMatmul(profile: KernelProfile, p: MatmulProblem): MatmulV
 /** A short label with the parameters, for stats().kernels and the tuner's table. */
 export function describeVariant(v: MatmulVariant): string {
   if (v.kind === 'scalar') return `scalar 16x8 wg ${v.wgX}x${v.wgY}${v.strided ? ' strided' : ''}`;
-  if (v.kind === 'vec4') return `vec4 16x16 wg ${v.wgX}x${v.wgY}${v.shareA ? ' shared A' : ''}`;
+  if (v.kind === 'vec4') return `vec4 32x16 wg ${v.wgX}x${v.wgY}${v.shareA ? ' shared A' : ''}`;
   return `tiled ${v.tileM}x${v.tileN}x${v.tileK} ${v.rowsPerThread}x4/inv`;
 }
 
@@ -282,7 +286,7 @@ export function describeVariant(v: MatmulVariant): string {
 
 /** One variant of a kernel family as used, with its parameters (stats().kernels). */
 export interface KernelUse {
-  /** The variant's name, e.g. 'vec4 16x16' or 'subgroup butterfly'. */
+  /** The variant's name, e.g. 'vec4 32x16' or 'subgroup butterfly'. */
   variant: string;
   [param: string]: string | number | boolean;
 }
