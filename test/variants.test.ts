@@ -10,6 +10,7 @@ import { createEngine, type Engine, type Tensor } from '../src/index';
 import {
   PROFILES,
   profileFor,
+  profileMatmul,
   describeVariant,
   type KernelProfile,
   type MatmulVariant,
@@ -301,6 +302,19 @@ describe('profiles', () => {
     auto.destroy();
     expect((await cpu()).kernelProfile).toBeNull();
     await expect(createEngine({ backend: 'webgpu', profile: 'fast' as 'auto' })).rejects.toThrow(/unknown profile 'fast'.*'software', 'integrated', 'discrete'/);
+  });
+
+  it('the software table: subgroup-shared rows unless over 20% of their 64-column span is idle, then one lane per column of workgroups; scalar for unaligned shapes', () => {
+    const p = (M: number, N: number, K: number) => ({ M, N, K, batch: 1, transposeA: false, transposeB: true });
+    const label = (M: number, N: number, K: number) => describeVariant(profileMatmul(PROFILES.software, p(M, N, K)));
+    expect(label(128, 128, 784)).toBe('vec4 32x16 wg 4x1 shared A');
+    expect(label(36864, 64, 28)).toBe('vec4 32x16 wg 4x1 shared A');
+    expect(label(4096, 52, 500)).toBe('vec4 32x16 wg 4x1 shared A');   // 12 of 64 idle
+    expect(label(4096, 48, 500)).toBe('vec4 32x16 wg 1x4');            // 16 of 64
+    expect(label(128, 784, 128)).toBe('vec4 32x16 wg 4x1 shared A');   // 48 of 832
+    expect(label(36864, 20, 28)).toBe('vec4 32x16 wg 1x4');
+    expect(label(128, 10, 128)).toBe('vec4 32x16 wg 1x4');   // B transposed: read along K, any N
+    expect(label(128, 10, 127)).toBe('scalar 16x8 wg 8x4');
   });
 
   it('stats().kernels records each family with its parameters', async () => {

@@ -101,6 +101,10 @@ export interface KernelProfile {
     variant: MatmulVariant;
     /** Taken only from this many outputs (M·N·batch) on. */
     minOutputs?: number;
+    /** ... and only if at most this fraction of the columns it computes lies past N (a
+     *  workgroup column of the variant covers variantTile(v)[1] columns; the last one's lanes
+     *  past N compute clamped columns that are never stored). */
+    maxIdleColumns?: number;
   }[];
   /** The candidates the tuner times for this class of adapter (src/gpu/tune.ts). */
   tune: readonly MatmulVariant[];
@@ -119,6 +123,7 @@ const SCALAR_SOFTWARE: ScalarMatmul = { kind: 'scalar', wgX: 8, wgY: 4, strided:
 // process; a small product such as [128, 784]·[784, 128] then has 4x more workgroups to
 // spread over the CPU's threads.
 const VEC4_SHARED: Vec4Matmul = { kind: 'vec4', wgX: 4, wgY: 1, shareA: true };
+const VEC4_NARROW: Vec4Matmul = { kind: 'vec4', wgX: 1, wgY: 4, shareA: false };
 const SCALAR_STRIDED: ScalarMatmul = { kind: 'scalar', wgX: 16, wgY: 8, strided: true };
 // Workgroup memory: 4·tile_k·(tile_m + 1 + tile_n + 4) bytes, within WebGPU's default 16 KiB.
 const TILED_64: TiledMatmul = { kind: 'tiled', tileM: 64, tileN: 64, tileK: 16, rowsPerThread: 4 }; // 8.3 KiB, 256 inv.
@@ -131,9 +136,14 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
   // cost per invocation, so big register tiles, no workgroup memory, rows of few lanes.
   software: {
     name: 'software',
-    matmul: [{ variant: VEC4_SHARED }, { variant: SCALAR_SOFTWARE }],
+    // A subgroup sharing A's rows spans 64 columns; where N leaves many of them idle, one lane
+    // per workgroup column (16) wastes fewer: [36864, 28]·[28, 20] (LeNet conv1's product) took
+    // 50 ms shared, 33 ms narrow; K = 500, M = 4096: N = 40 and 48 narrow ahead (idle 38%,
+    // 25%), N = 52 shared ahead (19%, as narrow's 52 of 64); N = 64 shared ahead at K = 28.
+    matmul: [{ variant: VEC4_SHARED, maxIdleColumns: 0.2 }, { variant: VEC4_NARROW }, { variant: SCALAR_SOFTWARE }],
     tune: [
       VEC4_SHARED,
+      VEC4_NARROW,
       { kind: 'vec4', wgX: 4, wgY: 4, shareA: true },
       { kind: 'vec4', wgX: 4, wgY: 4, shareA: false },
       { kind: 'vec4', wgX: 2, wgY: 2, shareA: false },
@@ -271,7 +281,13 @@ function roundUp(x: number, m: number): number {
  *  takes any shape (scalar or tiled). */
 export function profileMatmul(profile: KernelProfile, p: MatmulProblem): MatmulVariant {
   const outputs = p.M * p.N * p.batch;
-  const hit = profile.matmul.find(({ variant, minOutputs }) => variantFits(variant, p) && outputs >= (minOutputs ?? 0));
+  const idle = (v: MatmulVariant) => {
+    const width = variantTile(v)[1];
+    return 1 - p.N / (Math.ceil(p.N / width) * width);
+  };
+  const hit = profile.matmul.find(
+    ({ variant, minOutputs, maxIdleColumns }) => variantFits(variant, p) && outputs >= (minOutputs ?? 0) && idle(variant) <= (maxIdleColumns ?? 1),
+  );
   return (hit ?? profile.matmul.at(-1)!).variant;
 }
 
