@@ -11,6 +11,8 @@
 //   ce_rows:   row_loss_t = -Σ_j t_j log softmax(x)_j      grad_j = (softmax(x)_j Σ_i t_i - t_j) / T
 //              targets t = (1-α)·onehot(d_t) + α/K (d: class indices, dense_labels false) or
 //              t = (1-α)·d + α/K (d: rows of the logits' shape, dense_labels true)
+//   ce_short:  ce_rows for rows of at most 16 columns, one invocation per row, the row in
+//              registers (lib/short_rows.wgsl; the pipeline is built per row_cols)
 //   bce_logits_rows: row_loss_t = Σ_j softplus(z_j) − z_j d_j, divided by K  grad_j = (σ(z_j) − d_j)·inv_t
 //              (z = x; the loss is the mean over all T·K elements, so here inv_t = 1/(T·K);
 //              softplus(z) = max(z, 0) + log1p(e^−|z|) and σ from lib/activation.wgsl: stable
@@ -36,9 +38,10 @@
 //   ce_rows:          x4 (the logits as vec4s), d (class indices [T], as f32; any buffer when
 //                     dense), d4 (dense targets as vec4s; any buffer with class indices),
 //                     grad [T*K], row_loss [T]
+//   ce_short:         x [T*K], d (class indices [T] or dense targets [T*K]), grad, row_loss
 //   *_target_grad:    x [T*K], g [1], out [T*K]     (ce_target_grad: x4 instead of x)
 // x4 and d4 are bound to buffers that hold whole vec4s (every engine buffer does).
-// Dispatch: *_rows and ce_target_grad: row_threads invocations per row, group_rows rows per
+// Dispatch: *_rows, ce_short (row_threads 1) and ce_target_grad: row_threads invocations per row, group_rows rows per
 // workgroup, ceil(T / group_rows) workgroups folded into (x, y) past 65535
 // (lib/workgroup_rows.wgsl).
 // mse_target_grad, bce_target_grad, bce_logits_target_grad: ceil(T*K / workgroup_size)
@@ -58,6 +61,7 @@ override workgroup_size: u32 = 64u;  // the elementwise *_target_grad kernels
 override dense_labels: bool = false;
 override with_grad: bool = true;      // *_rows: write grad
 override whole_quads: bool = false;   // cols % 4 == 0 (lib/rows.wgsl)
+override row_cols: u32 = 16u;         // ce_short: the row length (lib/short_rows.wgsl)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -72,6 +76,7 @@ override whole_quads: bool = false;   // cols % 4 == 0 (lib/rows.wgsl)
 // Linked: lib/float (nan_f32, log1p, is_nan, is_zero, is_zero4, is_one, poisons4), lib/index (flat_index),
 // lib/workgroup_rows (Row, row_of), lib/tree or lib/tree_subgroup (tree_sum, tree_sum2),
 // lib/rows (row_softmax_stats, row_quads, in_row4, online_step4, online_fold4, row_stats_of),
+// lib/short_rows (ShortRow, short_row, short_live, short_sum, short_softmax_stats),
 // lib/activation (sigmoid_stable, softplus_stable).
 
 // The clamped p_c and q_c = 1 - p_c of BCE. q_c is exactly eps at the upper clamp, and
@@ -185,26 +190,90 @@ fn ce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: v
   }
   let st = row_stats_of(r, online_fold4(m, s), bad, (tt.x + tt.y) + (tt.z + tt.w));
   let total_u = tree_sum(r, ce_fold4(m, u, tt, st.row_max));
-  let poison = st.poisoned;                    // a NaN or +inf logit: NaN loss and gradient
-  let all_neg_inf = st.sum_exp == 0.0;
-  let ls = log(st.sum_exp);
   // class-index targets sum to exactly 1 (the f32 sum of K rounded α/K need not)
   let sum_t = select(1.0, st.extra, dense_labels);
-  // −Σ t_j log p_j = T·log s − Σ t_j (x_j − max); an all −inf row takes log p_j = −log K
-  let loss = select(sum_t * ls - total_u, sum_t * log(f32(dims.cols)), all_neg_inf);
-  if (r.t == 0u && r.live) { row_loss[r.index] = select(loss, nan_f32(), poison); }
+  if (r.t == 0u && r.live) { row_loss[r.index] = ce_row_loss(st, sum_t, total_u); }
   if (!with_grad) { return; }
-  let uniform_logp = -log(f32(dims.cols));
   for (var k = q.x + r.t; k < q.y; k += row_threads) {
     let inside = in_row4(r, k);
-    let tj = ce_target4(k, vec4u(4u * k) + lane_j, label);
-    let logp = select((x4[k] - st.row_max) - ls, vec4f(uniform_logp), all_neg_inf);
-    let gj = select((exp(logp) * sum_t - tj) * dims.inv_t, vec4f(nan_f32()), poison);
+    let gj = ce_grad4(x4[k], ce_target4(k, vec4u(4u * k) + lane_j, label), st, sum_t);
     if (inside.x) { grad[4u * k] = gj.x; }
     if (inside.y) { grad[4u * k + 1u] = gj.y; }
     if (inside.z) { grad[4u * k + 2u] = gj.z; }
     if (inside.w) { grad[4u * k + 3u] = gj.w; }
   }
+}
+
+// A row's loss from its statistics, its Σ t (sum_t) and Σ t (x − max) (total_u):
+// −Σ t_j log p_j = T·log s − Σ t_j (x_j − max); an all −inf row takes log p_j = −log K; a NaN
+// or +inf logit makes it NaN.
+fn ce_row_loss(st: RowStats, sum_t: f32, total_u: f32) -> f32 {
+  let loss = select(sum_t * log(st.sum_exp) - total_u, sum_t * log(f32(dims.cols)), st.sum_exp == 0.0);
+  return select(loss, nan_f32(), st.poisoned);
+}
+
+// The gradient at 4 logits e with targets tj: (p_j Σt − t_j) / T, log p_j = (x_j − max) − log s.
+fn ce_grad4(e: vec4f, tj: vec4f, st: RowStats, sum_t: f32) -> vec4f {
+  let uniform_logp = -log(f32(dims.cols));
+  let logp = select((e - st.row_max) - log(st.sum_exp), vec4f(uniform_logp), st.sum_exp == 0.0);
+  return select((exp(logp) * sum_t - tj) * dims.inv_t, vec4f(nan_f32()), st.poisoned);
+}
+
+// Softmax CE on short rows (row_threads 1, lib/short_rows.wgsl): the row and its targets in
+// registers, one read of each; Σ t (x − max) is taken at the row's max (no re-base).
+@compute @workgroup_size(row_threads, group_rows)
+fn ce_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+            @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  if (!r.live) { return; }
+  var label = 0u;
+  if (!dense_labels) { label = u32(d[r.index]); }              // validated on the CPU
+  let q = short_row(r.base, LOWEST);
+  var t: ShortRow;
+  t[0] = ce_short_target4(r.base, 0u, label);
+  t[1] = ce_short_target4(r.base, 4u, label);
+  t[2] = ce_short_target4(r.base, 8u, label);
+  t[3] = ce_short_target4(r.base, 12u, label);
+  let st = short_softmax_stats(q);
+  var u: ShortRow;                                               // t (x − max); a zero t adds 0
+  u[0] = select(t[0] * (q[0] - st.row_max), vec4f(0.0), is_zero4(t[0]));
+  u[1] = select(t[1] * (q[1] - st.row_max), vec4f(0.0), is_zero4(t[1]));
+  u[2] = select(t[2] * (q[2] - st.row_max), vec4f(0.0), is_zero4(t[2]));
+  u[3] = select(t[3] * (q[3] - st.row_max), vec4f(0.0), is_zero4(t[3]));
+  let sum_t = select(1.0, short_sum(t), dense_labels);
+  row_loss[r.index] = ce_row_loss(st, sum_t, short_sum(u));
+  if (!with_grad) { return; }
+  put_grad4(r.base, 0u, ce_grad4(q[0], t[0], st, sum_t));
+  put_grad4(r.base, 4u, ce_grad4(q[1], t[1], st, sum_t));
+  put_grad4(r.base, 8u, ce_grad4(q[2], t[2], st, sum_t));
+  put_grad4(r.base, 12u, ce_grad4(q[3], t[3], st, sum_t));
+}
+
+// The targets of a short row's slots j .. j + 3 (as ce_target4), 0 past the row.
+fn ce_short_target4(base: u32, j: u32, label: u32) -> vec4f {
+  let keep = 1.0 - dims.alpha;
+  let spread = dims.alpha / f32(dims.cols);
+  var tj: vec4f;
+  if (dense_labels) {
+    tj = keep * vec4f(short_d(base, j), short_d(base, j + 1u), short_d(base, j + 2u), short_d(base, j + 3u)) + spread;
+  } else {
+    tj = select(vec4f(spread), vec4f(spread + keep), vec4u(j) + vec4u(0u, 1u, 2u, 3u) == vec4u(label));
+  }
+  return select(vec4f(0.0), tj, short_live(j));
+}
+
+fn short_d(base: u32, j: u32) -> f32 {
+  if (j < row_cols) { return d[base + j]; }
+  return 0.0;
+}
+
+// Stores slots j .. j + 3 of a short row's gradient that lie in the row.
+fn put_grad4(base: u32, j: u32, vals: vec4f) {
+  let live = short_live(j);
+  if (live.x) { grad[base + j] = vals.x; }
+  if (live.y) { grad[base + j + 1u] = vals.y; }
+  if (live.z) { grad[base + j + 2u] = vals.z; }
+  if (live.w) { grad[base + j + 3u] = vals.w; }
 }
 
 @compute @workgroup_size(row_threads, group_rows)

@@ -9,6 +9,8 @@
 //   jvp_grad_y:        out_j = dy_j (v_j - ⟨v, y⟩) - v_j ⟨dy, y⟩   (∂/∂y of ⟨dy, jvp(y, v)⟩)
 //
 //   softmax_vec4:      softmax for cols % 4 == 0, loading and storing vec4s
+//   softmax_short:     softmax for rows of at most 16 columns, one invocation per row, the row
+//                      in registers (lib/short_rows.wgsl; the pipeline is built per row_cols)
 //
 // Reads: the max and Σ e^(x - m) come from one read of the row (online, lib/rows.wgsl), the
 // write pass reads it again: 2 reads and 1 write of the row (it was 3 reads with a max pass).
@@ -27,7 +29,7 @@
 // Bindings (group 0): dims uniform; x, y, v, dy read-only storage [rows * cols];
 // out read_write [rows * cols]; x4 read-only [ceil(rows * cols / 4)] (vec4s; the buffer holds
 // whole vec4s), out4 read_write [rows * cols / 4].
-//   softmax: x, out   softmax_vec4: x4, out4   log_softmax_grad: y, dy, out   jvp: y, v, out
+//   softmax, softmax_short: x, out   softmax_vec4: x4, out4   log_softmax_grad: y, dy, out   jvp: y, v, out
 //   jvp_grad_y: y, v, dy, out
 // Dispatch: ceil(rows / group_rows) workgroups, folded into (x, y) past 65535 (row =
 // (wid.x + wid.y * num_workgroups.x) * group_rows + lid.y; slots past the last row idle).
@@ -43,6 +45,7 @@ override row_threads: u32 = 64u;    // a power of two (the tree halves it)
 override group_rows: u32 = 1u;
 override log_output: bool = false;
 override whole_quads: bool = false;  // cols % 4 == 0 (lib/rows.wgsl)
+override row_cols: u32 = 16u;        // softmax_short: the row length (lib/short_rows.wgsl)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -112,6 +115,29 @@ fn softmax_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) grou
   for (var k = q.x + r.t; k < q.y; k += row_threads) {
     out4[k] = softmax_out4(x4[k], w);
   }
+}
+
+// Short rows: one read of the row into registers, one write (row_threads is 1).
+@compute @workgroup_size(row_threads, group_rows)
+fn softmax_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                 @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  if (!r.live) { return; }
+  let q = short_row(r.base, LOWEST);
+  let w = softmax_row(short_softmax_stats(q));
+  put_out4(r.base, 0u, softmax_out4(q[0], w));
+  put_out4(r.base, 4u, softmax_out4(q[1], w));
+  put_out4(r.base, 8u, softmax_out4(q[2], w));
+  put_out4(r.base, 12u, softmax_out4(q[3], w));
+}
+
+// Stores slots j .. j + 3 of a short row that lie in it (constant tests: lib/short_rows.wgsl).
+fn put_out4(base: u32, j: u32, vals: vec4f) {
+  let live = short_live(j);
+  if (live.x) { out[base + j] = vals.x; }
+  if (live.y) { out[base + j + 1u] = vals.y; }
+  if (live.z) { out[base + j + 2u] = vals.z; }
+  if (live.w) { out[base + j + 3u] = vals.w; }
 }
 
 @compute @workgroup_size(row_threads, group_rows)

@@ -189,6 +189,7 @@ describe('row ops and reductions: every variant, several rows per workgroup', ()
     ['subgroups, wide rows', { maxThreads: 64, colsPerThread: 1, groupThreads: 128, subgroups: true }],
     ['subgroups, 8 columns per lane', { maxThreads: 4, colsPerThread: 8, groupThreads: 64, subgroups: true }],
     ['workgroup tree, 256 columns per lane', { maxThreads: 4, colsPerThread: 256, groupThreads: 64, subgroups: false }],
+    ['short rows, subgroups past 16 columns', { maxThreads: 4, colsPerThread: 256, groupThreads: 64, subgroups: true, shortCols: 16 }],
   ];
   // f32 sums in another order than the f64 reference, with an exp: see ops-softmax.test.ts.
   const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
@@ -229,11 +230,52 @@ describe('row ops and reductions: every variant, several rows per workgroup', ()
       }
       const used = e.stats().kernels;
       const kinds = new Set([...(used.softmax ?? []), ...(used.loss ?? [])].map((u) => u.variant));
+      // [1, 1], [5, 3] and [33, 10] are short rows where the policy has them
+      expect(kinds.delete('short rows')).toBe(rows.shortCols === 16);
       if (!rows.subgroups || !e.device!.features.has('subgroups')) expect([...kinds]).toEqual(['workgroup tree']);
       else expect([...kinds].every((k) => k.startsWith('subgroup'))).toBe(true);
       expect([...(used.softmax ?? [])].some((u) => (u.groupRows as number) > 1)).toBe(true);
     });
   }
+});
+
+describe('short rows: one invocation per row, the row in registers (software table)', () => {
+  const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
+  it('softmax, log-softmax, softmax CE and its gradient on every row length 1..17, with -inf, NaN and +inf in every slot', async () => {
+    const ref = await cpu();
+    for (let cols = 1; cols <= 17; cols++) {
+      const e = await forced(`short rows ${cols}`, {});
+      // regular rows: random, one of ±1000-scale logits, one all -inf
+      const regular = randomArray(6 * cols, 100 + cols, -6, 6);
+      for (let j = 0; j < cols; j++) {
+        regular[2 * cols + j]! *= 200;
+        regular[5 * cols + j] = -Infinity;
+      }
+      // special rows: -inf, NaN and +inf at each slot j of a random row
+      const special = randomArray(3 * cols * cols, 200 + cols, -6, 6);
+      for (let j = 0; j < cols; j++) [-Infinity, NaN, Infinity].forEach((v, k) => (special[(3 * j + k) * cols + j] = v));
+      const run = async (en: Engine) => {
+        const out: Float32Array[] = [];
+        for (const x of [regular, special]) {
+          const rows = x.length / cols;
+          const t = en.tensor(x, [rows, cols]);
+          const labels = Int32Array.from({ length: rows }, (_, i) => (i + 1) % cols);
+          const dense = en.tensor(randomArray(x.length, 300 + cols, 0, 1), [rows, cols]);
+          out.push(await en.softmax(t).read(), await en.logSoftmax(t).read());
+          out.push(await en.softmaxCrossEntropy(t, labels).read(), await en.softmaxCrossEntropy(t, dense, { labels: 'dense', labelSmoothing: 0.1 }).read());
+          const index = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, labels, { labelSmoothing: 0.2 }))(t);
+          const soft = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, dense, { labels: 'dense' }))(t);
+          out.push(Float32Array.of(index.value, soft.value), await index.grads[0]!.read(), await soft.grads[0]!.read());
+          [t, dense, ...index.grads, ...soft.grads].forEach((g) => g.dispose());
+        }
+        return out;
+      };
+      const [g, c] = [await run(e), await run(ref)];
+      g.forEach((v, i) => expectClose(v, c[i]!, sumTol(cols), sumTol(cols), `[${regular.length / cols}, ${cols}] output ${i}`));
+      const kinds = new Set([...(e.stats().kernels.softmax ?? []), ...(e.stats().kernels.loss ?? [])].map((u) => u.variant));
+      expect(kinds.has('short rows')).toBe(cols <= 16);
+    }
+  });
 });
 
 describe('axis reductions: workgroup trees and subgroup lanes', () => {

@@ -75,6 +75,9 @@ export interface RowPolicy {
   groupThreads: number;
   /** Use subgroupAdd / subgroupMax where the device has the `subgroups` feature. */
   subgroups: boolean;
+  /** Rows of at most this many columns (capped at 16) run the short-row kernels of softmax,
+   *  log-softmax and softmax CE: one invocation per row, the row in registers (default 0: never). */
+  shortCols?: number;
 }
 
 /** Axis reductions (src/ops/reduce.ts reduceLayout; shaders/reduce.wgsl). */
@@ -162,7 +165,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     // 2 lanes, CE [4096, 10] 1.7 vs 2.4; [4096, 1000] and [128, 1000] (4 lanes) tie with
     // 1 lane per row, and 4 lanes keep a few long rows on all SIMD lanes. Groups of 16 or
     // 256 invocations tied with 64.
-    rows: { maxThreads: 4, colsPerThread: 256, groupThreads: 64, subgroups: true },
+    // Rows of at most 16 columns: the short-row kernels, no loop (lib/short_rows.wgsl).
+    rows: { maxThreads: 4, colsPerThread: 256, groupThreads: 64, subgroups: true, shortCols: 16 },
     // Serial folds won for row sums too ([1024, 1024] over axis 1: 8 ms with one lane per
     // output, 20 ms with 8), once there are 1024 outputs (16 workgroups of 64 on SwiftShader's
     // threads); fewer stay in trees: the first pass of a 1M sum has 64 outputs and wants 64

@@ -24,8 +24,18 @@ export function rowLayout(cols: number, policy: RowPolicy): { rowThreads: number
   return { rowThreads, groupRows: Math.max(1, Math.floor(policy.groupThreads / rowThreads)) };
 }
 
+/** The most columns a short-row kernel holds (shaders/lib/short_rows.wgsl: 4 quads). */
+export const SHORT_ROW_MAX = 16;
+
+/** Whether rows of `cols` columns run their family's short-row kernel (`<entry>_short`): one
+ *  invocation per row, the row in registers, a pipeline per row length. */
+export function shortRows(cols: number, policy: RowPolicy): boolean {
+  return cols >= 1 && cols <= Math.min(policy.shortCols ?? 0, SHORT_ROW_MAX);
+}
+
 /** Records `kernel` over `rows` rows of length `cols` (the uniforms get rows and cols too).
- *  Rows of length 0 are still dispatched (cheap, and a loss must write their value, 0). */
+ *  Rows of length 0 are still dispatched (cheap, and a loss must write their value, 0).
+ *  A `_short` kernel gets one invocation per row and its row length as the row_cols override. */
 export function dispatchRows(
   q: CommandQueue,
   kernel: `${RowFamily}.${string}`,
@@ -36,8 +46,10 @@ export function dispatchRows(
   policy: RowPolicy = q.choices.profile.rows,
 ): void {
   if (rows === 0) return;
-  const { rowThreads, groupRows } = rowLayout(cols, policy);
-  const subgroups = policy.subgroups ? q.choices.subgroupRows(rowThreads) : null;
+  const short = kernel.endsWith('_short');
+  const { rowThreads, groupRows } = short ? { rowThreads: 1, groupRows: policy.groupThreads } : rowLayout(cols, policy);
+  // a short row needs no reduction over invocations: no subgroup variant
+  const subgroups = policy.subgroups && !short ? q.choices.subgroupRows(rowThreads) : null;
   const [family, entry] = kernel.split('.') as [RowFamily, string];
   q.dispatch({
     kernel: subgroups ? `${family}_subgroups.${entry}` : kernel,
@@ -45,11 +57,12 @@ export function dispatchRows(
       row_threads: rowThreads,
       group_rows: groupRows,
       ...(subgroups ? { row_in_subgroup: subgroups === 'butterfly' } : {}),
+      ...(short ? { row_cols: cols } : {}),
       ...overrides,
     },
     uniforms: { rows, cols, ...uniforms },
     bindings,
     workgroups: grid1d(rows, groupRows),
   });
-  q.choices.note(family, { variant: subgroups ? `subgroup ${subgroups}` : 'workgroup tree', rowThreads, groupRows });
+  q.choices.note(family, { variant: short ? 'short rows' : subgroups ? `subgroup ${subgroups}` : 'workgroup tree', rowThreads, groupRows });
 }

@@ -5,6 +5,7 @@ import floatLib from '../../shaders/lib/float.wgsl';
 import indexLib from '../../shaders/lib/index.wgsl';
 import treeLib from '../../shaders/lib/tree.wgsl';
 import rowsLib from '../../shaders/lib/rows.wgsl';
+import shortRowsLib from '../../shaders/lib/short_rows.wgsl';
 import workgroupRowsLib from '../../shaders/lib/workgroup_rows.wgsl';
 import treeSubgroupLib from '../../shaders/lib/tree_subgroup.wgsl';
 import lanesLib from '../../shaders/lib/lanes.wgsl';
@@ -45,6 +46,8 @@ export interface ShaderPart {
 //   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
 //   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
 //   rows            row_softmax_stats, row_quads, in_row4 (needs float, a tree, binding x4)
+//   short_rows      ShortRow, short_row, short_live, short_softmax_stats (needs rows, binding
+//                   x, override row_cols)
 //   lanes           lane_sum, lane_best over one output's lanes in reduce.wgsl (workgroup
 //   lanes_subgroup  memory, or subgroup shuffles: first in its family, for `enable`)
 //   activation  activate, activation_derivative (needs float)
@@ -58,6 +61,7 @@ const tileGrid: ShaderPart = { file: 'lib/tile_grid.wgsl', code: tileGridLib };
 const index: ShaderPart = { file: 'lib/index.wgsl', code: indexLib };
 const tree: ShaderPart = { file: 'lib/tree.wgsl', code: treeLib };
 const rows: ShaderPart = { file: 'lib/rows.wgsl', code: rowsLib };
+const shortRows: ShaderPart = { file: 'lib/short_rows.wgsl', code: shortRowsLib };
 const activation: ShaderPart = { file: 'lib/activation.wgsl', code: activationLib };
 const unary: ShaderPart = { file: 'lib/unary.wgsl', code: unaryLib };
 const workgroupRows: ShaderPart = { file: 'lib/workgroup_rows.wgsl', code: workgroupRowsLib };
@@ -84,10 +88,10 @@ export const shaderFamilies = {
   matmul_vec4_subgroups: [matmulASubgroup, float, activation, tileGrid, { file: 'matmul_vec4.wgsl', code: matmulVec4 }],
   matmul_tiled: [float, activation, tileGrid, { file: 'matmul_tiled.wgsl', code: matmulTiled }],
   matmul_splitk: [float, activation, { file: 'matmul_splitk.wgsl', code: matmulSplitk }],
-  softmax: [float, workgroupRows, tree, rows, { file: 'softmax.wgsl', code: softmax }],
-  softmax_subgroups: [treeSubgroup, float, workgroupRows, rows, { file: 'softmax.wgsl', code: softmax }],
-  loss: [float, index, workgroupRows, tree, rows, activation, { file: 'loss.wgsl', code: loss }],
-  loss_subgroups: [treeSubgroup, float, index, workgroupRows, rows, activation, { file: 'loss.wgsl', code: loss }],
+  softmax: [float, workgroupRows, tree, rows, shortRows, { file: 'softmax.wgsl', code: softmax }],
+  softmax_subgroups: [treeSubgroup, float, workgroupRows, rows, shortRows, { file: 'softmax.wgsl', code: softmax }],
+  loss: [float, index, workgroupRows, tree, rows, shortRows, activation, { file: 'loss.wgsl', code: loss }],
+  loss_subgroups: [treeSubgroup, float, index, workgroupRows, rows, shortRows, activation, { file: 'loss.wgsl', code: loss }],
   copy: [index, { file: 'copy.wgsl', code: copy }],
   gather: [float, index, { file: 'gather.wgsl', code: gather }],
   finite: [float, index, { file: 'finite.wgsl', code: finite }],

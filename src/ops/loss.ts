@@ -23,7 +23,7 @@ import { grid1d, type CommandQueue } from '../gpu/queue';
 import type { KernelName, Overrides } from '../gpu/kernels';
 import { nonDifferentiable, type NoAttrs, type OpDef, type OpRunner } from './op';
 import { rowView } from './softmax';
-import { dispatchRows } from '../gpu/rows';
+import { dispatchRows, shortRows } from '../gpu/rows';
 import { recordSum } from './reduce';
 import { Tensor, fmt, shapeSize, type Shape } from './tensor';
 
@@ -83,15 +83,17 @@ interface LossUniforms {
  *  kernel never writes. */
 function lossGpu(q: CommandQueue, kernel: `loss.${string}`, [x, d]: GPUBuffer[], [value, grad]: GPUBuffer[], shape: Shape, saved: boolean, u: LossUniforms = {}): void {
   const view = rowView(shape);
+  // softmax CE on short rows: the row in registers (shaders/loss.wgsl ce_short)
+  const short = kernel === 'loss.ce_rows' && shortRows(view.cols, q.choices.profile.rows);
   const overrides: Overrides = {
     with_grad: saved,
     ...(u.dense === undefined ? {} : { dense_labels: u.dense }),
-    ...(u.quads ? { whole_quads: view.cols % 4 === 0 } : {}),
+    ...(u.quads && !short ? { whole_quads: view.cols % 4 === 0 } : {}),
   };
   const rowLoss = q.scratch(view.rows * 4);
-  const inputs: Record<string, GPUBuffer> = u.quads ? { x4: x!, d: d!, d4: d! } : { x: x!, d: d! };
+  const inputs: Record<string, GPUBuffer> = u.quads && !short ? { x4: x!, d: d!, d4: d! } : { x: x!, d: d! };
   const bindings = { ...inputs, grad: saved ? grad! : q.scratch(4), row_loss: rowLoss };
-  dispatchRows(q, kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, bindings, overrides);
+  dispatchRows(q, short ? 'loss.ce_short' : kernel, view, { inv_t: u.invT ?? 1 / view.rows, alpha: u.alpha ?? 0, eps: BCE_EPS }, bindings, overrides);
   recordSum(q, rowLoss, value!, { outer: 1, len: view.rows, inner: 1 }, 1 / view.rows);
 }
 

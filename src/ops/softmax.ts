@@ -1,10 +1,11 @@
 // Row-wise softmax and log-softmax over the last axis (a tensor viewed as [rows, cols]), the
 // softmax Jacobian-vector product, and the kernels of their backward rules. The invocations
 // of a row reduce it (a running max and Σ e^(x - max), in one read) in a fixed order, then
-// write it; rows of a multiple of 4 columns go as vec4s: see shaders/softmax.wgsl.
+// write it; rows of a multiple of 4 columns go as vec4s, and rows of at most 16 columns where
+// the profile says so (software) one per invocation in registers: see shaders/softmax.wgsl.
 
 import { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from '../cpu/softmax';
-import { dispatchRows } from '../gpu/rows';
+import { dispatchRows, shortRows } from '../gpu/rows';
 import { nonDifferentiable, type NoAttrs, type OpDef } from './op';
 import { fmt, shapeSize, type Shape } from './tensor';
 
@@ -42,6 +43,7 @@ function softmaxOp(log: boolean): OpDef<NoAttrs> {
     },
     gpu(q, [x], [out], [s]) {
       const view = rowView(s!);
+      if (shortRows(view.cols, q.choices.profile.rows)) return dispatchRows(q, 'softmax.softmax_short', view, {}, { x: x!, out: out! }, { log_output: log });
       // rows of whole vec4s (16-byte aligned, as every row starts at a multiple of cols)
       if (view.cols > 0 && view.cols % 4 === 0) dispatchRows(q, 'softmax.softmax_vec4', view, {}, { x4: x!, out4: out! }, { log_output: log, whole_quads: true });
       else dispatchRows(q, 'softmax.softmax', view, {}, { x: x!, out: out! }, { log_output: log });
