@@ -133,29 +133,16 @@ fn quad_walk_b(off: u32, col: u32, k0: u32) -> vec4u {
 // lib/matmul_a_subgroup.wgsl get them: a_rows, a_tile).
 struct ATile { q0: mat4x4f, q1: mat4x4f, q2: mat4x4f, q3: mat4x4f, q4: mat4x4f, q5: mat4x4f, q6: mat4x4f, q7: mat4x4f }
 
-// Writes a 4 x 4 block of the result from its top-left (row, col): rows and columns past the
-// edge are skipped. Written out, no loop: on SwiftShader the 4-trip loops this used to have
-// cost more than the stores when K is short (LeNet conv1's [36864, 28]·[28, 20]).
-fn store_block(row: u32, col: u32, c_off: u32, blk: mat4x4f) {
-  store_row(row, col, c_off, blk[0]);
-  store_row(row + 1u, col, c_off, blk[1]);
-  store_row(row + 2u, col, c_off, blk[2]);
-  store_row(row + 3u, col, c_off, blk[3]);
-}
-
-fn store_row(row: u32, col: u32, c_off: u32, v: vec4f) {
+fn store(row: u32, col: u32, c_off: u32, v: vec4f) {
   if (row >= dims.M) { return; }
-  store_one(c_off + row * dims.N, col, v.x);
-  store_one(c_off + row * dims.N, col + 1u, v.y);
-  store_one(c_off + row * dims.N, col + 2u, v.z);
-  store_one(c_off + row * dims.N, col + 3u, v.w);
-}
-
-fn store_one(row_start: u32, col: u32, val: f32) {
-  if (col >= dims.N) { return; }
-  var res = val;
-  if (has_bias) { res += bias[col]; }
-  c[row_start + col] = activate(res, activation, dims.alpha);
+  for (var j = 0u; j < 4u; j++) {
+    let cj = col + j;
+    if (cj < dims.N) {
+      var x = v[j];
+      if (has_bias) { x += bias[cj]; }
+      c[c_off + row * dims.N + cj] = activate(x, activation, dims.alpha);
+    }
+  }
 }
 
 @compute @workgroup_size(wg_x, wg_y, 1)
@@ -221,7 +208,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let c_off = place.z * dims.M * dims.N;
   for (var q = 0u; q < 8u; q++) {
     for (var g = 0u; g < 4u; g++) {
-      store_block(row0 + 4u * q, col0 + 4u * g, c_off, tile[q * 4u + g]);
+      let blk = tile[q * 4u + g];
+      for (var r = 0u; r < 4u; r++) {
+        store(row0 + 4u * q + r, col0 + 4u * g, c_off, blk[r]);
+      }
     }
   }
 }
