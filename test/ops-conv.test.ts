@@ -158,6 +158,8 @@ describe('conv2d errors name the op, the shapes and what was expected', () => {
     expect(() => e.conv2d(x, e.tensor(new Float32Array(36), [4, 9]))).toThrow(/conv2d: weight must be \[out, in, kh, kw\]/);
     expect(() => e.conv2d(x, w, { bias: e.tensor([1, 2], [2]) })).toThrow(/conv2d: bias has shape \[2\], expected \[4\]/);
     expect(() => e.conv2d(x, w, { stride: 0 })).toThrow(/conv2d: stride must be an integer >= 1/);
+    expect(() => e.conv2d(x, w, { activation: 'gelu' as never })).toThrow(/conv2d: unknown activation 'gelu'/);
+    expect(() => e.conv2d(x, w, { activation: 'leakyRelu', alpha: Infinity })).toThrow(/conv2d: alpha must be a finite number, got Infinity/);
     expect(() => e.conv2d(x, w, { padding: [1, -1] })).toThrow(/conv2d: padding must be an integer >= 0/);
     expect(() => e.conv2d(x, w, { dilation: 3 })).toThrow(/conv2d: input \[2, 3, 5, 5\] with padding \[0, 0\] is smaller than the kernel \[3, 3\] \(dilation \[3, 3\]\)/);
   });

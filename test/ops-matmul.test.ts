@@ -172,6 +172,11 @@ describe('matmul: bad input', () => {
       expect(() => e.matmul(a, e.tensor(new Float32Array(3), [3]))).toThrow(/operands must have rank 2 \(\[M, K\]\) or 3/);
       expect(() => e.matmul(e.tensor(new Float32Array(12), [2, 2, 3]), e.tensor(new Float32Array(27), [3, 3, 3]))).toThrow(/batch sizes 2 and 3 differ/);
       expect(() => e.matmul(a, e.tensor(new Float32Array(6), [3, 2]), { bias: e.tensor([1, 2, 3], [3]) })).toThrow(/bias has shape \[3\], expected \[2\]/);
+      // epilogue options: an unknown activation reached pipeline creation as a TypeError
+      const c = e.tensor(new Float32Array(9), [3, 3]);
+      expect(() => e.matmul(c, c, { activation: 'gelu' as never })).toThrow(/matmul: unknown activation 'gelu' \(expected one of identity, sigmoid, tanh, relu, leakyRelu, softplus\)/);
+      expect(() => e.matmul(c, c, { transposeB: 1 as never })).toThrow(/matmul: transposeB must be true or false, got 1/);
+      expect(() => e.matmul(c, c, { activation: 'leakyRelu', alpha: NaN })).toThrow(/matmul: alpha must be a finite number, got NaN/);
       expect(e.stats().queue.dispatches).toBe(before);
     }
   });

@@ -10,6 +10,7 @@ import type { ActivationKind } from '../cpu/activation';
 import { pcg2dHash } from '../cpu/dropout';
 import { fmt, shapeSize, type Shape, type Tensor } from '../ops/tensor';
 import { pair, type Pair } from '../ops/conv';
+import { checkActivation } from '../ops/elementwise';
 import type { NamedTensor } from '../io/safetensors';
 import { initWeights, type Initializer } from './init';
 
@@ -87,12 +88,6 @@ export interface DenseOptions {
   init?: Initializer;
   /** Whether the layer has a bias `b` (default true). */
   bias?: boolean;
-}
-
-const ACTIVATIONS: readonly ActivationKind[] = ['identity', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus'];
-
-function checkActivation(where: string, a: string): void {
-  if (!ACTIVATIONS.includes(a as ActivationKind)) throw new Error(`${where}: unknown activation '${a}' (expected one of ${ACTIVATIONS.join(', ')})`);
 }
 
 /** A fully connected layer with `inFeatures` inputs and `outFeatures` outputs:

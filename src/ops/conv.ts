@@ -20,7 +20,7 @@ import type { ActivationKind } from '../cpu/activation';
 import type { CommandQueue } from '../gpu/queue';
 import type { KernelName } from '../gpu/kernels';
 import type { OpDef, OpRunner } from './op';
-import { runMatmul } from './matmul';
+import { checkEpilogue, runMatmul } from './matmul';
 import { fmt, type Shape, type Tensor } from './tensor';
 
 /** Workgroup shape of the layout kernels (x, y: a 4 × 4 patch of a plane; z: 4 planes):
@@ -192,7 +192,7 @@ export function weightGradChunks(batch: number, ckk: number, outChannels: number
 
 /** conv2d as im2col + matmul + channelsFirst (see the top of this file). */
 export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tensor, opts: Conv2dOptions, gradAtZero: 0 | 1, activationOp: (z: Tensor) => Tensor): Tensor {
-  if (opts === null || typeof opts !== 'object') throw new Error(`conv2d: options must be an object, got ${String(opts)}`);
+  checkEpilogue('conv2d', opts);
   if (w.rank !== 4) throw new Error(`conv2d: weight must be [out, in, kh, kw] (rank 4), got shape ${fmt(w.shape)}`);
   const [O, C, kh, kw] = w.shape as [number, number, number, number];
   if (x.rank !== 4 || x.shape[1] !== C) {

@@ -21,6 +21,13 @@ export const activationCode: Record<ActivationKind, number> = {
   softplus: 5,
 };
 
+/** Throws unless `kind` names an activation (what `where` was given, and what it takes). */
+export function checkActivation(where: string, kind: unknown): asserts kind is ActivationKind {
+  if (typeof kind !== 'string' || !Object.hasOwn(activationCode, kind)) {
+    throw new Error(`${where}: unknown activation ${typeof kind === 'string' ? `'${kind}'` : String(kind)} (expected one of ${Object.keys(activationCode).join(', ')})`);
+  }
+}
+
 export interface ActivationAttrs {
   kind: ActivationKind;
   alpha: number;

@@ -8,7 +8,7 @@ import { matmulCpu, type MatmulParams } from '../cpu/matmul';
 import type { ActivationKind } from '../cpu/activation';
 import type { OpDef, OpRunner } from './op';
 import { fmt, type Shape, type Tensor } from './tensor';
-import { activationCode } from './elementwise';
+import { activationCode, checkActivation } from './elementwise';
 import { sumToShape } from './reduce';
 import { dispatchMatmul } from '../gpu/matmul';
 
@@ -109,11 +109,24 @@ export interface MatmulOptions {
   alpha?: number;
 }
 
+/** Throws unless `opts` is an object whose activation (if any) is known and whose alpha (if
+ *  any) is a finite number: checked before any GPU work (matmul, conv2d). */
+export function checkEpilogue(op: string, opts: Pick<MatmulOptions, 'activation' | 'alpha'>): void {
+  if (opts === null || typeof opts !== 'object') throw new Error(`${op}: options must be an object, got ${String(opts)}`);
+  if (opts.activation !== undefined) checkActivation(op, opts.activation);
+  if (opts.alpha !== undefined && (typeof opts.alpha !== 'number' || !Number.isFinite(opts.alpha))) {
+    throw new Error(`${op}: alpha must be a finite number, got ${String(opts.alpha)}`);
+  }
+}
+
 /** matmul with the public options. The activation stays fused (one kernel, forward and
  *  backward) unless gradients are being recorded and its derivative needs the pre-activation
  *  (fusedGradFromOutput): then it runs as its own op. */
 export function runMatmul(ops: OpRunner, recording: boolean, a: Tensor, b: Tensor, opts: MatmulOptions, gradAtZero: 0 | 1, activationOp: (z: Tensor) => Tensor): Tensor {
-  if (opts === null || typeof opts !== 'object') throw new Error(`matmul: options must be an object, got ${String(opts)}`);
+  checkEpilogue('matmul', opts);
+  for (const flag of ['transposeA', 'transposeB'] as const) {
+    if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') throw new Error(`matmul: ${flag} must be true or false, got ${String(opts[flag])}`);
+  }
   const attrs: MatmulAttrs = {
     transposeA: opts.transposeA ?? false,
     transposeB: opts.transposeB ?? false,
