@@ -11,8 +11,9 @@
 //   ce_rows:   row_loss_t = -Σ_j t_j log softmax(x)_j      grad_j = (softmax(x)_j Σ_i t_i - t_j) / T
 //              targets t = (1-α)·onehot(d_t) + α/K (d: class indices, dense_labels false) or
 //              t = (1-α)·d + α/K (d: rows of the logits' shape, dense_labels true)
-//   ce_short:  ce_rows for rows of at most 16 columns, one invocation per row, the row in
-//              registers (lib/short_rows.wgsl; the pipeline is built per row_cols)
+//   ce_short, ce_target_grad_short: ce_rows and ce_target_grad for rows of at most 16
+//              columns, one invocation per row, the row in registers (lib/short_rows.wgsl; the
+//              pipeline is built per row_cols)
 //   bce_logits_rows: row_loss_t = Σ_j softplus(z_j) − z_j d_j, divided by K  grad_j = (σ(z_j) − d_j)·inv_t
 //              (z = x; the loss is the mean over all T·K elements, so here inv_t = 1/(T·K);
 //              softplus(z) = max(z, 0) + log1p(e^−|z|) and σ from lib/activation.wgsl: stable
@@ -39,9 +40,10 @@
 //                     dense), d4 (dense targets as vec4s; any buffer with class indices),
 //                     grad [T*K], row_loss [T]
 //   ce_short:         x [T*K], d (class indices [T] or dense targets [T*K]), grad, row_loss
+//   ce_target_grad_short: x [T*K], g [1], out [T*K]
 //   *_target_grad:    x [T*K], g [1], out [T*K]     (ce_target_grad: x4 instead of x)
 // x4 and d4 are bound to buffers that hold whole vec4s (every engine buffer does).
-// Dispatch: *_rows, ce_short (row_threads 1) and ce_target_grad: row_threads invocations per row, group_rows rows per
+// Dispatch: *_rows, ce_target_grad and the *_short kernels (row_threads 1): row_threads invocations per row, group_rows rows per
 // workgroup, ceil(T / group_rows) workgroups folded into (x, y) past 65535
 // (lib/workgroup_rows.wgsl).
 // mse_target_grad, bce_target_grad, bce_logits_target_grad: ceil(T*K / workgroup_size)
@@ -228,12 +230,10 @@ fn ce_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
   if (!r.live) { return; }
   var label = 0u;
   if (!dense_labels) { label = u32(d[r.index]); }              // validated on the CPU
-  let q = short_row(r.base, LOWEST);
-  var t: ShortRow;
-  t[0] = ce_short_target4(r.base, 0u, label);
-  t[1] = ce_short_target4(r.base, 4u, label);
-  t[2] = ce_short_target4(r.base, 8u, label);
-  t[3] = ce_short_target4(r.base, 12u, label);
+  let i = short_index(r.base);
+  let q = short_row(i, LOWEST);
+  let t = ShortRow(ce_short_target4(i[0], 0u, label), ce_short_target4(i[1], 4u, label),
+                   ce_short_target4(i[2], 8u, label), ce_short_target4(i[3], 12u, label));
   let st = short_softmax_stats(q);
   var u: ShortRow;                                               // t (x − max); a zero t adds 0
   u[0] = select(t[0] * (q[0] - st.row_max), vec4f(0.0), is_zero4(t[0]));
@@ -249,22 +249,48 @@ fn ce_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: 
   put_grad4(r.base, 12u, ce_grad4(q[3], t[3], st, sum_t));
 }
 
-// The targets of a short row's slots j .. j + 3 (as ce_target4), 0 past the row.
-fn ce_short_target4(base: u32, j: u32, label: u32) -> vec4f {
+// The targets of a short row's slots j .. j + 3 at flat indices i (as ce_target4), 0 past the row.
+fn ce_short_target4(i: vec4u, j: u32, label: u32) -> vec4f {
   let keep = 1.0 - dims.alpha;
   let spread = dims.alpha / f32(dims.cols);
   var tj: vec4f;
   if (dense_labels) {
-    tj = keep * vec4f(short_d(base, j), short_d(base, j + 1u), short_d(base, j + 2u), short_d(base, j + 3u)) + spread;
+    tj = keep * vec4f(d[i.x], d[i.y], d[i.z], d[i.w]) + spread;
   } else {
     tj = select(vec4f(spread), vec4f(spread + keep), vec4u(j) + vec4u(0u, 1u, 2u, 3u) == vec4u(label));
   }
   return select(vec4f(0.0), tj, short_live(j));
 }
 
-fn short_d(base: u32, j: u32) -> f32 {
-  if (j < row_cols) { return d[base + j]; }
-  return 0.0;
+// ce_target_grad on short rows (row_threads 1): x read once into registers.
+@compute @workgroup_size(row_threads, group_rows)
+fn ce_target_grad_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                        @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  if (!r.live) { return; }
+  let q = short_row(short_index(r.base), LOWEST);
+  let st = short_softmax_stats(q);
+  let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
+  put_out4(r.base, 0u, ce_target_grad4(q[0], st, scale));
+  put_out4(r.base, 4u, ce_target_grad4(q[1], st, scale));
+  put_out4(r.base, 8u, ce_target_grad4(q[2], st, scale));
+  put_out4(r.base, 12u, ce_target_grad4(q[3], st, scale));
+}
+
+// scale · log softmax(x) at 4 logits e (the equal-logits limit for an all -inf row, NaN for a
+// poisoned one).
+fn ce_target_grad4(e: vec4f, st: RowStats, scale: f32) -> vec4f {
+  let logp = select((e - st.row_max) - log(st.sum_exp), vec4f(-log(f32(dims.cols))), st.sum_exp == 0.0);
+  return select(scale * logp, vec4f(nan_f32()), st.poisoned);
+}
+
+// Stores slots j .. j + 3 of a short row of out that lie in it.
+fn put_out4(base: u32, j: u32, vals: vec4f) {
+  let live = short_live(j);
+  if (live.x) { out[base + j] = vals.x; }
+  if (live.y) { out[base + j + 1u] = vals.y; }
+  if (live.z) { out[base + j + 2u] = vals.z; }
+  if (live.w) { out[base + j + 3u] = vals.w; }
 }
 
 // Stores slots j .. j + 3 of a short row's gradient that lie in the row.
@@ -319,12 +345,10 @@ fn ce_target_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) gr
                   @builtin(local_invocation_id) lid: vec3u) {
   let r = row_of(wid, groups, lid);
   let st = row_softmax_stats(r);
-  let ls = log(st.sum_exp);
   let scale = -g[0] * (1.0 - dims.alpha) * dims.inv_t;
   let q = row_quads(r);
   for (var k = q.x + r.t; k < q.y; k += row_threads) {
-    let logp = select((x4[k] - st.row_max) - ls, vec4f(-log(f32(dims.cols))), st.sum_exp == 0.0);
-    let o = select(scale * logp, vec4f(nan_f32()), st.poisoned);
+    let o = ce_target_grad4(x4[k], st, scale);
     let inside = in_row4(r, k);
     if (inside.x) { out[4u * k] = o.x; }
     if (inside.y) { out[4u * k + 1u] = o.y; }

@@ -9,8 +9,9 @@
 //   jvp_grad_y:        out_j = dy_j (v_j - ⟨v, y⟩) - v_j ⟨dy, y⟩   (∂/∂y of ⟨dy, jvp(y, v)⟩)
 //
 //   softmax_vec4:      softmax for cols % 4 == 0, loading and storing vec4s
-//   softmax_short:     softmax for rows of at most 16 columns, one invocation per row, the row
-//                      in registers (lib/short_rows.wgsl; the pipeline is built per row_cols)
+//   *_short:           softmax, log_softmax_grad, jvp and jvp_grad_y for rows of at most 16
+//                      columns, one invocation per row, the row in registers
+//                      (lib/short_rows.wgsl; the pipeline is built per row_cols)
 //
 // Reads: the max and Σ e^(x - m) come from one read of the row (online, lib/rows.wgsl), the
 // write pass reads it again: 2 reads and 1 write of the row (it was 3 reads with a max pass).
@@ -29,8 +30,8 @@
 // Bindings (group 0): dims uniform; x, y, v, dy read-only storage [rows * cols];
 // out read_write [rows * cols]; x4 read-only [ceil(rows * cols / 4)] (vec4s; the buffer holds
 // whole vec4s), out4 read_write [rows * cols / 4].
-//   softmax, softmax_short: x, out   softmax_vec4: x4, out4   log_softmax_grad: y, dy, out   jvp: y, v, out
-//   jvp_grad_y: y, v, dy, out
+//   softmax, softmax_short: x, out   softmax_vec4: x4, out4   log_softmax_grad(_short): y, dy, out   jvp(_short): y, v, out
+//   jvp_grad_y(_short): y, v, dy, out
 // Dispatch: ceil(rows / group_rows) workgroups, folded into (x, y) past 65535 (row =
 // (wid.x + wid.y * num_workgroups.x) * group_rows + lid.y; slots past the last row idle).
 // Workgroup size (row_threads, group_rows): row_threads a power of two, the smallest covering
@@ -123,21 +124,12 @@ fn softmax_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) gro
                  @builtin(local_invocation_id) lid: vec3u) {
   let r = row_of(wid, groups, lid);
   if (!r.live) { return; }
-  let q = short_row(r.base, LOWEST);
+  let q = short_row(short_index(r.base), LOWEST);
   let w = softmax_row(short_softmax_stats(q));
   put_out4(r.base, 0u, softmax_out4(q[0], w));
   put_out4(r.base, 4u, softmax_out4(q[1], w));
   put_out4(r.base, 8u, softmax_out4(q[2], w));
   put_out4(r.base, 12u, softmax_out4(q[3], w));
-}
-
-// Stores slots j .. j + 3 of a short row that lie in it (constant tests: lib/short_rows.wgsl).
-fn put_out4(base: u32, j: u32, vals: vec4f) {
-  let live = short_live(j);
-  if (live.x) { out[base + j] = vals.x; }
-  if (live.y) { out[base + j + 1u] = vals.y; }
-  if (live.z) { out[base + j + 2u] = vals.z; }
-  if (live.w) { out[base + j + 3u] = vals.w; }
 }
 
 @compute @workgroup_size(row_threads, group_rows)
@@ -180,3 +172,70 @@ fn jvp_grad_y(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups
   }
 }
 
+
+// ---- short rows (lib/short_rows.wgsl): the backward kernels above, a row per invocation ----
+
+@compute @workgroup_size(row_threads, group_rows)
+fn log_softmax_grad_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                          @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  if (!r.live) { return; }
+  let i = short_index(r.base);
+  let g = ShortRow(dy4(i[0]), dy4(i[1]), dy4(i[2]), dy4(i[3]));
+  let s = short_sum(g);
+  put_out4(r.base, 0u, log_softmax_grad4(y4(i[0]), g[0], s));
+  put_out4(r.base, 4u, log_softmax_grad4(y4(i[1]), g[1], s));
+  put_out4(r.base, 8u, log_softmax_grad4(y4(i[2]), g[2], s));
+  put_out4(r.base, 12u, log_softmax_grad4(y4(i[3]), g[3], s));
+}
+
+// log_softmax_grad's element rule on a quad: dy - e^y Σ dy; NaN where y is NaN.
+fn log_softmax_grad4(yq: vec4f, g: vec4f, s: f32) -> vec4f {
+  return select(g - exp(yq) * s, yq, is_nan4(yq));
+}
+
+@compute @workgroup_size(row_threads, group_rows)
+fn jvp_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+             @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  if (!r.live) { return; }
+  let i = short_index(r.base);
+  let yr = ShortRow(y4(i[0]), y4(i[1]), y4(i[2]), y4(i[3]));
+  let vr = ShortRow(v4(i[0]), v4(i[1]), v4(i[2]), v4(i[3]));
+  let s = short_sum(short_mul(vr, yr));
+  put_out4(r.base, 0u, yr[0] * (vr[0] - s));
+  put_out4(r.base, 4u, yr[1] * (vr[1] - s));
+  put_out4(r.base, 8u, yr[2] * (vr[2] - s));
+  put_out4(r.base, 12u, yr[3] * (vr[3] - s));
+}
+
+@compute @workgroup_size(row_threads, group_rows)
+fn jvp_grad_y_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u,
+                    @builtin(local_invocation_id) lid: vec3u) {
+  let r = row_of(wid, groups, lid);
+  if (!r.live) { return; }
+  let i = short_index(r.base);
+  let yr = ShortRow(y4(i[0]), y4(i[1]), y4(i[2]), y4(i[3]));
+  let vr = ShortRow(v4(i[0]), v4(i[1]), v4(i[2]), v4(i[3]));
+  let gr = ShortRow(dy4(i[0]), dy4(i[1]), dy4(i[2]), dy4(i[3]));
+  let vy = short_sum(short_mul(vr, yr));     // ⟨v, y⟩
+  let gy = short_sum(short_mul(gr, yr));     // ⟨dy, y⟩
+  put_out4(r.base, 0u, gr[0] * (vr[0] - vy) - vr[0] * gy);
+  put_out4(r.base, 4u, gr[1] * (vr[1] - vy) - vr[1] * gy);
+  put_out4(r.base, 8u, gr[2] * (vr[2] - vy) - vr[2] * gy);
+  put_out4(r.base, 12u, gr[3] * (vr[3] - vy) - vr[3] * gy);
+}
+
+// Quads of y, v and dy at a short row's indices.
+fn y4(i: vec4u) -> vec4f { return vec4f(y[i.x], y[i.y], y[i.z], y[i.w]); }
+fn v4(i: vec4u) -> vec4f { return vec4f(v[i.x], v[i.y], v[i.z], v[i.w]); }
+fn dy4(i: vec4u) -> vec4f { return vec4f(dy[i.x], dy[i.y], dy[i.z], dy[i.w]); }
+
+// Stores slots j .. j + 3 of a short row that lie in it (constant tests).
+fn put_out4(base: u32, j: u32, vals: vec4f) {
+  let live = short_live(j);
+  if (live.x) { out[base + j] = vals.x; }
+  if (live.y) { out[base + j + 1u] = vals.y; }
+  if (live.z) { out[base + j + 2u] = vals.z; }
+  if (live.w) { out[base + j + 3u] = vals.w; }
+}

@@ -241,7 +241,7 @@ describe('row ops and reductions: every variant, several rows per workgroup', ()
 
 describe('short rows: one invocation per row, the row in registers (software table)', () => {
   const sumTol = (n: number) => (48 + 4 * Math.sqrt(n)) * 2 ** -24;
-  it('softmax, log-softmax, softmax CE and its gradient on every row length 1..17, with -inf, NaN and +inf in every slot', async () => {
+  it('softmax, log-softmax, softmax CE and every backward row kernel on each row length 1..17, with -inf, NaN and +inf in every slot', async () => {
     const ref = await cpu();
     for (let cols = 1; cols <= 17; cols++) {
       const e = await forced(`short rows ${cols}`, {});
@@ -266,7 +266,16 @@ describe('short rows: one invocation per row, the row in registers (software tab
           const index = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, labels, { labelSmoothing: 0.2 }))(t);
           const soft = await en.valueAndGrad((z) => en.softmaxCrossEntropy(z!, dense))(t);
           out.push(Float32Array.of(index.value, soft.value), await index.grads[0]!.read(), await soft.grads[0]!.read());
-          [t, dense, ...index.grads, ...soft.grads].forEach((g) => g.dispose());
+          // the backward kernels: softmax's (jvp), log-softmax's, softmaxJvp's y-gradient, CE's target gradient
+          const u = en.tensor(randomArray(x.length, 400 + cols), [rows, cols]);
+          const back = await en.valueAndGrad((z, dd, uu) =>
+            en.add(
+              en.add(en.sum(en.mul(en.softmax(z!), uu!)), en.sum(en.mul(en.logSoftmax(z!), uu!))),
+              en.add(en.sum(en.softmaxJvp(en.softmax(z!), uu!)), en.softmaxCrossEntropy(z!, dd!)),
+            ),
+          )(t, dense, u);
+          out.push(Float32Array.of(back.value), ...(await Promise.all(back.grads.map((g) => g.read()))));
+          [t, dense, u, ...index.grads, ...soft.grads, ...back.grads].forEach((g) => g.dispose());
         }
         return out;
       };

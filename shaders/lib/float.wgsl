@@ -13,6 +13,10 @@ fn is_nan(val: f32) -> bool {
   return (bitcast<u32>(val) & 0x7fffffffu) > 0x7f800000u;
 }
 
+fn is_nan4(vals: vec4f) -> vec4<bool> {
+  return (bitcast<vec4u>(vals) & vec4u(0x7fffffffu)) > vec4u(0x7f800000u);
+}
+
 // Per lane: neither NaN nor ±inf.
 fn is_finite4(vals: vec4f) -> vec4<bool> {
   return (bitcast<vec4u>(vals) & vec4u(0x7f800000u)) != vec4u(0x7f800000u);

@@ -33,6 +33,11 @@ export function shortRows(cols: number, policy: RowPolicy): boolean {
   return cols >= 1 && cols <= Math.min(policy.shortCols ?? 0, SHORT_ROW_MAX);
 }
 
+/** `kernel`, or its short-row variant `<kernel>_short` (same bindings) where `shortRows` holds. */
+export function rowKernel<K extends `${RowFamily}.${string}`>(q: CommandQueue, kernel: K, cols: number): K | `${K}_short` {
+  return shortRows(cols, q.choices.profile.rows) ? `${kernel}_short` : kernel;
+}
+
 /** Records `kernel` over `rows` rows of length `cols` (the uniforms get rows and cols too).
  *  Rows of length 0 are still dispatched (cheap, and a loss must write their value, 0).
  *  A `_short` kernel gets one invocation per row and its row length as the row_cols override. */

@@ -39,7 +39,7 @@ export interface ShaderPart {
 }
 
 // The libraries, in link order (each may use those before it):
-//   float       LOWEST, is_nan, is_inf, is_finite(4), is_zero, is_one, poisons, sign_bit, nan_f32,
+//   float       LOWEST, is_nan(4), is_inf, is_finite(4), is_zero, is_one, poisons, sign_bit, nan_f32,
 //               inf_f32, log1p, and NumPy's edges: div_ieee, log_ieee, exp_ieee
 //   index           flat_index, group_index     (needs the family's workgroup_size override)
 //   workgroup_rows  Row, row_of, scratch        (needs row_threads, group_rows, dims.rows/cols)

@@ -242,7 +242,9 @@ export const ceTargetGrad: OpDef<{ labelSmoothing: number }> = {
   },
   gpu(q, [z, g], [out], [s], { labelSmoothing }) {
     const view = rowView(s!);
-    dispatchRows(q, 'loss.ce_target_grad', view, { inv_t: 1 / view.rows, alpha: labelSmoothing, eps: BCE_EPS }, { x4: z!, g: g!, out: out! }, { whole_quads: view.cols % 4 === 0 });
+    const uniforms = { inv_t: 1 / view.rows, alpha: labelSmoothing, eps: BCE_EPS };
+    if (shortRows(view.cols, q.choices.profile.rows)) dispatchRows(q, 'loss.ce_target_grad_short', view, uniforms, { x: z!, g: g!, out: out! });
+    else dispatchRows(q, 'loss.ce_target_grad', view, uniforms, { x4: z!, g: g!, out: out! }, { whole_quads: view.cols % 4 === 0 });
   },
   backward: TARGET_GRAD,
 };

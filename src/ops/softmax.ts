@@ -5,7 +5,7 @@
 // the profile says so (software) one per invocation in registers: see shaders/softmax.wgsl.
 
 import { logSoftmaxGradCpu, softmaxCpu, softmaxJvpCpu, softmaxJvpGradYCpu } from '../cpu/softmax';
-import { dispatchRows, shortRows } from '../gpu/rows';
+import { dispatchRows, rowKernel, shortRows } from '../gpu/rows';
 import { nonDifferentiable, type NoAttrs, type OpDef } from './op';
 import { fmt, shapeSize, type Shape } from './tensor';
 
@@ -66,7 +66,8 @@ export const softmaxJvp: OpDef<NoAttrs> = {
     return [softmaxJvpCpu(y!, v!, rows, cols)];
   },
   gpu(q, [y, v], [out], [s]) {
-    dispatchRows(q, 'softmax.jvp', rowView(s!), {}, { y: y!, v: v!, out: out! });
+    const view = rowView(s!);
+    dispatchRows(q, rowKernel(q, 'softmax.jvp', view.cols), view, {}, { y: y!, v: v!, out: out! });
   },
   // out = y ⊙ (v - s), s = ⟨v, y⟩, upstream g:
   //   ∂/∂v = y ⊙ (g - ⟨g, y⟩) = jvp(y, g);   ∂/∂y = g ⊙ (v - s) - v ⟨g, y⟩
@@ -85,7 +86,8 @@ export const softmaxJvpGradY: OpDef<NoAttrs> = {
     return [softmaxJvpGradYCpu(y!, v!, g!, rows, cols)];
   },
   gpu(q, [y, v, g], [out], [s]) {
-    dispatchRows(q, 'softmax.jvp_grad_y', rowView(s!), {}, { y: y!, v: v!, dy: g!, out: out! });
+    const view = rowView(s!);
+    dispatchRows(q, rowKernel(q, 'softmax.jvp_grad_y', view.cols), view, {}, { y: y!, v: v!, dy: g!, out: out! });
   },
   backward: nonDifferentiable('softmaxJvpGradY is a backward kernel; third derivatives of softmax are not supported'),
 };
@@ -99,7 +101,8 @@ export const logSoftmaxGrad: OpDef<NoAttrs> = {
     return [logSoftmaxGradCpu(y!, dy!, rows, cols)];
   },
   gpu(q, [y, dy], [out], [s]) {
-    dispatchRows(q, 'softmax.log_softmax_grad', rowView(s!), {}, { y: y!, dy: dy!, out: out! });
+    const view = rowView(s!);
+    dispatchRows(q, rowKernel(q, 'softmax.log_softmax_grad', view.cols), view, {}, { y: y!, dy: dy!, out: out! });
   },
   backward: nonDifferentiable('logSoftmaxGrad is a backward kernel; second derivatives of logSoftmax are not supported'),
 };
