@@ -7,13 +7,13 @@ import { CpuBackend } from './cpu/backend';
 import { acquireDevice, type AdapterReport } from './gpu/device';
 import { GpuBackend } from './gpu/backend';
 import { checkProfileOption, type KernelProfile, type KernelUse, type MatmulProblem, type ProfileOption } from './gpu/profile';
-import { TUNE_MODES, defaultStore, type TuneMode, type TuneResult } from './gpu/tune';
+import { TUNE_MODES, checkProblems, defaultStore, type TuneMode, type TuneResult } from './gpu/tune';
 import type { PoolStats } from './gpu/pool';
 import type { QueueCounters } from './gpu/queue';
 import { backward, Tape } from './autograd/tape';
 import { isView, type OpDef, type OpRunner, type UpdateDef } from './ops/op';
 import { opTable, updateTable, type AttrsOf, type OpName, type UpdateAttrsOf, type UpdateName } from './ops/table';
-import { Storage, Tensor, checkShape, fmt, shapeSize, type Shape } from './ops/tensor';
+import { Storage, Tensor, checkData, checkShape, fmt, shapeSize, type Shape } from './ops/tensor';
 import type { ActivationAttrs, UnaryAttrs } from './ops/elementwise';
 import { runArgExtremum, runReduce, type ReduceOptions } from './ops/reduce';
 import { expandDimsShape, runConcat, runPad, runSlice, runStack, runTranspose, squeezeShape, type Paddings } from './ops/shape';
@@ -139,9 +139,7 @@ export class Engine implements OpRunner {
   tensor(data: ArrayLike<number>, shape: Shape): Tensor {
     this.checkAlive('tensor');
     checkShape('tensor', shape);
-    if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
-      throw new Error(`tensor: data must be an array or typed array of numbers, got ${String(data)}`);
-    }
+    checkData('tensor', data);
     if (data.length !== shapeSize(shape)) {
       throw new Error(`tensor: data has ${data.length} values but shape ${fmt(shape)} needs ${shapeSize(shape)}`);
     }
@@ -213,6 +211,7 @@ export class Engine implements OpRunner {
     this.checkAlive('write');
     if (this.planning) return; // nothing runs while prepare() plans
     const [s] = this.storagesOf('write', [t]);
+    checkData('write', data);
     if (data.length !== t.size) throw new Error(`write: ${data.length} values for tensor of shape ${fmt(t.shape)} (${t.size} values)`);
     this.compute.write(s!.handle, data);
     this.checkOutputs('write', 'the data given', [t], false);
@@ -496,7 +495,8 @@ export class Engine implements OpRunner {
   }
   /** (x − mean)/√(var + eps)·gamma + beta over the last axis (population variance). */
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, opts: { eps?: number } = {}): Tensor {
-    return this.run1('layerNorm', [x, gamma, beta], { eps: opts?.eps ?? 1e-5 });
+    if (opts === null || typeof opts !== 'object') throw new Error(`layerNorm: options must be an object such as { eps: 1e-5 }, got ${String(opts)}`);
+    return this.run1('layerNorm', [x, gamma, beta], { eps: opts.eps ?? 1e-5 });
   }
   /** Inverted dropout: each element is zeroed with probability `rate` (a mask drawn from
    *  (element index, seed), the same on every backend) and survivors scaled by 1/(1 − rate).
@@ -638,6 +638,7 @@ export class Engine implements OpRunner {
    */
   async tune(problems: MatmulProblem[]): Promise<TuneResult[]> {
     this.checkAlive('tune');
+    checkProblems('tune', problems);
     return (await this.gpu?.tune(problems)) ?? [];
   }
 
@@ -690,8 +691,9 @@ export class Engine implements OpRunner {
 
   /** Reads a tensor and disposes it, so its buffer is reusable right after this submit. */
   async readAndDispose(t: Tensor): Promise<Float32Array> {
-    this.checkAlive('read');
-    const values = await this.compute.read(t.storage('read').handle, t.size, () => t.dispose());
+    this.checkAlive('readAndDispose');
+    const [s] = this.storagesOf('readAndDispose', [t]);
+    const values = await this.compute.read(s!.handle, t.size, () => t.dispose());
     await this.reportNonFinite();
     return values;
   }
@@ -791,21 +793,44 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
 /** checkFinite keeps the names of at most this many ops between two reads on WebGPU. */
 const MAX_CHECKED_OPS = 100_000;
 
+/** Throws on an option of the wrong type or value (an option for the other backend is
+ *  checked too: a typo should not wait for the day the backend changes). */
+function checkEngineOptions(options: EngineOptions): void {
+  const shown = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`createEngine: options must be an object such as { backend: 'cpu' }, got ${shown(options)}`);
+  }
+  const { backend, precision, reluGradAtZero, device, tune } = options;
+  if (backend !== undefined && backend !== 'webgpu' && backend !== 'cpu') {
+    throw new Error(`createEngine: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
+  }
+  if (precision !== undefined && precision !== 'f32' && precision !== 'f64') {
+    throw new Error(`createEngine: precision must be 'f32' or 'f64', got ${shown(precision)}`);
+  }
+  if (reluGradAtZero !== undefined && reluGradAtZero !== 0 && reluGradAtZero !== 1) {
+    throw new Error(`createEngine: reluGradAtZero must be 0 or 1, got ${shown(reluGradAtZero)}`);
+  }
+  for (const flag of ['debug', 'checkFinite'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new Error(`createEngine: ${flag} must be true or false, got ${shown(options[flag])}`);
+  }
+  if (device !== undefined && (device === null || typeof device !== 'object' || typeof device.createBuffer !== 'function' || typeof device.limits !== 'object')) {
+    throw new Error(`createEngine: device must be a GPUDevice, got ${String(device)}`);
+  }
+  checkProfileOption(options.profile);
+  if (tune !== undefined && !TUNE_MODES.includes(tune)) throw new Error(`createEngine: unknown tune mode '${String(tune)}' (expected 'off', 'cached' or 'always')`);
+}
+
 /**
  * Creates an engine on the chosen backend ('webgpu' by default). For WebGPU it acquires a
  * device (unless `device` is given) and, unless tune is 'off', loads the tuning results
  * stored for its adapter. Rejects with a clear message when no WebGPU adapter is available,
- * and on an unknown backend, profile or tune mode.
+ * and on an option of the wrong type or value (an unknown backend, profile or tune mode...).
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  checkEngineOptions(options); // every backend, before a device is acquired
   const backend = options.backend ?? 'webgpu';
-  if (backend !== 'webgpu' && backend !== 'cpu') {
-    throw new Error(`createEngine: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
-  }
   if (backend === 'cpu') return new Engine(new CpuBackend(options.precision ?? 'f32'), options);
-  checkProfileOption(options.profile); // before a device is acquired
   const tune = options.tune ?? 'cached';
-  if (!TUNE_MODES.includes(tune)) throw new Error(`createEngine: unknown tune mode '${String(tune)}' (expected 'off', 'cached' or 'always')`);
   const store = tune === 'off' ? null : await defaultStore();
   let engine: Engine | null = null;
   const settings = { profile: options.profile, tune, store };

@@ -101,6 +101,11 @@ describe('bad input gets a clear error', () => {
       expect(() => e.tensor(new Float32Array(5), [2, 3])).toThrow(/tensor: data has 5 values but shape \[2, 3\] needs 6/);
       expect(() => e.tensor([], [-1])).toThrow(/dimension -1; dimensions must be non-negative integers/);
       expect(() => e.tensor([1, 2], [1.5])).toThrow(/dimension 1.5/);
+      // data that is not numbers: it became NaN values
+      expect(() => e.tensor(['a', 'b'] as never, [2])).toThrow(/tensor: data\[0\] is "a", not a number/);
+      expect(() => e.tensor({ length: 2 } as never, [2])).toThrow(/tensor: data must be an array or typed array of numbers, got \[object Object\]/);
+      expect(() => e.write(e.zeros([6]), 'abcdef' as never)).toThrow(/write: data must be an array or typed array of numbers, got abcdef/);
+      expect(await e.tensor([NaN, Infinity], [2]).read()).toEqual(Float32Array.of(NaN, Infinity)); // numbers all the same
       const t = e.tensor([1, 2], [2]);
       t.dispose();
       await expect(t.read()).rejects.toThrow(/read: tensor #\d+ of shape \[2\] was disposed/);
@@ -114,5 +119,10 @@ describe('bad input gets a clear error', () => {
   it('a tensor from another engine is rejected', async () => {
     const [g, c] = [await gpu(), await cpu()];
     expect(() => g.add(g.tensor([1], [1]), c.tensor([1], [1]))).toThrow(/belongs to another engine/);
+    // readAndDispose too (it reached copyBufferToBuffer as a TypeError; the CPU disposed the other's tensor)
+    const [fromCpu, fromGpu] = [c.tensor([1], [1]), g.tensor([1], [1])];
+    await expect(g.readAndDispose(fromCpu)).rejects.toThrow(/readAndDispose: argument 0 .* belongs to another engine/);
+    await expect(c.readAndDispose(fromGpu)).rejects.toThrow(/readAndDispose: argument 0 .* belongs to another engine/);
+    expect(await fromCpu.read()).toEqual(Float32Array.of(1));
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cpu, gpu } from './backends';
 import { checkGradients } from './gradcheck';
 import { dense, sequential } from '../src/nn/layers';
-import { binaryCrossEntropy, mse, softmaxCrossEntropy } from '../src/nn/losses';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, mse, softmaxCrossEntropy } from '../src/nn/losses';
 import { Optimizer, inverseTimeDecay } from '../src/nn/optimizers';
 import { TrainingStep } from '../src/schedule/step';
 import { fit, evaluate } from '../src/nn/train';
@@ -196,6 +196,22 @@ describe('losses as training objectives', () => {
         expect(await step.run(true)).toBeLessThan(l0);
         opt.dispose();
         model.dispose();
+      }
+    }
+  });
+
+  it('targets made from class indices are freed with the loss value (every loss)', async () => {
+    for (const [, make] of backends) {
+      const e = await make();
+      const z = e.tensor([0.5, -1, 2, 0.1], [4, 1]);
+      const z2 = e.tensor([0.5, -1, 2, 0.1, 0, 1, 3, 2], [4, 2]);
+      const labels = Int32Array.of(1, 0, 1, 1);
+      for (const [loss, output] of [[mse(), z], [binaryCrossEntropyWithLogits(), z], [softmaxCrossEntropy(), z2]] as const) {
+        const before = e.stats().liveTensors;
+        const value = loss.compute(e, output, labels);
+        await value.read();
+        value.dispose();
+        expect(e.stats().liveTensors - before, loss.name).toBe(0);
       }
     }
   });

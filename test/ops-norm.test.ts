@@ -75,5 +75,6 @@ describe('layerNorm: GPU vs CPU reference', () => {
     expect(() => e.layerNorm(x, e.tensor([1, 1], [2]), v3)).toThrow(/layerNorm: gamma has shape \[2\], expected \[3\] \(the last axis of x \[2, 3\]\)/);
     expect(() => e.layerNorm(x, v3, e.tensor(new Float32Array(6), [2, 3]))).toThrow(/layerNorm: beta has shape \[2, 3\], expected \[3\]/);
     expect(() => e.layerNorm(x, v3, v3, { eps: -1 })).toThrow(/layerNorm: eps must be a finite number >= 0/);
+    expect(() => e.layerNorm(x, v3, v3, 0.1 as never)).toThrow(/layerNorm: options must be an object such as \{ eps: 1e-5 \}, got 0.1/);
   });
 });

@@ -97,6 +97,17 @@ describe('tuner', () => {
     }
   });
 
+  it('bad problems are refused before anything is timed or stored; the engine works on', async () => {
+    const e = await engine('always');
+    const before = existsSync(cacheFile()) ? readFileSync(cacheFile(), 'utf8') : null;
+    await expect(e.tune([{ ...problem, M: -1 }])).rejects.toThrow(/tune: problems\[0\]\.M must be an integer >= 1, got -1/);
+    await expect(e.tune([{ ...problem, K: '4' as never }])).rejects.toThrow(/tune: problems\[0\]\.K must be an integer >= 1, got 4/);
+    await expect(e.tune([{ M: 4, N: 4, K: 4, batch: 1 } as never])).rejects.toThrow(/tune: problems\[0\]\.transposeA must be true or false, got undefined/);
+    await expect(e.tune(undefined as never)).rejects.toThrow(/tune: problems must be an array/);
+    expect(existsSync(cacheFile()) ? readFileSync(cacheFile(), 'utf8') : null).toBe(before);
+    expect(await e.add(e.tensor([1, 2], [2]), e.tensor([3, 4], [2])).read()).toEqual(Float32Array.of(4, 6));
+  });
+
   it('entries of an unknown shape are skipped; an unknown tune mode is refused', async () => {
     const file = JSON.parse(readFileSync(cacheFile(), 'utf8'));
     const key = Object.keys(file.adapters)[0]!;

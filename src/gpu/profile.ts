@@ -208,10 +208,58 @@ export function profileFor(report: AdapterReport): ProfileName {
   return 'discrete';
 }
 
-/** Throws on a profile option that is neither a known name, 'auto', nor a table. */
+/** Whether `v` is a matmul variant with positive integer sizes (a custom table's, a cache's). */
+export function validVariant(v: unknown): v is MatmulVariant {
+  const o = v as Record<string, unknown> | null;
+  const ints = (...ks: string[]) => ks.every((k) => Number.isInteger(o![k]) && (o![k] as number) > 0);
+  if (!o || typeof o !== 'object') return false;
+  if (o.kind === 'scalar') return ints('wgX', 'wgY') && typeof o.strided === 'boolean';
+  if (o.kind === 'vec4') return ints('wgX', 'wgY') && typeof o.shareA === 'boolean';
+  if (o.kind === 'tiled') return ints('tileM', 'tileN', 'tileK', 'rowsPerThread');
+  return false;
+}
+
+/** Throws unless a custom table has every field of KernelProfile with a usable value. */
+function checkProfileTable(t: KernelProfile): void {
+  const where = `createEngine: profile table '${String(t.name)}'`;
+  const fail = (what: string) => {
+    throw new Error(`${where}: ${what} (see KernelProfile; PROFILES.software is a complete example)`);
+  };
+  const record = (k: keyof KernelProfile) => {
+    const v = t[k] as unknown;
+    if (v === null || typeof v !== 'object') fail(`${k} must be an object, got ${String(v)}`);
+    return v as Record<string, unknown>;
+  };
+  const numbers = (k: keyof KernelProfile, keys: string[], min: number) => {
+    const r = record(k);
+    for (const key of keys) if (typeof r[key] !== 'number' || !(r[key] >= min)) fail(`${k}.${key} must be a number >= ${min}, got ${String(r[key])}`);
+    return r;
+  };
+  const powerOfTwo = (k: keyof KernelProfile, key: string) => {
+    const n = record(k)[key];
+    if (!Number.isInteger(n) || (n as number) < 1 || ((n as number) & ((n as number) - 1)) !== 0) fail(`${k}.${key} must be a power of two, got ${String(n)}`);
+  };
+  const flags = (k: keyof KernelProfile, keys: string[]) => {
+    for (const key of keys) if (typeof record(k)[key] !== 'boolean') fail(`${k}.${key} must be true or false, got ${String(record(k)[key])}`);
+  };
+  if (!Array.isArray(t.matmul) || t.matmul.length === 0) fail('matmul must be a non-empty list of { variant } entries');
+  t.matmul.forEach((m, i) => {
+    if (!validVariant(m?.variant)) fail(`matmul[${i}].variant is not a matmul variant: ${JSON.stringify(m?.variant)}`);
+  });
+  if (!Array.isArray(t.tune) || !t.tune.every(validVariant)) fail('tune must be a list of matmul variants');
+  numbers('splitK', ['maxTiles', 'minK', 'chunk', 'maxSplits'], 0);
+  numbers('rows', ['colsPerThread', 'groupThreads'], 1);
+  powerOfTwo('rows', 'maxThreads');
+  flags('rows', ['subgroups']);
+  numbers('reduce', ['serialOutputs'], 0);
+  powerOfTwo('reduce', 'maxLanes');
+  flags('reduce', ['serialRows', 'subgroups']);
+}
+
+/** Throws on a profile option that is neither a known name, 'auto', nor a complete table. */
 export function checkProfileOption(option: unknown): void {
   if (option === undefined || option === 'auto' || (PROFILE_NAMES as readonly unknown[]).includes(option)) return;
-  if (option !== null && typeof option === 'object' && Array.isArray((option as KernelProfile).matmul)) return;
+  if (option !== null && typeof option === 'object') return checkProfileTable(option as KernelProfile);
   throw new Error(`createEngine: unknown profile '${String(option)}' (expected 'auto', ${PROFILE_NAMES.map((n) => `'${n}'`).join(', ')} or a KernelProfile table)`);
 }
 

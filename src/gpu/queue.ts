@@ -259,6 +259,15 @@ export class CommandQueue {
       this.commandEncoder().resolveQuerySet(querySet, 0, 2, stamps, 0);
       const [begin, end] = new BigUint64Array((await this.read(stamps, 16)).buffer);
       return Number(end! - begin!) / 1e6;
+    } catch (err) {
+      // Drop what this call recorded (the queue was empty at its start): its pass writes
+      // timestamps into the query set destroyed below, so a later submit would fail on it.
+      if (this.encoder) {
+        this.endPass();
+        this.encoder = null;
+        this.pendingBuffers.clear();
+      }
+      throw err;
     } finally {
       querySet.destroy();
       stamps.destroy();

@@ -18,7 +18,7 @@
 import type { AdapterReport } from './device';
 import type { BufferPool } from './pool';
 import type { CommandQueue } from './queue';
-import { describeVariant, matmulShapeClass, variantFits, type KernelChoices, type MatmulProblem, type MatmulVariant } from './profile';
+import { describeVariant, matmulShapeClass, validVariant, variantFits, type KernelChoices, type MatmulProblem, type MatmulVariant } from './profile';
 import { dispatchMatmul } from './matmul';
 import { shaderFamilies } from './shaders';
 import { VERSION } from '../version';
@@ -129,14 +129,19 @@ function parse(text: string | null, where: string, quiet = false): StoredFile | 
   }
 }
 
-function validVariant(v: unknown): v is MatmulVariant {
-  const o = v as Record<string, unknown> | null;
-  const ints = (...ks: string[]) => ks.every((k) => Number.isInteger(o![k]) && (o![k] as number) > 0);
-  if (!o || typeof o !== 'object') return false;
-  if (o.kind === 'scalar') return ints('wgX', 'wgY') && typeof o.strided === 'boolean';
-  if (o.kind === 'vec4') return ints('wgX', 'wgY') && typeof o.shareA === 'boolean';
-  if (o.kind === 'tiled') return ints('tileM', 'tileN', 'tileK', 'rowsPerThread');
-  return false;
+/** Throws unless `problems` is a list of matmul problems: M, N, K, batch integers >= 1 and
+ *  the transposes true or false (checked before anything is timed or stored). */
+export function checkProblems(op: string, problems: unknown): asserts problems is MatmulProblem[] {
+  if (!Array.isArray(problems)) throw new Error(`${op}: problems must be an array of { M, N, K, batch, transposeA, transposeB }, got ${String(problems)}`);
+  problems.forEach((p: Record<string, unknown> | null, i) => {
+    if (p === null || typeof p !== 'object') throw new Error(`${op}: problems[${i}] must be an object { M, N, K, batch, transposeA, transposeB }, got ${String(p)}`);
+    for (const k of ['M', 'N', 'K', 'batch']) {
+      if (!Number.isInteger(p[k]) || (p[k] as number) < 1) throw new Error(`${op}: problems[${i}].${k} must be an integer >= 1, got ${String(p[k])}`);
+    }
+    for (const k of ['transposeA', 'transposeB']) {
+      if (typeof p[k] !== 'boolean') throw new Error(`${op}: problems[${i}].${k} must be true or false, got ${String(p[k])}`);
+    }
+  });
 }
 
 /** The engine's tuner: loads the stored results into `choices.tuned`, measures on request. */

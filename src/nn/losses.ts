@@ -61,7 +61,7 @@ export function binaryCrossEntropy(): Loss {
 /** The mean over all elements of the BCE of sigmoid(z), computed from the logits z (stable for
  *  any z): a one-column output scores class 1 of two; several columns are independent labels. */
 export function binaryCrossEntropyWithLogits(): Loss {
-  return { name: 'binaryCrossEntropyWithLogits', logits: true, compute: (e, z, d) => e.binaryCrossEntropyWithLogits(z, tensorTargets(e, z, d)) };
+  return { name: 'binaryCrossEntropyWithLogits', logits: true, compute: (e, z, d) => withTargets(e, z, d, (t) => e.binaryCrossEntropyWithLogits(z, t)) };
 }
 
 /** (1/T) Σ_t −Σ_i d_i log softmax(z_t)_i, targets optionally smoothed by α. */

@@ -21,7 +21,7 @@ import type { CommandQueue } from '../gpu/queue';
 import type { KernelName } from '../gpu/kernels';
 import type { OpDef, OpRunner } from './op';
 import { checkEpilogue, runMatmul } from './matmul';
-import { fmt, type Shape, type Tensor } from './tensor';
+import { Tensor, fmt, type Shape } from './tensor';
 
 /** Workgroup shape of the layout kernels (x, y: a 4 × 4 patch of a plane; z: 4 planes):
  *  the plane sizes of small images (28, 24, 12, 8, 4) are multiples of 4, so few
@@ -187,12 +187,15 @@ const MATMUL_GROUP_TILE = 64;
 export function weightGradChunks(batch: number, ckk: number, outChannels: number): number {
   const groups = Math.ceil(ckk / MATMUL_GROUP_TILE) * Math.ceil(outChannels / MATMUL_GROUP_TILE);
   for (let s = 1; s <= batch; s++) if (batch % s === 0 && groups * s >= MIN_WEIGHT_GRAD_GROUPS) return s;
-  return batch;
+  return Math.max(1, batch); // an empty batch is one empty chunk
 }
 
 /** conv2d as im2col + matmul + channelsFirst (see the top of this file). */
 export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tensor, opts: Conv2dOptions, gradAtZero: 0 | 1, activationOp: (z: Tensor) => Tensor): Tensor {
   checkEpilogue('conv2d', opts);
+  for (const [name, t] of [['x', x], ['w', w], ['bias', opts.bias ?? null]] as const) {
+    if (t !== null && !(t instanceof Tensor)) throw new Error(`conv2d: ${name} must be a Tensor, got ${Array.isArray(t) ? 'an array' : String(t)}`);
+  }
   if (w.rank !== 4) throw new Error(`conv2d: weight must be [out, in, kh, kw] (rank 4), got shape ${fmt(w.shape)}`);
   const [O, C, kh, kw] = w.shape as [number, number, number, number];
   if (x.rank !== 4 || x.shape[1] !== C) {

@@ -116,6 +116,15 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Throws unless `data` is a typed array or an array of numbers (NaN and ±Infinity are numbers:
+ *  they are data, not mistakes). */
+export function checkData(op: string, data: unknown): void {
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return;
+  if (!Array.isArray(data)) throw new Error(`${op}: data must be an array or typed array of numbers, got ${data === null ? 'null' : typeof data === 'object' ? Object.prototype.toString.call(data) : String(data)}`);
+  const bad = data.findIndex((v) => typeof v !== 'number');
+  if (bad >= 0) throw new Error(`${op}: data[${bad}] is ${JSON.stringify(data[bad]) ?? String(data[bad])}, not a number`);
+}
+
 /** Throws unless every dimension is a non-negative integer. */
 export function checkShape(op: string, shape: Shape): void {
   if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
