@@ -224,6 +224,18 @@ describe('bad input', () => {
       const model = sequential([dense(4, 3, { activation: 'relu' }), dense(3, 2)]).build(e, 1);
       expect(() => new Optimizer(e, model.params, { kind: 'sgd', lr: -1 })).toThrow(/learning rate must be a positive finite number, got -1/);
       expect(() => new Optimizer(e, model.params, { kind: 'sgd', lr: NaN })).toThrow(/learning rate must be a positive finite number, got NaN/);
+      // options a kind does not take are refused, not ignored; values are numbers
+      expect(() => new Optimizer(e, model.params, { kind: 'sgd', lr: 0.1, momentum: 0.9 } as never)).toThrow(/optimizer: sgd has no option 'momentum' \(SGD with momentum is kind 'momentum'\); its options are kind, lr/);
+      expect(() => new Optimizer(e, model.params, { kind: 'adam', weightDecay: 0.01 } as never)).toThrow(/optimizer: adam has no option 'weightDecay'/);
+      expect(() => new Optimizer(e, model.params, { kind: 'momentum', lr: 0.1, momentum: '0.5' as never })).toThrow(/momentum\/beta1 must be in \[0, 1\), got 0.5/);
+      expect(() => new Optimizer(e, model.params, 'adam' as never)).toThrow(/optimizer: the config must be an object such as \{ kind: 'adam', lr: 1e-3 \}, got 'adam'/);
+      expect(() => sequential([dense as never])).toThrow(/sequential: layers\[0\] is not a layer \(a layer function; call it, e.g. dense\(784, 128\)\)/);
+      expect(() => dense(2, 2, { init: 'xavier' as never })).toThrow(/dense: unknown init 'xavier' \(expected one of glorot, he, normal, zeros; 'glorot' is Xavier uniform\)/);
+      expect(() => dense(2, 2, { bias: 'no' as never })).toThrow(/dense: bias must be true or false, got no/);
+      const tiny = makeSplit(new Float32Array(8), Int32Array.from([0, 1]), 4, 2);
+      await expect(fit(model, tiny, { epochs: 1, batchSize: 2, optimizer: { kind: 'sgd', lr: 0.1 } } as never)).rejects.toThrow(/fit: loss must be a loss such as softmaxCrossEntropy\(\)/);
+      await expect(fit(model, tiny, { epochs: 1, batchSize: 2, loss: softmaxCrossEntropy } as never)).rejects.toThrow(/fit: loss must be .* got function softmaxCrossEntropy/);
+      await expect(fit(model, tiny, { epochs: 1, batchSize: 2, loss: softmaxCrossEntropy() } as never)).rejects.toThrow(/fit: optimizer is missing/);
       expect(() => model.forward(e.tensor(new Float32Array(10), [2, 5]))).toThrow(/dense\(4, 3\): input has shape \[2, 5\], expected \[batch, 4\]/);
       const split = makeSplit(new Float32Array(8), Int32Array.from([0, 5]), 4, 6);
       const before = e.stats().queue.dispatches;

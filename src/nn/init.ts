@@ -8,9 +8,19 @@ import { createRng } from '../data/batches';
  *  N(0, 1) (PyTorch's nn.Embedding), or all zeros. */
 export type Initializer = 'glorot' | 'he' | 'normal' | 'zeros';
 
+const INITIALIZERS: readonly Initializer[] = ['glorot', 'he', 'normal', 'zeros'];
+
+/** Throws unless `kind` names an initializer (`where`: the layer or function given it). */
+export function checkInitializer(where: string, kind: unknown): asserts kind is Initializer {
+  if (!INITIALIZERS.includes(kind as Initializer)) {
+    throw new Error(`${where}: unknown init ${typeof kind === 'string' ? `'${kind}'` : String(kind)} (expected one of ${INITIALIZERS.join(', ')}; 'glorot' is Xavier uniform)`);
+  }
+}
+
 /** Values for a [fanOut, fanIn] weight matrix, or `count` values of a weight with those fans
  *  (a conv weight [out, in, kh, kw]: fanIn = in·kh·kw, fanOut = out·kh·kw, as PyTorch). */
 export function initWeights(kind: Initializer, fanIn: number, fanOut: number, seed: number, count = fanIn * fanOut): Float32Array {
+  checkInitializer('initWeights', kind);
   const rng = createRng(seed);
   const out = new Float32Array(count);
   if (kind === 'zeros') return out;

@@ -12,7 +12,7 @@ import { fmt, shapeSize, type Shape, type Tensor } from '../ops/tensor';
 import { pair, type Pair } from '../ops/conv';
 import { checkActivation } from '../ops/elementwise';
 import type { NamedTensor } from '../io/safetensors';
-import { initWeights, type Initializer } from './init';
+import { checkInitializer, initWeights, type Initializer } from './init';
 
 /** A layer before it has parameters: what {@link sequential} takes; {@link dense},
  *  {@link conv2d}, {@link maxPool2d}, ... make them. */
@@ -99,8 +99,8 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   }
   const activation = opts.activation ?? 'identity';
   checkActivation('dense', activation);
-  const init = defaultInit(activation, opts.init);
-  const hasBias = opts.bias ?? true;
+  const init = defaultInit('dense', activation, opts.init);
+  const hasBias = biasFlag('dense', opts.bias);
   return {
     kind: 'dense',
     torch: withActivation({ type: 'Linear', args: { in_features: inFeatures, out_features: outFeatures, bias: hasBias } }, activation, opts.alpha),
@@ -123,8 +123,14 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   };
 }
 
-function defaultInit(activation: ActivationKind, init: Initializer | undefined): Initializer {
+function defaultInit(layer: string, activation: ActivationKind, init: Initializer | undefined): Initializer {
+  if (init !== undefined) checkInitializer(layer, init);
   return init ?? (activation === 'relu' || activation === 'leakyRelu' ? 'he' : 'glorot');
+}
+
+function biasFlag(layer: string, bias: unknown): boolean {
+  if (bias !== undefined && typeof bias !== 'boolean') throw new Error(`${layer}: bias must be true or false, got ${String(bias)}`);
+  return bias ?? true;
 }
 
 function positiveInts(layer: string, values: Record<string, number>): void {
@@ -156,7 +162,8 @@ export function conv2d(inChannels: number, outChannels: number, kernel: Pair, op
   const [kh, kw] = pair('conv2d', 'kernel', kernel, 1);
   const activation = opts.activation ?? 'identity';
   checkActivation('conv2d', activation);
-  const hasBias = opts.bias ?? true;
+  const hasBias = biasFlag('conv2d', opts.bias);
+  const init = defaultInit('conv2d', activation, opts.init);
   const name = `conv2d(${inChannels}, ${outChannels}, [${kh}, ${kw}])`;
   return {
     kind: 'conv2d',
@@ -173,7 +180,6 @@ export function conv2d(inChannels: number, outChannels: number, kernel: Pair, op
       opts.alpha,
     ),
     build(e, seed) {
-      const init = defaultInit(activation, opts.init);
       const values = initWeights(init, inChannels * kh * kw, outChannels * kh * kw, seed, outChannels * inChannels * kh * kw);
       const weight = e.tensor(values, [outChannels, inChannels, kh, kw]);
       const params = [{ name: 'weight', tensor: weight }];
@@ -321,7 +327,13 @@ export class Sequential {
     readonly layers: readonly LayerSpec[],
     opts: SequentialOptions = {},
   ) {
-    if (layers.length === 0) throw new Error('sequential: needs at least one layer');
+    if (!Array.isArray(layers) || layers.length === 0) throw new Error('sequential: needs a non-empty array of layers');
+    layers.forEach((l, i) => {
+      if (l === null || typeof l !== 'object' || typeof (l as LayerSpec).build !== 'function') {
+        const hint = typeof l === 'function' ? ` (a layer function; call it, e.g. dense(784, 128))` : '';
+        throw new Error(`sequential: layers[${i}] is not a layer${hint}, got ${typeof l === 'function' ? `function ${l.name}` : String(l)}`);
+      }
+    });
     if (opts.inputShape !== undefined) {
       const s = opts.inputShape;
       if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d >= 1)) {

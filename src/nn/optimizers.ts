@@ -46,6 +46,27 @@ export type OptimizerConfig =
       eps?: number;
     };
 
+/** The options each kind takes: anything else (a PyTorch habit such as momentum on sgd, or
+ *  weightDecay) is refused rather than silently ignored. */
+const CONFIG_KEYS: Record<OptimizerConfig['kind'], readonly string[]> = {
+  sgd: ['kind', 'lr'],
+  momentum: ['kind', 'lr', 'momentum'],
+  adam: ['kind', 'lr', 'beta1', 'beta2', 'eps'],
+};
+
+function checkConfig(config: OptimizerConfig): void {
+  if (config === null || typeof config !== 'object') {
+    throw new Error(`optimizer: the config must be an object such as { kind: 'adam', lr: 1e-3 }, got ${typeof config === 'string' ? `'${config}'` : String(config)}`);
+  }
+  const keys = CONFIG_KEYS[config.kind];
+  if (!Object.hasOwn(CONFIG_KEYS, config.kind)) throw new Error(`optimizer: unknown kind '${String(config.kind)}' (expected sgd, momentum or adam)`);
+  for (const k of Object.keys(config)) {
+    if (keys.includes(k)) continue;
+    const hint = config.kind === 'sgd' && k === 'momentum' ? " (SGD with momentum is kind 'momentum')" : '';
+    throw new Error(`optimizer: ${config.kind} has no option '${k}'${hint}; its options are ${keys.join(', ')}`);
+  }
+}
+
 /** η_k = η0 / (1 + decay·k): the lectures' decaying step size (Σ η = ∞, η → 0). */
 export function inverseTimeDecay(lr0: number, decay: number): (step: number) => number {
   return (k) => lr0 / (1 + decay * k);
@@ -89,17 +110,17 @@ export class Optimizer {
     readonly params: Tensor[],
     config: OptimizerConfig,
   ) {
+    checkConfig(config);
     this.kind = config.kind;
-    if (!['sgd', 'momentum', 'adam'].includes(config.kind)) throw new Error(`optimizer: unknown kind '${String(config.kind)}' (expected sgd, momentum or adam)`);
     this.lr = config.lr ?? 1e-3;
     checkLr(this.lr, 0);
     this.b1 = config.kind === 'momentum' ? (config.momentum ?? 0.9) : config.kind === 'adam' ? (config.beta1 ?? 0.9) : 0;
     this.b2 = config.kind === 'adam' ? (config.beta2 ?? 0.999) : 0;
     this.eps = config.kind === 'adam' ? (config.eps ?? 1e-8) : 0;
     for (const [name, v] of [['momentum/beta1', this.b1], ['beta2', this.b2]] as const) {
-      if (!(v >= 0 && v < 1)) throw new Error(`optimizer: ${name} must be in [0, 1), got ${v}`);
+      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`optimizer: ${name} must be in [0, 1), got ${v}`);
     }
-    if (!(this.eps >= 0 && Number.isFinite(this.eps))) throw new Error(`optimizer: eps must be a finite number >= 0, got ${this.eps}`);
+    if (typeof this.eps !== 'number' || !(this.eps >= 0 && Number.isFinite(this.eps))) throw new Error(`optimizer: eps must be a finite number >= 0, got ${this.eps}`);
     this.dummies = [e.zeros([1]), e.zeros([1])];
     this.state = params.map((p) => {
       const needs1 = config.kind !== 'sgd';

@@ -75,6 +75,11 @@ function checkPositiveInt(name: string, v: number): void {
 
 /** Trains `model` (already built) on a split with integer class labels. */
 export async function fit(model: Sequential, data: Split, opts: FitOptions): Promise<FitResult> {
+  if (opts === null || typeof opts !== 'object') throw new Error(`fit: options must be an object with epochs, batchSize, loss and optimizer, got ${String(opts)}`);
+  if (typeof opts.loss?.compute !== 'function') {
+    throw new Error(`fit: loss must be a loss such as softmaxCrossEntropy() (the function called), got ${typeof opts.loss === 'function' ? `function ${(opts.loss as { name: string }).name}` : String(opts.loss)}`);
+  }
+  if (opts.optimizer === undefined) throw new Error("fit: optimizer is missing (e.g. { kind: 'adam', lr: 1e-3 })");
   checkPositiveInt('epochs', opts.epochs);
   checkPositiveInt('batchSize', opts.batchSize);
   const lossEvery = opts.lossEvery ?? 50;
