@@ -152,8 +152,11 @@ export class Engine implements OpRunner {
 
   /** A tensor of `shape` filled with 0; throws unless every dimension is a non-negative integer. */
   zeros(shape: Shape): Tensor {
+    this.checkAlive('zeros');
     checkShape('zeros', shape);
-    return this.tensor(new Float32Array(shapeSize(shape)), shape);
+    const handle = this.compute.alloc('zeros', shape); // the backend's size check, before a host array
+    this.compute.write(handle, new Float32Array(shapeSize(shape)));
+    return this.adopt(this.newStorage(handle, shape), [...shape]);
   }
 
   /** Runs a registered op (or, for tests of the GPU layer, an unregistered definition);

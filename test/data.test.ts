@@ -87,6 +87,7 @@ describe('parseIdx', () => {
     const bytes = encodeIdx([300], new Uint8Array(300).fill(7));
     expect(Array.from(bytes.subarray(4, 8))).toEqual([0, 0, 1, 44]);
     expect(parseIdx(bytes, 'x').dims).toEqual([300]);
+    expect(parseIdx(bytes.slice().buffer, 'x').dims).toEqual([300]); // an ArrayBuffer, as fetch() gives
   });
 
   it('rejects types other than unsigned byte, saying which', () => {

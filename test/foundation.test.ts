@@ -116,6 +116,11 @@ describe('bad input gets a clear error', () => {
     });
   }
 
+  it('the CPU backend refuses a tensor too big to hold (it was killed for memory)', async () => {
+    const c = await cpu();
+    expect(() => c.zeros([2 ** 31])).toThrow(/zeros: a tensor of shape \[2147483648\] has 2147483648 elements; the CPU backend holds at most 268435456/);
+  });
+
   it('a tensor from another engine is rejected', async () => {
     const [g, c] = [await gpu(), await cpu()];
     expect(() => g.add(g.tensor([1], [1]), c.tensor([1], [1]))).toThrow(/belongs to another engine/);

@@ -84,6 +84,9 @@ describe('safetensors encode/decode', () => {
     const again = encodeSafetensors(back.tensors, back.metadata);
     expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
     expect(Array.from(new Uint32Array(back.tensors.weird.data.buffer))).toEqual([0x7fc00001, 0xff800000, 1]);
+    // an ArrayBuffer (what fetch() gives) decodes the same
+    const fromBuffer = decodeSafetensors(bytes.slice().buffer, 'x');
+    expect(Buffer.from(encodeSafetensors(fromBuffer.tensors, fromBuffer.metadata)).equals(Buffer.from(bytes))).toBe(true);
   });
 
   it('is deterministic: key order does not change the bytes', () => {

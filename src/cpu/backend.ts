@@ -7,6 +7,10 @@ import type { QueueCounters } from '../gpu/queue';
 import type { KernelOpDef, UpdateDef } from '../ops/op';
 import { fmt, shapeSize, type Shape } from '../ops/tensor';
 
+/** The most elements one CPU tensor holds: its storage is f64, and a bigger request (2^31
+ *  elements = 16 GiB) got the process killed for memory rather than an error. */
+const MAX_CPU_ELEMENTS = 2 ** 28;
+
 export class CpuBackend implements ComputeBackend<Float64Array> {
   readonly name = 'cpu';
   readonly adapter = 'cpu (reference backend)';
@@ -16,8 +20,12 @@ export class CpuBackend implements ComputeBackend<Float64Array> {
 
   constructor(private readonly precision: 'f32' | 'f64') {}
 
-  alloc(_op: string, shape: Shape): Float64Array {
-    return new Float64Array(shapeSize(shape));
+  alloc(op: string, shape: Shape): Float64Array {
+    const n = shapeSize(shape);
+    if (n > MAX_CPU_ELEMENTS) {
+      throw new Error(`${op}: a tensor of shape ${fmt(shape)} has ${n} elements; the CPU backend holds at most ${MAX_CPU_ELEMENTS} (2^28, 2 GiB of f64) per tensor`);
+    }
+    return new Float64Array(n);
   }
 
   free(): void {}

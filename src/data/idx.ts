@@ -87,7 +87,8 @@ export function readIdxHeader(bytes: Uint8Array, name: string): IdxHeader | null
  * Parses an uncompressed IDX file of unsigned bytes. `name` (usually the file path)
  * is put in every error so the user knows which file is bad.
  */
-export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
+export function parseIdx(data: Uint8Array | ArrayBuffer, name: string): IdxArray {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data; // fetch() gives ArrayBuffers
   if (isGzip(bytes)) {
     // Decompression is platform-specific (zlib in Node, DecompressionStream in the
     // browser), so the caller must do it; see readIdxFile and parseIdxAuto.

@@ -93,7 +93,8 @@ export function encodeSafetensors(
  * Decodes safetensors bytes. `fileName` is put in every error message. Tensor data is
  * copied, so the result does not keep `bytes` alive or alias it.
  */
-export function decodeSafetensors(bytes: Uint8Array, fileName: string): SafetensorsContents {
+export function decodeSafetensors(data: Uint8Array | ArrayBuffer, fileName: string): SafetensorsContents {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data; // fetch() gives ArrayBuffers
   // A declared function (not an arrow in a const) so TypeScript narrows after calls.
   function fail(msg: string): never {
     throw new Error(`${fileName}: ${msg}`);

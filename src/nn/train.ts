@@ -192,6 +192,8 @@ export interface Evaluation {
  *  or for a one-column output whether it is above 0.5 (a sigmoid probability) or above 0
  *  (a logit, for a loss that takes logits). */
 export async function evaluate(model: Sequential, data: Split, loss: Loss, batchSize = 500): Promise<Evaluation> {
+  if (data.count === 0) throw new Error('evaluate: the split has no examples (its loss and accuracy would be 0/0)');
+  if (typeof loss?.compute !== 'function') throw new Error(`evaluate: loss must be a loss such as softmaxCrossEntropy() (the function called), got ${String(loss)}`);
   const e = model.engine;
   let lossSum = 0;
   let correct = 0;
@@ -253,6 +255,8 @@ export interface MinimizeResult {
  */
 export async function minimize(e: Engine, f: () => Tensor, params: Tensor[], opts: MinimizeOptions): Promise<MinimizeResult> {
   const maxSteps = opts.maxSteps ?? 10_000;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new Error(`minimize: maxSteps must be an integer >= 1, got ${String(maxSteps)}`);
+  if (!Array.isArray(params) || params.length === 0) throw new Error('minimize: params must be a non-empty array of the tensors to optimize');
   const optimizer = new Optimizer(e, params, { kind: opts.optimizer ?? 'sgd', lr: opts.lr } as OptimizerConfig);
   let prev = Infinity;
   try {
@@ -272,7 +276,7 @@ export async function minimize(e: Engine, f: () => Tensor, params: Tensor[], opt
       prev = l;
       if (k === maxSteps) return { loss: l, steps: k, gradNorm, reason: 'maxSteps' };
     }
-    throw new Error('minimize: maxSteps must be at least 1');
+    throw new Error('minimize: unreachable (maxSteps >= 1 returns in the loop)');
   } finally {
     optimizer.dispose();
   }

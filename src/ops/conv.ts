@@ -44,7 +44,7 @@ export interface Window2d {
 export function pair(op: string, name: string, v: Pair, min: number): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= min)) {
-    throw new Error(`${op}: ${name} must be an integer >= ${min} or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+    throw new Error(`${op}: ${name} must be an integer >= ${min} or a pair [h, w] of them, got ${Array.isArray(v) ? `[${v.map(String).join(', ')}]` : String(v)}`);
   }
   return [p[0]!, p[1]!];
 }
