@@ -75,7 +75,7 @@ describe('devices at chosen limits', () => {
     const e = await engineWithLimits({ maxStorageBufferBindingSize: BINDING });
     const before = e.stats().queue.dispatches;
     expect(() => e.zeros([BINDING / 4 + 1])).toThrow(
-      /^tensor: a tensor of shape \[35000001\] needs 140000004 bytes; this device holds at most 140000000 bytes per tensor \(maxStorageBufferBindingSize 140000000, maxBufferSize \d+/,
+      /^zeros: a tensor of shape \[35000001\] needs 140000004 bytes; this device holds at most 140000000 bytes per tensor \(maxStorageBufferBindingSize 140000000, maxBufferSize \d+/,
     );
     // An op whose inputs fit but whose output does not.
     const a = e.tensor(new Float32Array(6000), [6000, 1]);
