@@ -284,16 +284,8 @@ fn ce_target_grad4(e: vec4f, st: RowStats, scale: f32) -> vec4f {
   return select(scale * logp, vec4f(nan_f32()), st.poisoned);
 }
 
-// Stores slots j .. j + 3 of a short row of out that lie in it.
-fn put_out4(base: u32, j: u32, vals: vec4f) {
-  let live = short_live(j);
-  if (live.x) { out[base + j] = vals.x; }
-  if (live.y) { out[base + j + 1u] = vals.y; }
-  if (live.z) { out[base + j + 2u] = vals.z; }
-  if (live.w) { out[base + j + 3u] = vals.w; }
-}
-
-// Stores slots j .. j + 3 of a short row's gradient that lie in the row.
+// put_out4 for the gradient binding (WGSL passes no storage binding as a parameter without the
+// unrestricted_pointer_parameters extension, which not every browser has).
 fn put_grad4(base: u32, j: u32, vals: vec4f) {
   let live = short_live(j);
   if (live.x) { grad[base + j] = vals.x; }

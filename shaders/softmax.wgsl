@@ -230,12 +230,3 @@ fn jvp_grad_y_short(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
 fn y4(i: vec4u) -> vec4f { return vec4f(y[i.x], y[i.y], y[i.z], y[i.w]); }
 fn v4(i: vec4u) -> vec4f { return vec4f(v[i.x], v[i.y], v[i.z], v[i.w]); }
 fn dy4(i: vec4u) -> vec4f { return vec4f(dy[i.x], dy[i.y], dy[i.z], dy[i.w]); }
-
-// Stores slots j .. j + 3 of a short row that lie in it (constant tests).
-fn put_out4(base: u32, j: u32, vals: vec4f) {
-  let live = short_live(j);
-  if (live.x) { out[base + j] = vals.x; }
-  if (live.y) { out[base + j + 1u] = vals.y; }
-  if (live.z) { out[base + j + 2u] = vals.z; }
-  if (live.w) { out[base + j + 3u] = vals.w; }
-}

@@ -10,6 +10,7 @@
 // Linked after lib/float.wgsl and lib/rows.wgsl (RowStats) into families that declare
 //   override row_cols: u32        (1 .. 16: the row length)
 //   x: array<f32>                 (the rows, [rows * row_cols])
+//   out: array<f32>, read_write   (what put_out4 writes)
 // A family reads its other bindings' rows with one-line gathers over short_index (quads of
 // flat indices), as `vec4f(y[i.x], y[i.y], y[i.z], y[i.w])`.
 
@@ -65,4 +66,13 @@ fn short_softmax_stats(q: ShortRow) -> RowStats {
   let e = ShortRow(exp(q[0] - m), exp(q[1] - m), exp(q[2] - m), exp(q[3] - m));
   let poisoned = (poisons4(q[0]) | poisons4(q[1])) | (poisons4(q[2]) | poisons4(q[3]));
   return RowStats(m, short_sum(e), poisoned, 0.0);
+}
+
+// Stores slots j .. j + 3 of a short row of out that lie in the row (constant tests).
+fn put_out4(base: u32, j: u32, vals: vec4f) {
+  let live = short_live(j);
+  if (live.x) { out[base + j] = vals.x; }
+  if (live.y) { out[base + j + 1u] = vals.y; }
+  if (live.z) { out[base + j + 2u] = vals.z; }
+  if (live.w) { out[base + j + 3u] = vals.w; }
 }

@@ -46,8 +46,8 @@ export interface ShaderPart {
 //   tree            tree_max, tree_sum, tree_sum2 over a Row (workgroup memory), or
 //   tree_subgroup   the same on subgroup operations (first in its families, for `enable`)
 //   rows            row_softmax_stats, row_quads, in_row4 (needs float, a tree, binding x4)
-//   short_rows      ShortRow, short_row, short_live, short_softmax_stats (needs rows, binding
-//                   x, override row_cols)
+//   short_rows      ShortRow, short_index, short_row, short_live, short_sum, put_out4,
+//                   short_softmax_stats (needs rows, bindings x and out, override row_cols)
 //   lanes           lane_sum, lane_best over one output's lanes in reduce.wgsl (workgroup
 //   lanes_subgroup  memory, or subgroup shuffles: first in its family, for `enable`)
 //   activation  activate, activation_derivative (needs float)
