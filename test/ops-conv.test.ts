@@ -161,6 +161,9 @@ describe('conv2d errors name the op, the shapes and what was expected', () => {
     expect(() => e.conv2d(x, w, { activation: 'gelu' as never })).toThrow(/conv2d: unknown activation 'gelu'/);
     expect(() => e.conv2d(x, w, { bias: [1, 2, 3, 4] as never })).toThrow(/conv2d: bias must be a Tensor, got an array/);
     expect(() => e.conv2d(undefined as never, w)).toThrow(/conv2d: x must be a Tensor, got undefined/);
+    const gone = e.tensor(new Float32Array(4 * 3 * 3 * 3), [4, 3, 3, 3]);
+    gone.dispose();
+    expect(() => e.conv2d(x, gone)).toThrow(/^conv2d: tensor #\d+ of shape \[4, 3, 3, 3\] was disposed/);
     expect(() => e.conv2d(x, w, { activation: 'leakyRelu', alpha: Infinity })).toThrow(/conv2d: alpha must be a finite number, got Infinity/);
     expect(() => e.conv2d(x, w, { padding: [1, -1] })).toThrow(/conv2d: padding must be an integer >= 0/);
     expect(() => e.conv2d(x, w, { dilation: 3 })).toThrow(/conv2d: input \[2, 3, 5, 5\] with padding \[0, 0\] is smaller than the kernel \[3, 3\] \(dilation \[3, 3\]\)/);

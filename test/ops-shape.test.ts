@@ -184,6 +184,10 @@ describe('concat, stack, expandDims, squeeze', () => {
       expect(Array.from(await e.squeeze(e.expandDims(x, 3)).read())).toEqual(Array.from(await x.read()));
       expect(() => e.squeeze(x, 0)).toThrow(/squeeze: axis 0 of \[2, 1, 3\] has size 2; only axes of size 1 can be squeezed/);
       expect(() => e.expandDims(x, 4)).toThrow(/expandDims: axis 4 is out of range for shape \[2, 1, 3\]/);
+      expect(() => e.expandDims(x, '1' as never)).toThrow(/expandDims: axis '1' is not an integer for shape \[2, 1, 3\] \(expected an integer in \[-4, 3\]\)/);
+      expect(() => e.squeeze(x, [1, 1])).toThrow(/squeeze: axes \[1, 1\] of \[2, 1, 3\] name an axis twice/);
+      expect(() => e.squeeze(x, '1' as never)).toThrow(/squeeze: axis '1' is not an integer/);
+      expect(() => e.argMax(e.tensor([], [2, 0]))).toThrow(/argMax: axis 1 of \[2, 0\] is empty: there is no index to return/);
     }
   });
 

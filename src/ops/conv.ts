@@ -195,6 +195,7 @@ export function conv2dWith(ops: OpRunner, recording: boolean, x: Tensor, w: Tens
   checkEpilogue('conv2d', opts);
   for (const [name, t] of [['x', x], ['w', w], ['bias', opts.bias ?? null]] as const) {
     if (t !== null && !(t instanceof Tensor)) throw new Error(`conv2d: ${name} must be a Tensor, got ${Array.isArray(t) ? 'an array' : String(t)}`);
+    t?.storage('conv2d'); // a disposed tensor is named here, not by an inner op (im2col, reshape)
   }
   if (w.rank !== 4) throw new Error(`conv2d: weight must be [out, in, kh, kw] (rank 4), got shape ${fmt(w.shape)}`);
   const [O, C, kh, kw] = w.shape as [number, number, number, number];

@@ -279,7 +279,10 @@ export function runReduce(ops: OpRunner, op: ReduceKind, x: Tensor, axis?: numbe
 
 /** The index of the first maximum (minimum) along one axis, as f32 values (exact below 2^24). */
 export function runArgExtremum(ops: OpRunner, op: 'max' | 'min', x: Tensor, axis: number): Tensor {
-  const [values, indices] = ops.run(op, [x], { axes: [normalizeAxis(op === 'max' ? 'argMax' : 'argMin', axis, x.shape)], keepDims: false });
+  const name = op === 'max' ? 'argMax' : 'argMin';
+  const a = normalizeAxis(name, axis, x.shape);
+  if (x.shape[a] === 0) throw new Error(`${name}: axis ${a} of ${fmt(x.shape)} is empty: there is no index to return`);
+  const [values, indices] = ops.run(op, [x], { axes: [a], keepDims: false });
   values!.owned.splice(values!.owned.indexOf(indices!), 1);
   values!.dispose();
   return indices!;

@@ -18,7 +18,8 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 /** axis in [-rank, rank) as an index in [0, rank); an error naming the op and shape otherwise. */
 export function normalizeAxis(op: string, axis: unknown, shape: Shape, rank = shape.length): number {
   if (!isInt(axis) || axis < -rank || axis >= rank) {
-    throw new Error(`${op}: axis ${String(axis)} is out of range for shape ${fmt(shape)} (expected an integer in [${-rank}, ${rank - 1}])`);
+    const shown = typeof axis === 'string' ? `'${axis}'` : Array.isArray(axis) ? `[${axis.join(', ')}]` : String(axis);
+    throw new Error(`${op}: axis ${shown} ${isInt(axis) ? 'is out of range' : 'is not an integer'} for shape ${fmt(shape)} (expected an integer in [${-rank}, ${rank - 1}])`);
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -268,7 +269,8 @@ export function expandDimsShape(shape: Shape, axis: number): Shape {
 /** x without the given axes of size 1 (all of them when axis is undefined): a reshape. */
 export function squeezeShape(shape: Shape, axis?: number | readonly number[]): Shape {
   if (axis === undefined) return shape.filter((d) => d !== 1);
-  const axes = (typeof axis === 'number' ? [axis] : Array.isArray(axis) ? axis : [NaN]).map((a) => normalizeAxis('squeeze', a, shape));
+  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis('squeeze', a, shape));
+  if (new Set(axes).size !== axes.length) throw new Error(`squeeze: axes [${(axis as readonly number[]).join(', ')}] of ${fmt(shape)} name an axis twice`);
   for (const a of axes) {
     if (shape[a] !== 1) throw new Error(`squeeze: axis ${a} of ${fmt(shape)} has size ${shape[a]}; only axes of size 1 can be squeezed`);
   }
