@@ -345,6 +345,7 @@ export class Engine implements OpRunner {
   }
   /** x · Φ(x) (exact, erf-based) or its tanh approximation, as PyTorch's `approximate` */
   gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+    if (opts === null || typeof opts !== 'object') throw new Error(`gelu: options must be an object such as { approximate: 'tanh' }, got ${String(opts)}`);
     const approximate = opts.approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
     return this.math(x, approximate === 'tanh' ? 'geluTanh' : 'gelu');
@@ -535,6 +536,7 @@ export class Engine implements OpRunner {
    * its storage alive after the tensor it views is disposed.
    */
   tidy<T>(fn: () => T): T {
+    if (typeof fn !== 'function') throw new Error(`tidy: needs a function to run, got ${String(fn)}`);
     this.scopes.push(new Set());
     const kept = new Set<Tensor>();
     try {

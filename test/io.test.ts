@@ -265,6 +265,8 @@ describe('saveSafetensors / loadSafetensors', () => {
     saveSafetensors(path, sample);
     const before = readFileSync(path);
     expect(() => saveSafetensors(path, { bad: { shape: [5], data: new Float32Array(2) } })).toThrow(/has shape \[5\]/);
+    expect(() => saveSafetensors(path, { bad: { shape: 4 as never, data: new Float32Array(4) } })).toThrow(/tensor "bad": shape must be an array of dimensions, got 4/);
+    expect(() => saveSafetensors(path, { bad: null as never })).toThrow(/tensor "bad" must be \{ shape, data \}, got null/);
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(dir)).toEqual(['good.safetensors']);
   });

@@ -228,6 +228,10 @@ describe('bad input', () => {
       expect(() => new Optimizer(e, model.params, { kind: 'sgd', lr: 0.1, momentum: 0.9 } as never)).toThrow(/optimizer: sgd has no option 'momentum' \(SGD with momentum is kind 'momentum'\); its options are kind, lr/);
       expect(() => new Optimizer(e, model.params, { kind: 'adam', weightDecay: 0.01 } as never)).toThrow(/optimizer: adam has no option 'weightDecay'/);
       expect(() => new Optimizer(e, model.params, { kind: 'momentum', lr: 0.1, momentum: '0.5' as never })).toThrow(/momentum\/beta1 must be in \[0, 1\), got 0.5/);
+      const sgd = new Optimizer(e, model.params, { kind: 'sgd', lr: 0.1 });
+      expect(() => sgd.step(model.params.map(() => undefined) as never)).toThrow(/optimizer.step: gradient 0 must be a Tensor, got undefined/);
+      sgd.dispose();
+      expect(() => model.loadStateDict(null as never, 'weights.safetensors')).toThrow(/weights.safetensors: loadStateDict needs an object/);
       expect(() => new Optimizer(e, model.params, 'adam' as never)).toThrow(/optimizer: the config must be an object such as \{ kind: 'adam', lr: 1e-3 \}, got 'adam'/);
       expect(() => sequential([dense as never])).toThrow(/sequential: layers\[0\] is not a layer \(a layer function; call it, e.g. dense\(784, 128\)\)/);
       expect(() => dense(2, 2, { init: 'xavier' as never })).toThrow(/dense: unknown init 'xavier' \(expected one of glorot, he, normal, zeros; 'glorot' is Xavier uniform\)/);

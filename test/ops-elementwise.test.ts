@@ -99,6 +99,8 @@ describe('binary ops with broadcasting: GPU vs CPU', () => {
       expect(() => e.add(e.zeros([1, 1, 1, 1, 1, 1, 2]), e.zeros([2]))).toThrow(/add: .* have rank 7; broadcasting supports rank at most 6/);
       expect(() => e.clip(e.zeros([2]), 1, -1)).toThrow(/clip: bounds must be numbers with lo <= hi, got lo 1, hi -1/);
       expect(() => e.gelu(e.zeros([2]), { approximate: 'erf' as 'none' })).toThrow(/gelu: approximate must be 'none' or 'tanh', got erf/);
+      expect(() => e.gelu(e.zeros([2]), null as never)).toThrow(/gelu: options must be an object such as \{ approximate: 'tanh' \}, got null/);
+      expect(() => e.tidy(42 as never)).toThrow(/tidy: needs a function to run, got 42/);
     }
   });
 });

@@ -42,6 +42,7 @@ export function encodeSafetensors(
   tensors: Record<string, NamedTensor>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object') throw new Error(`encodeSafetensors: tensors must be an object of name -> { shape, data }, got ${String(tensors)}`);
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
@@ -57,7 +58,9 @@ export function encodeSafetensors(
     if (name === METADATA_KEY) {
       throw new Error(`encodeSafetensors: "${METADATA_KEY}" is reserved and cannot name a tensor`);
     }
-    const { shape, data } = tensors[name];
+    const entry = tensors[name];
+    if (entry === null || typeof entry !== 'object') throw new Error(`encodeSafetensors: tensor "${name}" must be { shape, data }, got ${String(entry)}`);
+    const { shape, data } = entry;
     const count = elementCount(shape, `encodeSafetensors: tensor "${name}"`);
     if (!(data instanceof Float32Array)) {
       throw new Error(`encodeSafetensors: tensor "${name}" data must be a Float32Array`);
@@ -199,6 +202,7 @@ export function decodeSafetensors(data: Uint8Array | ArrayBuffer, fileName: stri
 
 // Product of the dimensions, checking each is a non-negative integer. [] is a scalar.
 function elementCount(shape: number[], where: string): number {
+  if (!Array.isArray(shape)) throw new Error(`${where}: shape must be an array of dimensions, got ${String(shape)}`);
   let count = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {

@@ -405,6 +405,7 @@ export class Sequential {
   /** Replaces every parameter's values; checks names and shapes first, so a bad file
    *  changes nothing. `source` names the file in errors. */
   loadStateDict(tensors: Record<string, NamedTensor>, source: string): void {
+    if (tensors === null || typeof tensors !== 'object') throw new Error(`${source}: loadStateDict needs an object of name -> { shape, data } (decodeSafetensors(...).tensors), got ${String(tensors)}`);
     const named = this.namedParams();
     for (const { name, tensor } of named) {
       const t = tensors[name];

@@ -5,7 +5,7 @@
 // finite, so a NaN stops training without per-step readbacks.
 
 import type { Engine } from '../engine';
-import { fmt, type Tensor } from '../ops/tensor';
+import { Tensor, fmt } from '../ops/tensor';
 
 /** health[] starts at "never": above any step number, as u32 bits on the GPU (atomicMin) and
  *  as a value on the CPU. FLT_MAX, so that the flags are finite numbers either way (a NaN
@@ -133,10 +133,11 @@ export class Optimizer {
 
   /** Records the update of every parameter (no submit, no readback). */
   step(grads: Tensor[], loss?: Tensor): void {
-    if (grads.length !== this.params.length) {
-      throw new Error(`optimizer.step: ${grads.length} gradients for ${this.params.length} parameters`);
+    if (!Array.isArray(grads) || grads.length !== this.params.length) {
+      throw new Error(`optimizer.step: ${Array.isArray(grads) ? grads.length : String(grads)} gradients for ${this.params.length} parameters (an array of tensors in the order of params)`);
     }
     grads.forEach((g, i) => {
+      if (!(g instanceof Tensor)) throw new Error(`optimizer.step: gradient ${i} must be a Tensor, got ${Array.isArray(g) ? 'an array' : String(g)}`);
       if (g.size !== this.params[i]!.size) {
         throw new Error(`optimizer.step: gradient ${i} ${fmt(g.shape)} does not match parameter ${fmt(this.params[i]!.shape)}`);
       }
