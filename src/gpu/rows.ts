@@ -25,7 +25,7 @@ export function rowLayout(cols: number, policy: RowPolicy): { rowThreads: number
 }
 
 /** The most columns a short-row kernel holds (shaders/lib/short_rows.wgsl: 4 quads). */
-export const SHORT_ROW_MAX = 16;
+const SHORT_ROW_MAX = 16;
 
 /** Whether rows of `cols` columns run their family's short-row kernel (`<entry>_short`): one
  *  invocation per row, the row in registers, a pipeline per row length. */
