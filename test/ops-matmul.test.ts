@@ -75,7 +75,13 @@ describe('matmul: GPU vs CPU', () => {
   });
 
   for (const activation of ['identity', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus'] as const) {
-    it(`fused bias + ${activation}`, () => compare(stored(19, 23, 37, 0, 0, false, true), { bias: true, activation }));
+    // K = 37 takes the scalar tile; K % 4 == 0 the vec4 tile, whose epilogue stores whole
+    // column quads unchecked and checks each column of a partial one (N = 22: 2 of 4 columns).
+    it(`fused bias + ${activation}`, async () => {
+      await compare(stored(19, 23, 37, 0, 0, false, true), { bias: true, activation });
+      await compare(stored(37, 22, 12, 0, 0, false, true), { bias: true, activation });
+      await compare(stored(33, 20, 8, 0, 0, false, false), { bias: true, activation });
+    });
   }
 
   it('large activations stay finite and exact at the extremes', async () => {
